@@ -1,0 +1,1 @@
+"""Digests: select a day's articles, render Markdown/HTML, send email."""

@@ -1,0 +1,1 @@
+"""Flows: Prefect flows, deployments, the scheduler, the ``newsmon`` CLI and settings."""

@@ -1,0 +1,89 @@
+"""The ``newsmon`` command line: every operator action in one place."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from flows.cli_articles import articles_app, search
+from flows.cli_common import configure_logging, console, fail, open_engine
+from flows.jobs.seed import store_seeds
+from flows.settings import get_settings
+from scrapers.errors import SeedFileError
+from storage.articles import count_articles
+from storage.db import session_scope
+from storage.migrate import upgrade
+
+app = typer.Typer(
+    name="newsmon",
+    help="Monitor Belarus–Russia relations in Dutch-language news.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(articles_app, name="articles")
+app.command("search")(search)
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
+    configure_logging(verbose)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version (safe to repeat)."""
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    console.print(f"database is up to date: {_redact(url)}")
+
+
+@app.command("seed")
+def seed() -> None:
+    """Store the seed corpus (idempotent: running it again adds nothing)."""
+    settings = get_settings()
+    with open_engine(settings) as engine:
+        try:
+            report = store_seeds(engine, settings.seeds_dir)
+        except SeedFileError as exc:
+            raise fail(str(exc)) from exc
+        with session_scope(engine) as session:
+            total = count_articles(session)
+    table = Table(title="seed corpus")
+    for column in ("files", "new", "known", "updated", "errors", "articles stored"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(report.files),
+        str(report.new),
+        str(report.known),
+        str(report.updated),
+        str(len(report.errors)),
+        str(total),
+    )
+    console.print(table)
+    for error in report.errors:
+        console.print(f"[yellow]bad seed file:[/] {error}")
+
+
+@app.command("run")
+def run() -> None:
+    """The main job: store the seed corpus and print a summary."""
+    seed()
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

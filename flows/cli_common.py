@@ -1,0 +1,63 @@
+"""What every CLI command needs: settings, a migrated engine, a console, clean exits."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from sqlalchemy import Engine
+
+from flows.settings import Settings, get_settings
+from storage.db import make_engine
+from storage.migrate import is_migrated
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Readable logs on stderr; quiet third-party chatter unless ``--verbose``."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    level = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=True)],
+        force=True,
+    )
+    for noisy in ("httpx", "httpcore", "alembic", "trafilatura", "htmldate", "courlan"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a clear error and return the Exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def open_engine(settings: Settings | None = None) -> Iterator[Engine]:
+    """An engine for the configured database, refusing to run on an unmigrated one."""
+    settings = settings or get_settings()
+    url = settings.resolved_database_url
+    if not is_migrated(url):
+        raise fail("the database has no schema yet: run `newsmon db upgrade` first")
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing Z, or None."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

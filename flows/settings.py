@@ -1,0 +1,39 @@
+"""Settings: environment variables with the ``NEWSMON_`` prefix (and an optional ``.env``).
+
+Only ``flows/`` reads settings; every stage below takes its parameters explicitly.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting newsmon reads; the README documents each with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSMON_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file and digests live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<DATA_DIR>/newsmon.db."
+    )
+    seeds_dir: Path = Field(Path("seeds"), description="The seed corpus folder.")
+    sources_file: Path = Field(Path("config/sources.toml"), description="Source list.")
+    topics_file: Path = Field(Path("config/topics.toml"), description="Topic taxonomy.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'newsmon.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests clear this cache after changing the environment)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Scrapers: sources, polite HTTP, discovery, extraction and the seed-corpus reader."""

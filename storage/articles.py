@@ -1,0 +1,122 @@
+"""Article writes (idempotent upserts with versions) and reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleVersion
+from storage.records import ArticleRecord
+from storage.sources import get_or_create_source
+from storage.types import utcnow
+
+# What an upsert did with a record.
+INSERTED = "new"
+UNCHANGED = "known"
+NEW_VERSION = "updated"
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    """The outcome of :func:`upsert_article`: the row and what happened to it."""
+
+    article: Article
+    action: str  # new | known | updated
+
+
+def upsert_article(session: Session, record: ArticleRecord, text_hash: str) -> UpsertResult:
+    """Insert an article, or record a new version when the text at its URL changed.
+
+    The canonical URL is the identity: storing the same record twice changes nothing but the
+    last-checked time, so every ingest can be re-run safely.
+    """
+    now = utcnow()
+    existing = session.scalar(select(Article).where(Article.canonical_url == record.canonical_url))
+    if existing is not None:
+        existing.last_checked_at = now
+        if existing.text_hash == text_hash:
+            return UpsertResult(existing, UNCHANGED)
+        existing.version += 1
+        existing.title = record.title or existing.title
+        existing.text = record.text
+        existing.n_chars = len(record.text)
+        existing.text_hash = text_hash
+        existing.updated_at = now
+        session.add(
+            ArticleVersion(
+                article_id=existing.id,
+                version=existing.version,
+                title=existing.title,
+                text=record.text,
+                text_hash=text_hash,
+                fetched_at=now,
+            )
+        )
+        session.flush()
+        return UpsertResult(existing, NEW_VERSION)
+
+    source_id = None
+    if record.source_name:
+        source_id = get_or_create_source(session, record.source_name, kind=record.origin).id
+    article = Article(
+        canonical_url=record.canonical_url,
+        url=record.url,
+        source_id=source_id,
+        origin=record.origin,
+        seed_file=record.seed_file,
+        title=record.title,
+        author=record.author,
+        language=record.language,
+        published_at=record.published_at,
+        date_precision=record.date_precision,
+        date_source=record.date_source,
+        date_conflict=record.date_conflict,
+        text=record.text,
+        n_chars=len(record.text),
+        text_hash=text_hash,
+        version=1,
+        first_seen_at=now,
+        last_checked_at=now,
+        updated_at=now,
+    )
+    article.versions.append(
+        ArticleVersion(
+            version=1, title=record.title, text=record.text, text_hash=text_hash, fetched_at=now
+        )
+    )
+    session.add(article)
+    session.flush()
+    return UpsertResult(article, INSERTED)
+
+
+def known_canonical_urls(session: Session, urls: Sequence[str]) -> set[str]:
+    """Which of ``urls`` are stored already (so discovery can skip fetching them)."""
+    known: set[str] = set()
+    chunk = 500
+    for start in range(0, len(urls), chunk):
+        part = list(urls[start : start + chunk])
+        known.update(
+            session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(part)))
+        )
+    return known
+
+
+def get_article(session: Session, article_id: int) -> Article | None:
+    """One article by id."""
+    return session.get(Article, article_id)
+
+
+def list_articles(session: Session, limit: int | None = None) -> list[Article]:
+    """Articles, oldest first by id."""
+    query = select(Article).order_by(Article.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def count_articles(session: Session) -> int:
+    """How many articles are stored."""
+    return session.scalar(select(func.count()).select_from(Article)) or 0
