@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from processing.normalize import text_hash
+from flows.jobs.store import store_record
 from scrapers.seedfiles import SEED_ORIGIN, SEED_SOURCE_NAME, load_seed_dir
-from storage.articles import INSERTED, NEW_VERSION, UNCHANGED, upsert_article
+from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
 from storage.runs import finish_run, record_source_counts, start_run
 from storage.sources import (
@@ -44,7 +44,7 @@ def store_seeds(engine: Engine, seeds_dir: Path, trigger: str = "cli") -> SeedRe
             session, SEED_SOURCE_NAME, kind=SEED_ORIGIN, url=str(seeds_dir), priority=0
         )
         for record in loaded.articles:
-            result = upsert_article(session, record, text_hash(record.text))
+            result = store_record(session, record)
             report.article_ids.append(result.article.id)
             if result.action == INSERTED:
                 report.new += 1
