@@ -20,6 +20,8 @@ REALDATA_DIR = SHARED_DIR / "realdata"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+pytest_plugins = ["tests.prefect_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def clean_newsmon_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
