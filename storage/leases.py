@@ -16,14 +16,15 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, Table, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import HostLease
 from storage.types import utcnow
 
-_LEASES = HostLease.__table__
+_LEASES = cast(Table, HostLease.__table__)
 
 
 @dataclass(frozen=True, slots=True)
