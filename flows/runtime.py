@@ -1,0 +1,44 @@
+"""What every flow needs at run time: the configured database and sources, read once per process.
+
+Tasks receive a database URL string, never an engine (an engine is neither serialisable nor
+worth hashing for a cache key); :func:`engine_for` turns it into one engine per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+
+from sqlalchemy import Engine
+
+from flows.settings import Settings, get_settings
+from scrapers.sources import SourcesConfig, load_sources_file
+from storage.db import make_engine
+
+log = logging.getLogger(__name__)
+
+#: Prefect settings that keep a flow run quiet and private when the caller has not chosen.
+PREFECT_DEFAULTS = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def prefect_env_defaults() -> None:
+    """Set Prefect's analytics off unless the caller chose otherwise (before importing Prefect)."""
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+@lru_cache(maxsize=8)
+def engine_for(database_url: str) -> Engine:
+    """One engine (and connection pool) per database URL for this process."""
+    return make_engine(database_url)
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """The configured database URL."""
+    return (settings or get_settings()).resolved_database_url
+
+
+def sources_config(settings: Settings | None = None) -> SourcesConfig:
+    """The configured sources file, validated (raises ``SourcesConfigError`` with the reason)."""
+    return load_sources_file((settings or get_settings()).sources_file)
