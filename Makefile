@@ -34,7 +34,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy flows scrapers processing digests storage benchmarks
+	$(BIN)/mypy flows scrapers processing digests storage $(wildcard benchmarks/*.py)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
