@@ -1,0 +1,108 @@
+"""NOS archive day pages (``https://nos.nl/nieuws/archief/YYYY-MM-DD``): their article links.
+
+NOS's CSS class names are generated and change over the years, so links are recognised by URL
+pattern only: ``/artikel/<digits>-<slug>`` and ``/nieuwsuur/artikel/<digits>-<slug>`` (other
+sections such as ``/sport/artikel/`` follow the same shape). Live blogs, videos and navigation
+links are not articles and are left out.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import lxml.html
+from lxml import etree
+
+from scrapers.candidates import DATE_FROM_ARCHIVE, Candidate, make_candidate, unique_candidates
+from scrapers.errors import ScraperError
+
+log = logging.getLogger(__name__)
+
+ARCHIVE_ORIGIN = "archive"
+ARTICLE_PATH = re.compile(r"^/(?:[a-z0-9-]+/)?artikel/\d+-[^/]*/?$")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+_SPACE = re.compile(r"\s+")
+
+
+def archive_day_url(template: str, day: date) -> str:
+    """The day page URL from a template such as ``https://nos.nl/nieuws/archief/{date}``."""
+    if "{date}" not in template:
+        raise ValueError(f"archive URL template has no {{date}} placeholder: {template}")
+    return template.replace("{date}", day.isoformat())
+
+
+def today_in_amsterdam(now: datetime | None = None) -> date:
+    """The newsroom's current day (archive days follow Dutch time, not UTC)."""
+    return (now or datetime.now(AMSTERDAM)).astimezone(AMSTERDAM).date()
+
+
+def is_article_path(path: str) -> bool:
+    """Whether a URL path looks like an NOS article (``/artikel/<digits>-…``)."""
+    return bool(ARTICLE_PATH.match(path))
+
+
+def parse_archive_page(content: bytes | str, page_url: str, source_name: str) -> list[Candidate]:
+    """Article candidates linked from an archive day page, in page order, repeats dropped.
+
+    The link text becomes the title; a ``<time datetime=…>`` inside the link, when present,
+    the published time.
+
+    Raises:
+        ScraperError: the body is not HTML at all.
+    """
+    try:
+        root = lxml.html.document_fromstring(content)
+    except (etree.ParserError, ValueError) as exc:
+        raise ScraperError(f"{page_url}: archive page is not HTML: {exc}") from exc
+    page_host = (urlsplit(page_url).hostname or "").lower()
+    candidates: list[Candidate] = []
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href:
+            continue
+        url = urljoin(page_url, href)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not is_article_path(parts.path):
+            continue
+        if (parts.hostname or "").lower() != page_host:
+            log.debug("archive %s: link to another host skipped: %s", page_url, url)
+            continue
+        candidates.append(
+            make_candidate(
+                url,
+                source_name,
+                ARCHIVE_ORIGIN,
+                title=_link_title(anchor),
+                published_at=_link_time(anchor),
+                date_source=DATE_FROM_ARCHIVE,
+            )
+        )
+    return unique_candidates(candidates)
+
+
+def _link_title(anchor: lxml.html.HtmlElement) -> str | None:
+    for heading in anchor.iter("h1", "h2", "h3", "h4"):
+        text = _SPACE.sub(" ", heading.text_content()).strip()
+        if text:
+            return text
+    text = _SPACE.sub(" ", anchor.text_content()).strip()
+    return text or anchor.get("title") or None
+
+
+def _link_time(anchor: lxml.html.HtmlElement) -> datetime | None:
+    for node in anchor.iter("time"):
+        value = (node.get("datetime") or "").strip()
+        if not value:
+            continue
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=AMSTERDAM)
+        return parsed
+    return None

@@ -1,0 +1,115 @@
+"""RSS/Atom discovery with feedparser: one :class:`Candidate` per usable feed item.
+
+feedparser is lenient: a feed with small XML errors ("bozo") that still yields items is used
+(and the problem logged); a body that yields no items and is not well-formed is a
+:class:`FeedParseError`, so the caller records it instead of silently finding nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from scrapers.candidates import DATE_FROM_FEED, Candidate, make_candidate, unique_candidates
+from scrapers.errors import FeedParseError
+
+log = logging.getLogger(__name__)
+
+FEED_ORIGIN = "rss"
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def parse_feed(
+    content: bytes,
+    feed_url: str,
+    source_name: str,
+    content_type: str | None = None,
+) -> list[Candidate]:
+    """Candidates of every item with an http(s) link, in feed order, repeats dropped.
+
+    Raises:
+        FeedParseError: the body is not a feed (malformed XML with no usable items, or HTML).
+    """
+    headers = {
+        "content-location": feed_url,
+        "content-type": content_type or "application/rss+xml",
+    }
+    parsed = feedparser.parse(content, response_headers=headers)
+    entries = list(parsed.get("entries") or [])
+    if parsed.get("bozo"):
+        reason = str(parsed.get("bozo_exception") or "not well-formed")
+        if not entries:
+            raise FeedParseError(feed_url, reason)
+        log.warning(
+            "feed %s is not well-formed (%s); using its %d items", feed_url, reason, len(entries)
+        )
+    if not entries and not parsed.get("version"):
+        raise FeedParseError(feed_url, "not an RSS or Atom document")
+    candidates: list[Candidate] = []
+    for entry in entries:
+        candidate = _candidate(entry, feed_url, source_name)
+        if candidate is not None:
+            candidates.append(candidate)
+    if parsed.get("bozo") and not candidates:
+        raise FeedParseError(feed_url, f"no usable items ({parsed.get('bozo_exception')})")
+    return unique_candidates(candidates)
+
+
+def _candidate(entry: Any, feed_url: str, source_name: str) -> Candidate | None:
+    link = _entry_link(entry)
+    guid = entry.get("id") or None
+    if not link and guid and str(guid).startswith(("http://", "https://")):
+        link = str(guid)
+    if not link:
+        log.info("feed %s: item without a link skipped (%s)", feed_url, entry.get("title"))
+        return None
+    url = urljoin(feed_url, link)
+    if urlsplit(url).scheme not in ("http", "https"):
+        log.info("feed %s: non-http link skipped: %s", feed_url, url)
+        return None
+    return make_candidate(
+        url,
+        source_name,
+        FEED_ORIGIN,
+        title=_clean_text(entry.get("title")),
+        published_at=entry_time(entry),
+        date_source=DATE_FROM_FEED,
+        summary=_clean_text(entry.get("summary")),
+        guid=str(guid) if guid else None,
+    )
+
+
+def _entry_link(entry: Any) -> str | None:
+    link = entry.get("link")
+    if link:
+        return str(link)
+    for item in entry.get("links") or []:
+        if item.get("rel", "alternate") == "alternate" and item.get("href"):
+            return str(item["href"])
+    return None
+
+
+def entry_time(entry: Any) -> datetime | None:
+    """The item's published (else updated) time as an aware UTC datetime."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    return None
+
+
+def _clean_text(value: Any) -> str | None:
+    """Plain text of a title or summary that may carry (escaped) HTML."""
+    if not value:
+        return None
+    text = _TAG.sub(" ", html.unescape(str(value)))
+    return _SPACE.sub(" ", text).strip() or None

@@ -1,0 +1,92 @@
+"""The fetch log (one row per request or refusal) and the stored HTTP validators.
+
+Plain values only: storage knows nothing of HTTP clients. The ingest job passes what its client
+reported; the validators (ETag / Last-Modified) make the next poll a conditional GET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import FetchLog, HttpValidator
+from storage.types import utcnow
+
+MAX_URL_CHARS = 2000  # the validators table keys on a 2000-character URL
+
+
+@dataclass(slots=True, frozen=True)
+class Validators:
+    """The ETag / Last-Modified last seen for a URL."""
+
+    etag: str | None
+    last_modified: str | None
+
+
+def record_fetch(
+    session: Session,
+    *,
+    url: str,
+    outcome: str,
+    source_id: int | None = None,
+    run_id: int | None = None,
+    final_url: str | None = None,
+    status_code: int | None = None,
+    error: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    n_bytes: int | None = None,
+    elapsed_ms: float | None = None,
+) -> FetchLog:
+    """Append one fetch-log row (``outcome`` as listed on :class:`FetchLog`)."""
+    row = FetchLog(
+        source_id=source_id,
+        run_id=run_id,
+        url=url,
+        final_url=final_url,
+        requested_at=utcnow(),
+        status_code=status_code,
+        outcome=outcome,
+        error=error,
+        etag=etag,
+        last_modified=last_modified,
+        n_bytes=n_bytes,
+        elapsed_ms=elapsed_ms,
+    )
+    session.add(row)
+    return row
+
+
+def get_validators(session: Session, url: str) -> Validators | None:
+    """The stored validators for ``url``, or None when there are none."""
+    if len(url) > MAX_URL_CHARS:
+        return None
+    row = session.get(HttpValidator, url)
+    if row is None or (row.etag is None and row.last_modified is None):
+        return None
+    return Validators(row.etag, row.last_modified)
+
+
+def set_validators(session: Session, url: str, etag: str | None, last_modified: str | None) -> None:
+    """Remember (or forget, when both are None) the validators of ``url``."""
+    if len(url) > MAX_URL_CHARS:
+        return
+    row = session.get(HttpValidator, url)
+    if row is None:
+        if etag is None and last_modified is None:
+            return
+        session.add(HttpValidator(url=url, etag=etag, last_modified=last_modified))
+        return
+    row.etag = etag
+    row.last_modified = last_modified
+    row.updated_at = utcnow()
+
+
+def fetch_log_rows(session: Session, run_id: int | None = None) -> list[FetchLog]:
+    """Fetch-log rows in order, optionally of one run (for reports and tests)."""
+    query = select(FetchLog).order_by(FetchLog.id)
+    if run_id is not None:
+        query = query.where(FetchLog.run_id == run_id)
+    return list(session.scalars(query))

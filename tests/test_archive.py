@@ -1,0 +1,61 @@
+"""NOS archive day pages: article links found by URL pattern, never by CSS class."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from scrapers.archive import archive_day_url, is_article_path, parse_archive_page
+
+PAGE = b"""<!doctype html><html><head><title>Archief</title></head><body>
+<nav><a href="/">Home</a><a href="/nieuws/archief/2024-04-30">Vorige dag</a></nav>
+<main><ul>
+<li><a class="sc-9f2a1b link_x1" href="/artikel/2519123-poetin-en-loekasjenko">
+  <h2 class="title_abc">Poetin en Loekasjenko</h2><p>Intro</p>
+  <time datetime="2024-05-01T10:00:00+0200">10:00</time></a></li>
+<li><a href="https://nos.nl/nieuwsuur/artikel/2519124-uniestaat?utm_source=x">Uniestaat</a></li>
+<li><a href="/liveblog/2519125-oorlog">Liveblog</a></li>
+<li><a href="/video/2519126-beelden">Video</a></li>
+<li><a href="https://elders.example/artikel/1-x">Elders</a></li>
+<li><a href="/artikel/2519123-poetin-en-loekasjenko#reacties">Nog eens</a></li>
+<li><a href="/artikel/abc-geen-nummer">Geen nummer</a></li>
+</ul></main></body></html>"""
+
+
+def test_article_links_by_url_pattern() -> None:
+    found = parse_archive_page(PAGE, "https://nos.nl/nieuws/archief/2024-05-01", "nos-archief")
+    assert [c.canonical_url for c in found] == [
+        "https://nos.nl/artikel/2519123-poetin-en-loekasjenko",
+        "https://nos.nl/nieuwsuur/artikel/2519124-uniestaat",
+    ]
+    first = found[0]
+    assert first.title == "Poetin en Loekasjenko"
+    assert first.published_at is not None and first.published_at.isoformat().startswith(
+        "2024-05-01T10:00"
+    )
+    assert first.date_source == "archive"
+    assert first.origin == "archive"
+    assert found[1].title == "Uniestaat"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/artikel/1-a", True),
+        ("/nieuwsuur/artikel/22-b", True),
+        ("/sport/artikel/3-c/", True),
+        ("/artikel/x-1", False),
+        ("/liveblog/1-a", False),
+        ("/artikel/1-a/reacties", False),
+    ],
+)
+def test_is_article_path(path: str, expected: bool) -> None:
+    assert is_article_path(path) is expected
+
+
+def test_day_url_template() -> None:
+    template = "https://nos.nl/nieuws/archief/{date}"
+    assert archive_day_url(template, date(2024, 5, 1)) == "https://nos.nl/nieuws/archief/2024-05-01"
+    with pytest.raises(ValueError):
+        archive_day_url("https://nos.nl/nieuws/archief", date(2024, 5, 1))
