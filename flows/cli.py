@@ -7,6 +7,7 @@ from rich.table import Table
 
 from flows.cli_articles import articles_app, search
 from flows.cli_common import configure_logging, console, fail, open_engine
+from flows.cli_digest import digest, write_digest
 from flows.jobs.seed import store_seeds
 from flows.settings import get_settings
 from scrapers.errors import SeedFileError
@@ -25,6 +26,7 @@ db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(articles_app, name="articles")
 app.command("search")(search)
+app.command("digest")(digest)
 
 
 @app.callback()
@@ -69,8 +71,13 @@ def seed() -> None:
 
 @app.command("run")
 def run() -> None:
-    """The main job: store the seed corpus and print a summary."""
+    """The main job: store the seed corpus, then write today's digest and print its path."""
     seed()
+    settings = get_settings()
+    with open_engine(settings) as engine:
+        result = write_digest(engine, settings)
+    console.print(f"digest: {result.n_stories} stories, {result.n_articles} articles")
+    typer.echo(str(result.markdown_path))
 
 
 def _redact(url: str) -> str:

@@ -24,6 +24,22 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(Path("seeds"), description="The seed corpus folder.")
     sources_file: Path = Field(Path("config/sources.toml"), description="Source list.")
     topics_file: Path = Field(Path("config/topics.toml"), description="Topic taxonomy.")
+    timezone: str = Field(
+        "Europe/Amsterdam", description="Zone whose local days bound a daily digest."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for the digest email.")
+    smtp_port: int = Field(25, description="SMTP port (587 for STARTTLS, 465 for SSL).")
+    smtp_user: str | None = Field(None, description="SMTP login; no login when unset.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(False, description="Connect with implicit TLS (SMTPS).")
+    smtp_from: str = Field("newsmon@localhost", description="Sender address of the digest.")
+    digest_to: str = Field("", description="Digest recipients, comma-separated.")
+
+    @property
+    def digest_recipients(self) -> list[str]:
+        """``digest_to`` split on commas, blanks dropped."""
+        return [part.strip() for part in self.digest_to.split(",") if part.strip()]
 
     @property
     def resolved_database_url(self) -> str:

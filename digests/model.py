@@ -1,0 +1,139 @@
+"""The digest as plain data: what the templates render and the mailer sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+MODE_SEEN = "seen"
+MODE_PUBLISHED = "published"
+
+# Marks of a story and of an article.
+STORY_NEW = "new"
+STORY_UPDATE = "update"
+ARTICLE_NEW = "new"
+ARTICLE_UPDATED = "updated"
+
+
+@dataclass(slots=True)
+class DigestArticle:
+    """One article as the digest shows it."""
+
+    id: int
+    title: str
+    url: str | None
+    outlet: str
+    when: str  # the publication time in the digest's zone, with its precision
+    lead: str
+    mark: str  # new | updated
+    story_id: int | None
+    text_hash: str
+    duplicate_of: int | None
+
+
+@dataclass(slots=True)
+class StoryItem:
+    """A story: its representative article, the others of the window and why it is here."""
+
+    key: str
+    label: str | None
+    representative: DigestArticle
+    others: list[DigestArticle]
+    mark: str  # new | update
+    previous_day: date | None  # the day it was last reported, for an update
+    other_outlets: int
+    near_duplicates: int
+    topics: list[str]  # labels, best first
+    topic_slugs: list[str]
+    evidence: list[str]
+
+    @property
+    def articles(self) -> list[DigestArticle]:
+        """The representative first, then the others."""
+        return [self.representative, *self.others]
+
+    @property
+    def n_updated(self) -> int:
+        """Articles of the story whose text changed since they were last reported."""
+        return sum(1 for a in self.articles if a.mark == ARTICLE_UPDATED)
+
+
+@dataclass(slots=True)
+class TopicGroup:
+    """Stories whose main topic is this one (slug ``""`` holds the untagged stories)."""
+
+    slug: str
+    label: str
+    stories: list[StoryItem]
+
+
+@dataclass(slots=True)
+class TopicCount:
+    """How many stories and articles touch a topic."""
+
+    label: str
+    stories: int
+    articles: int
+
+
+@dataclass(slots=True)
+class SourceHealth:
+    """A source that failed in the window, as printed."""
+
+    name: str
+    status: str
+    failures: int
+    last_error: str | None
+    last_failure: str | None
+    last_success: str  # formatted, or "never"
+
+
+@dataclass(slots=True)
+class DigestNews:
+    """What is new since the previous digest."""
+
+    previous_day: date | None
+    new_stories: int
+    updated_stories: int
+    updated_articles: int
+    new_titles: list[str]
+
+
+@dataclass(slots=True)
+class DigestData:
+    """A whole digest."""
+
+    day: date
+    mode: str  # seen | published
+    timezone: str
+    window_start: datetime
+    window_end: datetime
+    groups: list[TopicGroup]
+    topic_counts: list[TopicCount]
+    news: DigestNews
+    health: list[SourceHealth]
+    n_sources: int
+    untagged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def stories(self) -> list[StoryItem]:
+        """Every story, in the order the digest shows them."""
+        return [story for group in self.groups for story in group.stories]
+
+    @property
+    def n_stories(self) -> int:
+        return sum(len(group.stories) for group in self.groups)
+
+    @property
+    def n_articles(self) -> int:
+        return sum(len(story.articles) for story in self.stories)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.n_stories == 0
+
+    @property
+    def subject(self) -> str:
+        """The email subject: ``newsmon digest YYYY-MM-DD — N stories``."""
+        return f"newsmon digest {self.day.isoformat()} — {self.n_stories} stories"

@@ -1,0 +1,144 @@
+"""Choose a day's articles and assemble the digest data.
+
+Two ways to choose (``mode``):
+
+- ``seen`` (default): relevant articles first seen during the local day, plus articles whose
+  text changed during it (marked updated).
+- ``published``: relevant articles published during the local day, for backfilled days. A date
+  known only to the month appears in the digest of the first day of that month (labelled with
+  the month, never a made-up day); an unknown date never matches a publication day, so such
+  articles appear only in ``seen`` digests.
+
+Relevance: an article tagged ``relevant`` is in; one tagged not relevant is out; an article not
+tagged yet (``relevant IS NULL``) is left out and counted in a note, except seeds, which define
+the beat and are relevant by definition.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from digests.group import GroupInput, build_stories, group_by_topic
+from digests.model import (
+    ARTICLE_UPDATED,
+    MODE_PUBLISHED,
+    MODE_SEEN,
+    STORY_NEW,
+    STORY_UPDATE,
+    DigestData,
+    DigestNews,
+    SourceHealth,
+)
+from digests.text import clock
+from storage.digest_health import source_health
+from storage.digests import (
+    articles_published_in,
+    articles_seen_in,
+    count_untagged_seen_in,
+    members_of,
+    previous_digest_day,
+    reported_before,
+    stories_for,
+    tags_for,
+)
+
+MAX_NEW_TITLES = 10
+
+
+def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local day ``day`` in ``tz`` as a UTC interval [start, end) (23 or 25 hours at DST)."""
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def month_window(day: date) -> tuple[datetime, datetime]:
+    """The calendar month of ``day`` in UTC, where month-precision dates are stored."""
+    start = datetime(day.year, day.month, 1, tzinfo=UTC)
+    if day.month == 12:
+        return start, datetime(day.year + 1, 1, 1, tzinfo=UTC)
+    return start, datetime(day.year, day.month + 1, 1, tzinfo=UTC)
+
+
+def today(tz: ZoneInfo) -> date:
+    """The current local date in ``tz`` (the default digest day)."""
+    return datetime.now(tz).date()
+
+
+def collect_digest(session: Session, day: date, tz: ZoneInfo, mode: str = MODE_SEEN) -> DigestData:
+    """Read everything the digest of ``day`` needs and assemble it."""
+    if mode not in (MODE_SEEN, MODE_PUBLISHED):
+        raise ValueError(f"unknown digest mode {mode!r}: use {MODE_SEEN!r} or {MODE_PUBLISHED!r}")
+    start, end = day_window(day, tz)
+    if mode == MODE_SEEN:
+        rows = articles_seen_in(session, start, end)
+        untagged = count_untagged_seen_in(session, start, end)
+    else:
+        month = month_window(day) if day.day == 1 else None
+        rows = articles_published_in(session, start, end, month)
+        untagged = 0
+    ids = [row.id for row in rows]
+    story_ids = {row.story_id for row in rows if row.story_id is not None}
+    reported, reported_stories = reported_before(session, day, ids, story_ids)
+    data = GroupInput(
+        articles=rows,
+        tags=tags_for(session, ids),
+        stories=stories_for(session, story_ids),
+        members=members_of(session, story_ids, ids),
+        reported=reported,
+        reported_stories=reported_stories,
+    )
+    health = source_health(session, start, end)
+    digest = assemble(data, day, mode, tz, start, end, previous_digest_day(session, day, mode))
+    digest.untagged = untagged
+    digest.n_sources = health.n_sources
+    digest.health = [
+        SourceHealth(
+            name=row.name,
+            status=row.status,
+            failures=row.failures,
+            last_error=row.last_error,
+            last_failure=clock(row.last_failure_at, tz) if row.last_failure_at else None,
+            last_success=clock(row.last_success_at, tz),
+        )
+        for row in health.failing
+    ]
+    return digest
+
+
+def assemble(
+    data: GroupInput,
+    day: date,
+    mode: str,
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    previous_day: date | None,
+) -> DigestData:
+    """Group the rows into stories and topics and sum up what is new (no database)."""
+    stories = build_stories(data, tz, start)
+    groups, counts = group_by_topic(stories)
+    ordered = [story for group in groups for story in group.stories]
+    new = [s for s in ordered if s.mark == STORY_NEW]
+    news = DigestNews(
+        previous_day=previous_day,
+        new_stories=len(new),
+        updated_stories=sum(1 for s in ordered if s.mark == STORY_UPDATE),
+        updated_articles=sum(1 for s in ordered for a in s.articles if a.mark == ARTICLE_UPDATED),
+        new_titles=[s.representative.title for s in new[:MAX_NEW_TITLES]],
+    )
+    return DigestData(
+        day=day,
+        mode=mode,
+        timezone=tz.key,
+        window_start=start,
+        window_end=end,
+        groups=groups,
+        topic_counts=counts,
+        news=news,
+        health=[],
+        n_sources=0,
+    )

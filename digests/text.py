@@ -1,0 +1,88 @@
+"""Small text helpers of the digest: the two-sentence lead, the outlet name, printed times."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from storage.models import PRECISION_DAY, PRECISION_MONTH
+
+LEAD_SENTENCES = 2
+LEAD_MAX_CHARS = 400
+# A sentence ends at . ! ? or … (optionally followed by a closing quote) and whitespace, but
+# not after a single capital (initials: "A. Loekasjenko").
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z]\.)(?<=[.!?…])[\"”’')]?\s+")
+_SPACES = re.compile(r"\s+")
+
+
+def lead(text: str, sentences: int = LEAD_SENTENCES, max_chars: int = LEAD_MAX_CHARS) -> str:
+    """The first ``sentences`` sentences of ``text``, cut at a word beyond ``max_chars``."""
+    flat = _SPACES.sub(" ", text).strip()
+    if not flat:
+        return ""
+    parts: list[str] = []
+    position = 0
+    for match in _SENTENCE_END.finditer(flat):
+        parts.append(flat[position : match.end()].strip())
+        position = match.end()
+        if len(parts) == sentences:
+            break
+    else:
+        parts.append(flat[position:].strip())
+    result = " ".join(p for p in parts[:sentences] if p)
+    if len(result) <= max_chars:
+        return result
+    cut = result[:max_chars].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def outlet(url: str | None, source_name: str | None, origin: str) -> str:
+    """Who published it: the URL's host without ``www.``, else the source, else the origin."""
+    if url:
+        host = (urlsplit(url).hostname or "").lower()
+        if host.startswith("www."):
+            host = host[4:]
+        if host:
+            return host
+    if origin == "seed":
+        return "seed corpus"
+    return source_name or origin
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def published_label(value: datetime | None, precision: str, tz: ZoneInfo) -> str:
+    """A publication time as precise as it is known: ``2022-10-12 07:00``, ``October 2022``,
+    or ``date unknown``; never a day that was not given."""
+    if value is None:
+        return "date unknown"
+    if precision == PRECISION_MONTH:
+        # Month-precision dates are stored as the first of the month in UTC: read them in UTC
+        # so no zone shifts them into the previous month.
+        return f"{MONTHS[value.month - 1]} {value.year}"
+    if precision != PRECISION_DAY:
+        return "date unknown"
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def clock(value: datetime | None, tz: ZoneInfo) -> str:
+    """A timestamp in the digest's zone (``2026-11-23 14:05``), or ``never``."""
+    if value is None:
+        return "never"
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,174 @@
+"""The digest job: build a day's digest (files + record) and email it once per recipient.
+
+Plain functions: the CLI calls them directly and the Prefect ``digest`` flow wraps them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from digests.mailer import MailError, SmtpSettings, build_message, send_messages
+from digests.model import MODE_PUBLISHED, MODE_SEEN, DigestData
+from digests.render import render_html, render_markdown, render_text
+from digests.select import collect_digest
+from storage.db import session_scope
+from storage.digests import recipients_sent, record_digest, record_send
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+
+
+@dataclass(slots=True)
+class DigestResult:
+    """A built digest: where its files are and what the email will contain."""
+
+    day: date
+    mode: str
+    markdown_path: Path
+    html_path: Path
+    subject: str
+    n_stories: int
+    n_articles: int
+    markdown: str
+    html: str
+    text: str
+    data: DigestData
+
+
+@dataclass(slots=True)
+class SendReport:
+    """What one send run did per recipient."""
+
+    day: date
+    sent: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already had it
+    failed: dict[str, str] = field(default_factory=dict)  # recipient -> error
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def digest_paths(out_dir: Path, day: date, mode: str) -> tuple[Path, Path]:
+    """``YYYY-MM-DD.md``/``.html``; a by-publication digest is ``YYYY-MM-DD-published.*``."""
+    stem = day.isoformat() if mode == MODE_SEEN else f"{day.isoformat()}-{MODE_PUBLISHED}"
+    return out_dir / f"{stem}.md", out_dir / f"{stem}.html"
+
+
+def _write(path: Path, content: str) -> None:
+    """Write via a temporary file, so a reader never sees half a digest."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build_digest(
+    engine: Engine,
+    day: date,
+    *,
+    published: bool = False,
+    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    out_dir: Path,
+) -> DigestResult:
+    """Select, group and render the digest of ``day``; write the Markdown and HTML files and
+    record which articles it reported (so later digests can mark updates)."""
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    mode = MODE_PUBLISHED if published else MODE_SEEN
+    with session_scope(engine) as session:
+        data = collect_digest(session, day, zone, mode)
+    markdown, html, text = render_markdown(data), render_html(data), render_text(data)
+    md_path, html_path = digest_paths(out_dir, day, mode)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write(md_path, markdown)
+    _write(html_path, html)
+    items = [(a.id, a.story_id, a.text_hash) for story in data.stories for a in story.articles]
+    with session_scope(engine) as session:
+        record_digest(
+            session,
+            day,
+            mode,
+            markdown_path=str(md_path),
+            html_path=str(html_path),
+            n_stories=data.n_stories,
+            items=items,
+        )
+    log.info("digest %s (%s): %d stories, %s", day, mode, data.n_stories, md_path)
+    return DigestResult(
+        day=day,
+        mode=mode,
+        markdown_path=md_path,
+        html_path=html_path,
+        subject=data.subject,
+        n_stories=data.n_stories,
+        n_articles=data.n_articles,
+        markdown=markdown,
+        html=html,
+        text=text,
+        data=data,
+    )
+
+
+def send_digest(
+    engine: Engine,
+    result: DigestResult,
+    smtp_settings: SmtpSettings,
+    recipients: Sequence[str],
+    force: bool = False,
+) -> SendReport:
+    """Email the digest to every recipient that has not received this day's digest yet
+    (everyone with ``force``). Every attempt is recorded, failures with their reason, so a
+    later run sends what is still owed."""
+    report = SendReport(day=result.day)
+    wanted = list(dict.fromkeys(r.strip() for r in recipients if r.strip()))
+    with session_scope(engine) as session:
+        done = set() if force else recipients_sent(session, result.day)
+    owed = [r for r in wanted if r not in done]
+    report.skipped = [r for r in wanted if r in done]
+    if not owed:
+        return report
+    messages = [
+        build_message(
+            subject=result.subject,
+            sender=smtp_settings.sender,
+            recipient=recipient,
+            text=result.text,
+            html=result.html,
+        )
+        for recipient in owed
+    ]
+    try:
+        deliveries = send_messages(smtp_settings, messages)
+    except MailError as exc:
+        log.error("digest %s not sent: %s", result.day, exc)
+        report.failed = {recipient: str(exc) for recipient in owed}
+    else:
+        for delivery in deliveries:
+            if delivery.error is None:
+                report.sent.append(delivery.recipient)
+            else:
+                report.failed[delivery.recipient] = delivery.error
+    ids = {str(m["To"]): str(m["Message-ID"]) for m in messages}
+    with session_scope(engine) as session:
+        for recipient in report.sent:
+            record_send(
+                session,
+                result.day,
+                recipient,
+                status="sent",
+                subject=result.subject,
+                message_id=ids.get(recipient),
+            )
+        for recipient, error in report.failed.items():
+            record_send(
+                session, result.day, recipient, status="failed", subject=result.subject, error=error
+            )
+    return report
