@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import FetchLog, HttpValidator
+from storage.articles import known_canonical_urls
+from storage.models import Article, FetchLog, HttpValidator
 from storage.types import utcnow
 
+OUTCOME_NO_ARTICLE = "no_article"
 MAX_URL_CHARS = 2000  # the validators table keys on a 2000-character URL
 
 
@@ -90,3 +92,27 @@ def fetch_log_rows(session: Session, run_id: int | None = None) -> list[FetchLog
     if run_id is not None:
         query = query.where(FetchLog.run_id == run_id)
     return list(session.scalars(query))
+
+
+def known_urls(session: Session, canonical_urls: list[str], urls: list[str]) -> set[str]:
+    """Which URLs need no fetch: stored articles (by canonical or as-listed URL) and pages
+    already found to hold no article.
+
+    A feed that links short URLs (``/l/123`` redirecting to ``/artikel/123-…``) would otherwise
+    be fetched again on every run, because only the final URL is the article's identity.
+    """
+    known = set(known_canonical_urls(session, canonical_urls))
+    chunk = 500
+    for start in range(0, len(urls), chunk):
+        part = urls[start : start + chunk]
+        known.update(
+            url for url in session.scalars(select(Article.url).where(Article.url.in_(part))) if url
+        )
+        known.update(
+            session.scalars(
+                select(FetchLog.url)
+                .where(FetchLog.url.in_(part), FetchLog.outcome == OUTCOME_NO_ARTICLE)
+                .distinct()
+            )
+        )
+    return known

@@ -1,0 +1,186 @@
+"""The ingest core: discover each source's candidates, fetch and store the new ones.
+
+Plain Python, no Prefect (``flows/`` wraps these in tasks: one per source discovery, one per
+chunk of at most ``IngestContext.chunk_size`` URLs). No return value carries HTML.
+
+Interface (stable):
+
+- ``IngestContext(engine, config, run_id=None, refetch=False, trigger="cli", chunk_size=50)``:
+  the engine, the ``SourcesConfig`` (its ``fetch`` is the ``FetchConfig``), the run id, the
+  re-check switch; ``make_client()`` builds the polite async client.
+- ``discover_source(source, ctx, day=None) -> Discovery``: candidates + status
+  (ok | not_modified | failed) + errors. Archive sources read the page of ``day`` (default:
+  today in Europe/Amsterdam); sitemaps keep only URLs dated ``day`` when it is given.
+- ``fetch_and_store(candidates, source, ctx) -> SourceCounts``: skips stored canonical URLs
+  (unless ``ctx.refetch``), fetches the rest politely and concurrently, extracts, stores through
+  ``flows.jobs.store.store_record``, logs every request in ``fetch_log``, counts discovered /
+  new / known / not_modified / failed / no_article / duplicates / updated and keeps errors.
+- ``run_ingest(ctx, source_names=None, progress=None) -> IngestReport``: every enabled source
+  (or the named ones), one failing source never stopping the others; writes an ``ingest_runs``
+  row with per-source counts and updates each source's health (ok, blocked on 403 / 429s,
+  unreachable on connect errors, failing otherwise). Seeds are stored by ``flows/jobs/seed.py``.
+
+The sync functions run their own event loop (``asyncio.run``) with a fresh client; async
+callers use ``adiscover_source`` / ``afetch_and_store`` inside ``open_client(ctx)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any, TypeVar
+
+from flows.jobs.ingest_client import IngestContext
+from flows.jobs.ingest_discover import adiscover_source
+from flows.jobs.ingest_pages import afetch_and_store
+from flows.jobs.ingest_types import (
+    DISCOVERY_FAILED,
+    STATUS_OK,
+    Discovery,
+    IngestReport,
+    SourceCounts,
+    health_status,
+)
+from scrapers.candidates import Candidate
+from scrapers.sources import SourceConfig, select_sources
+from storage.db import session_scope
+from storage.models import IngestRun, Source
+from storage.runs import finish_run, record_source_counts, start_run
+from storage.sources import record_source_failure, record_source_success
+
+__all__ = [
+    "Discovery",
+    "IngestContext",
+    "IngestReport",
+    "SourceCounts",
+    "adiscover_source",
+    "afetch_and_store",
+    "discover_source",
+    "fetch_and_store",
+    "open_client",
+    "run_ingest",
+]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Progress = Callable[..., None]
+
+
+@asynccontextmanager
+async def open_client(ctx: IngestContext) -> AsyncIterator[IngestContext]:
+    """Give ``ctx`` a polite client for the current event loop, closed afterwards."""
+    ctx.client = ctx.make_client()
+    try:
+        yield ctx
+    finally:
+        client, ctx.client = ctx.client, None
+        await client.aclose()
+
+
+def _run(ctx: IngestContext, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    async def main() -> T:
+        async with open_client(ctx):
+            return await work()
+
+    return asyncio.run(main())
+
+
+def discover_source(source: SourceConfig, ctx: IngestContext, day: date | None = None) -> Discovery:
+    """Sync :func:`adiscover_source` (for callers without an event loop)."""
+    return _run(ctx, lambda: adiscover_source(source, ctx, day))
+
+
+def fetch_and_store(
+    candidates: list[Candidate], source: SourceConfig, ctx: IngestContext
+) -> SourceCounts:
+    """Sync :func:`afetch_and_store` (for callers without an event loop)."""
+    return _run(ctx, lambda: afetch_and_store(candidates, source, ctx))
+
+
+def run_ingest(
+    ctx: IngestContext,
+    source_names: list[str] | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest every enabled source (or those named), record the run and source health."""
+    sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
+    notify = progress or (lambda *args, **kwargs: None)
+    with session_scope(ctx.engine) as session:
+        if ctx.run_id is None:
+            ctx.run_id = start_run(session, trigger=ctx.trigger).id
+    report = IngestReport(run_id=ctx.run_id)
+    for source in sources:
+        ctx.source_id(source)
+
+    async def main() -> list[tuple[Discovery, SourceCounts]]:
+        async with open_client(ctx):
+            return list(await asyncio.gather(*(_one_source(s, ctx, notify) for s in sources)))
+
+    outcomes = asyncio.run(main()) if sources else []
+    with session_scope(ctx.engine) as session:
+        run = session.get(IngestRun, ctx.run_id)
+        assert run is not None
+        for source, (discovery, counts) in zip(sources, outcomes, strict=True):
+            status = health_status(discovery, counts)
+            report.sources[source.name] = counts
+            report.source_status[source.name] = status
+            row = session.get(Source, ctx.source_id(source))
+            assert row is not None
+            if status == STATUS_OK:
+                record_source_success(session, row)
+            else:
+                record_source_failure(session, row, _summary(discovery, counts), status)
+            record_source_counts(
+                session, run, source.name, counts.as_counts(), counts.errors, status
+            )
+        bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
+        errors = any(c.errors for c in report.sources.values())
+        if sources and len(bad) == len(sources):
+            report.status = "failed"
+        elif bad or errors:
+            report.status = "partial"
+        finish_run(session, run, report.status)
+    notify("run_done", report=report)
+    return report
+
+
+async def _one_source(
+    source: SourceConfig, ctx: IngestContext, notify: Progress
+) -> tuple[Discovery, SourceCounts]:
+    """Discover and fetch one source; any failure is recorded, never raised."""
+    notify("source_start", source=source.name)
+    discovery = Discovery(source_name=source.name)
+    counts = SourceCounts()
+    try:
+        discovery = await adiscover_source(source, ctx)
+        counts.errors.extend(discovery.errors)
+        notify("discovered", source=source.name, n=len(discovery.candidates))
+        candidates = discovery.candidates
+        for start in range(0, len(candidates), ctx.chunk_size):
+            chunk = candidates[start : start + ctx.chunk_size]
+            part = await afetch_and_store(chunk, source, ctx)
+            counts.add(part)
+            notify("fetched", source=source.name, n=len(chunk), counts=counts)
+        if discovery.status != DISCOVERY_FAILED and discovery.outcome == "not_modified":
+            counts.not_modified += 1
+    except Exception as exc:  # one source must never stop the others: record why it failed
+        log.exception("source %s failed", source.name)
+        discovery.status = DISCOVERY_FAILED
+        discovery.outcome = "internal_error"
+        counts.errors.append({"url": source.url, "outcome": "internal_error", "error": repr(exc)})
+    notify(
+        "source_done", source=source.name, counts=counts, status=health_status(discovery, counts)
+    )
+    return discovery, counts
+
+
+def _summary(discovery: Discovery, counts: SourceCounts) -> str:
+    """The error text a source's health shows: the first error of the run."""
+    for error in discovery.errors or counts.errors:
+        return f"{error.get('outcome')}: {error.get('url')}: {error.get('error')}"
+    if counts.blocked_responses:
+        return f"{counts.blocked_responses} article requests refused (403/429)"
+    return f"{counts.unreachable_responses} article requests could not connect"
