@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime, utcnow
@@ -105,6 +106,7 @@ class Story(Base):
     """Articles from one or more outlets about the same event."""
 
     __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_last_published_at", "last_published_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(Text)
@@ -128,6 +130,14 @@ class Article(Base):
         Index("ix_articles_text_hash", "text_hash"),
         Index("ix_articles_story_id", "story_id"),
         Index("ix_articles_duplicate_of", "duplicate_of"),
+        Index("ix_articles_source_id", "source_id"),
+        # The digest's "seen today" query also takes articles whose text changed that day.
+        Index(
+            "ix_articles_changed_updated_at",
+            "updated_at",
+            postgresql_where=sql_text("version > 1"),
+            sqlite_where=sql_text("version > 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -280,7 +290,11 @@ class DigestItem(Base):
     """An article as it was reported in a digest (to mark later updates)."""
 
     __tablename__ = "digest_items"
-    __table_args__ = (UniqueConstraint("digest_id", "article_id"),)
+    __table_args__ = (
+        UniqueConstraint("digest_id", "article_id"),
+        Index("ix_digest_items_article_id", "article_id"),
+        Index("ix_digest_items_story_id", "story_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))

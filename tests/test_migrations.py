@@ -15,10 +15,14 @@ from storage.models import Base
 # Full-text search objects are created by raw DDL (FTS5 tables, an expression index) on
 # purpose; they are not part of the ORM metadata.
 FULLTEXT_PREFIX = ("articles_fts",)
+# PostgreSQL's stored tsvector column (migration 0003) exists on that backend only.
+PG_SEARCH_COLUMN = "search_vector"
 
 
 def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     if type_ == "table" and name and name.startswith(FULLTEXT_PREFIX):
+        return False
+    if type_ == "column" and name == PG_SEARCH_COLUMN:
         return False
     return not (type_ == "index" and reflected and compare_to is None)
 
