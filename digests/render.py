@@ -22,7 +22,8 @@ HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!&])")
-_MD_LINE_START = re.compile(r"^([+\-=]|\d+[.)])(?=\s|$)")
+_MD_BULLET = re.compile(r"^([+\-=])(?=\s|$)")
+_MD_ORDERED = re.compile(r"^(\d+)\.(?=\s|$)")
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 
@@ -30,7 +31,8 @@ def md_escape(value: object) -> str:
     """Text that Markdown shows literally: specials backslash-escaped, kept on one line."""
     text = _NEWLINES.sub(" ", str(value)).strip()
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(r"\\\1", text)
+    text = _MD_BULLET.sub(r"\\\1", text)
+    return _MD_ORDERED.sub(r"\1\\.", text)
 
 
 def md_url(value: object) -> str:

@@ -1,0 +1,65 @@
+"""`newsmon run` ends with today's digest (the seeds it stored are in it); `newsmon digest`
+prints the path of the Markdown file, by first-seen or by publication day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.settings import get_settings
+from tests.conftest import SEEDS_DIR
+
+
+@pytest.fixture
+def data_dir(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path) -> Path:
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("NEWSMON_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSMON_SEEDS_DIR", str(SEEDS_DIR))
+    get_settings.cache_clear()
+    return tmp_path / "data"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.exit_code, result.stdout
+
+
+def test_run_ends_with_todays_digest_listing_the_seeds(data_dir: Path) -> None:
+    _, out = invoke("run")
+    path = Path(out.strip().splitlines()[-1])
+    assert path.parent == data_dir / "digests"
+    assert path.suffix == ".md" and path.with_suffix(".html").exists()
+    markdown = path.read_text(encoding="utf-8")
+    assert "5 stories, 5 articles" in markdown
+    # The header seed links to its URL; URL-less seeds are shown without a link.
+    assert (
+        "[Belarussen willen geen oorlog, maar hun leider doet wat Poetin wil]"
+        "(https://nos.nl/nieuwsuur/artikel/2448020-belarussen-willen-geen-oorlog-maar-hun-"
+        "leider-doet-wat-poetin-wil)"
+    ) in markdown
+    assert "### Heel duidelijk was de Wit-Russische president Aleksandr Loekasjenko niet." in (
+        markdown
+    )
+    assert "October 2022" in markdown and "date unknown" in markdown
+
+
+def test_digest_by_publication_day(data_dir: Path) -> None:
+    invoke("seed")
+    _, out = invoke("digest", "--published", "--date", "2022-10-12")
+    path = Path(out.strip())
+    assert path == data_dir / "digests" / "2022-10-12-published.md"
+    markdown = path.read_text(encoding="utf-8")
+    assert "Articles published on 2022-10-12" in markdown
+    assert "1 story, 1 article" in markdown and "2022-10-12 07:00" in markdown
+    # The October 2022 seed (month precision) is reported on the first of the month only.
+    _, out = invoke("digest", "--published", "--date", "2022-10-01")
+    assert "October 2022" in Path(out.strip()).read_text(encoding="utf-8")
+    _, out = invoke("digest", "--published", "--date", "2022-10-02")
+    assert "No new articles published on 2022-10-02" in Path(out.strip()).read_text(
+        encoding="utf-8"
+    )
