@@ -1,0 +1,122 @@
+"""The ``digest`` flow: write a day's digest, publish it as a Markdown artifact, email it.
+
+Only wiring: :mod:`flows.jobs.digest` builds and sends. The artifact key ``daily-digest`` keeps
+every day's digest as a version of one artifact on the Artifacts page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+from digests.mailer import SmtpSettings
+from digests.select import today
+from flows.jobs.digest import build_digest, send_digest
+from flows.runtime import database_url, engine_for
+from flows.settings import Settings, get_settings
+
+ARTIFACT_KEY = "daily-digest"
+
+
+class DigestNotSentError(RuntimeError):
+    """Some recipients did not get the digest (the files exist; the failures are recorded)."""
+
+
+def smtp_from_settings(settings: Settings) -> SmtpSettings | None:
+    """The SMTP settings, or None when no SMTP host is configured."""
+    if not settings.smtp_host:
+        return None
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        use_ssl=settings.smtp_ssl,
+        sender=settings.smtp_from,
+    )
+
+
+@task(name="build-digest", cache_policy=NONE, persist_result=False)
+def build_digest_task(
+    db_url: str, day: date, published: bool, timezone: str, out_dir: str, send: bool
+) -> dict[str, object]:
+    """Write the digest files, publish the Markdown artifact and, if asked, email it.
+
+    Building and sending share one task so the rendered digest never becomes a Prefect result.
+    """
+    logger = get_run_logger()
+    settings = get_settings()
+    engine = engine_for(db_url)
+    result = build_digest(
+        engine, day, published=published, tz=ZoneInfo(timezone), out_dir=Path(out_dir)
+    )
+    create_markdown_artifact(
+        key=ARTIFACT_KEY,
+        markdown=result.markdown,
+        description=f"newsmon digest of {day.isoformat()} ({result.mode})",
+    )
+    logger.info(
+        "digest %s: %d stories, %d articles, %s",
+        day,
+        result.n_stories,
+        result.n_articles,
+        result.markdown_path,
+    )
+    summary: dict[str, object] = {
+        "day": day.isoformat(),
+        "markdown_path": str(result.markdown_path),
+        "html_path": str(result.html_path),
+        "stories": result.n_stories,
+        "articles": result.n_articles,
+        "sent": 0,
+    }
+    if not send:
+        return summary
+    smtp = smtp_from_settings(settings)
+    recipients = settings.digest_recipients
+    if smtp is None or not recipients:
+        logger.info("not emailing the digest: NEWSMON_SMTP_HOST or NEWSMON_DIGEST_TO is not set")
+        return summary
+    report = send_digest(engine, result, smtp, recipients)
+    summary["sent"] = len(report.sent)
+    if report.skipped:
+        logger.info("already sent to %d recipient(s) today", len(report.skipped))
+    if report.failed:
+        first = next(iter(report.failed.values()))
+        raise DigestNotSentError(
+            f"digest {day} not sent to {len(report.failed)} of {len(recipients)} recipient(s): "
+            f"{first} (recorded; the next run sends what is owed)"
+        )
+    logger.info("digest emailed to %d recipient(s)", len(report.sent))
+    return summary
+
+
+@flow(name="digest", log_prints=False)
+def digest(
+    day: date | None = None, send_email: bool = False, published: bool = False
+) -> dict[str, object]:
+    """Write the daily digest (Markdown + HTML) and publish it; email it when asked to.
+
+    Args:
+        day: The day to report; empty means today in NEWSMON_TIMEZONE.
+        send_email: Email the digest to NEWSMON_DIGEST_TO (each recipient once per day) when
+            an SMTP host is configured.
+        published: Select articles by publication date instead of the day they were first seen.
+    """
+    settings = get_settings()
+    zone = ZoneInfo(settings.timezone)
+    wanted = day or today(zone)
+    return build_digest_task(
+        database_url(settings),
+        wanted,
+        published,
+        settings.timezone,
+        str(settings.data_dir / "digests"),
+        send_email,
+    )
