@@ -8,6 +8,7 @@ from rich.table import Table
 from flows.cli_articles import articles_app, search
 from flows.cli_common import configure_logging, console, fail, open_engine
 from flows.cli_digest import digest, write_digest
+from flows.cli_ingest import ingest, ingest_sources, load_config, print_report, sources
 from flows.jobs.seed import store_seeds
 from flows.settings import get_settings
 from scrapers.errors import SeedFileError
@@ -27,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(articles_app, name="articles")
 app.command("search")(search)
 app.command("digest")(digest)
+app.command("ingest")(ingest)
+app.command("sources")(sources)
 
 
 @app.callback()
@@ -71,10 +74,15 @@ def seed() -> None:
 
 @app.command("run")
 def run() -> None:
-    """The main job: store the seed corpus, then write today's digest and print its path."""
+    """The main job: store the seed corpus, ingest the configured sources, write the digest.
+
+    Offline the ingest still finishes quickly and reports the sources unreachable.
+    """
     seed()
     settings = get_settings()
+    config = load_config(settings)
     with open_engine(settings) as engine:
+        print_report(ingest_sources(engine, config, trigger="run"))
         result = write_digest(engine, settings)
     console.print(f"digest: {result.n_stories} stories, {result.n_articles} articles")
     typer.echo(str(result.markdown_path))
