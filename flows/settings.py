@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,11 @@ class Settings(BaseSettings):
     smtp_ssl: bool = Field(False, description="Connect with implicit TLS (SMTPS).")
     smtp_from: str = Field("newsmon@localhost", description="Sender address of the digest.")
     digest_to: str = Field("", description="Digest recipients, comma-separated.")
+    pacer: Literal["auto", "memory", "database"] = Field(
+        "auto",
+        description="Per-host request spacing: memory (this process), database (a lease row "
+        "shared by every process on the database), auto (database on PostgreSQL).",
+    )
 
     @property
     def digest_recipients(self) -> list[str]:

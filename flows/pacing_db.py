@@ -1,0 +1,71 @@
+"""Per-host pacing across processes: a :class:`scrapers.pacing.HostPacer` over host leases.
+
+Several ``newsmon serve`` replicas, or a CLI ingest next to a scheduled one, each space their own
+requests with an in-process pacer but not each other's. :class:`DatabasePacer` reserves every
+request slot in the ``host_leases`` table instead (``storage/leases.py``), so all processes on
+one database together send at most one request per host per interval.
+
+``NEWSMON_PACER`` chooses: ``memory``, ``database``, or ``auto`` (the default): the database
+pacer on PostgreSQL, where several processes are the point, the in-process one on the embedded
+SQLite file, where one process is the rule and each request would otherwise take the file's
+write lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import lru_cache
+
+from sqlalchemy import Engine
+
+from flows.settings import Settings, get_settings
+from scrapers.pacing import HostPacer, InProcessPacer
+from storage.leases import default_holder, reserve_slot
+
+log = logging.getLogger(__name__)
+
+PACER_MEMORY = "memory"
+PACER_DATABASE = "database"
+
+
+class DatabasePacer:
+    """Spaces request starts per host for every process that shares ``engine``'s database."""
+
+    def __init__(self, engine: Engine, holder: str | None = None) -> None:
+        self._engine = engine
+        self._holder = holder or default_holder()
+
+    async def wait_turn(self, host: str, min_interval_s: float) -> None:
+        """Reserve this host's next slot (a short locking transaction), then sleep until it."""
+        slot = await asyncio.to_thread(
+            reserve_slot, self._engine, host, max(min_interval_s, 0.0), self._holder
+        )
+        if slot.wait_s > 0:
+            log.debug("waiting %.2f s for %s", slot.wait_s, host)
+            await asyncio.sleep(slot.wait_s)
+
+
+def pacer_kind(settings: Settings, engine: Engine) -> str:
+    """``memory`` or ``database``, resolving ``auto`` by the database backend."""
+    if settings.pacer != "auto":
+        return settings.pacer
+    return PACER_DATABASE if engine.dialect.name == "postgresql" else PACER_MEMORY
+
+
+def make_pacer(engine: Engine, settings: Settings | None = None) -> HostPacer:
+    """A new pacer of the configured kind for ``engine``'s database."""
+    kind = pacer_kind(settings or get_settings(), engine)
+    if kind == PACER_DATABASE:
+        return DatabasePacer(engine)
+    return InProcessPacer()
+
+
+@lru_cache(maxsize=8)
+def _process_pacer(engine: Engine, kind: str) -> HostPacer:
+    return DatabasePacer(engine) if kind == PACER_DATABASE else InProcessPacer()
+
+
+def process_pacer(engine: Engine, settings: Settings | None = None) -> HostPacer:
+    """The one pacer of this process for ``engine``: every task and client shares it."""
+    return _process_pacer(engine, pacer_kind(settings or get_settings(), engine))
