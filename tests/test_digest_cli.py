@@ -3,6 +3,7 @@ prints the path of the Markdown file, by first-seen or by publication day."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,34 @@ from flows.cli import app
 from flows.settings import get_settings
 from tests.conftest import SEEDS_DIR
 
+SOURCES_TOML = """
+[fetch]
+retries = 0
+timeout_s = 2
+
+[[sources]]
+name = "local-feed"
+kind = "rss"
+url = "{url}"
+allowed_hosts = ["127.0.0.1"]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 @pytest.fixture
 def data_dir(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path) -> Path:
+    # One source on a loopback port where nothing listens: `run` stays off the internet and
+    # the digest must report the source as failing.
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        SOURCES_TOML.format(url=f"http://127.0.0.1:{free_port()}/feed.xml"), encoding="utf-8"
+    )
+    monkeypatch.setenv("NEWSMON_SOURCES_FILE", str(sources))
     monkeypatch.setenv("NEWSMON_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("NEWSMON_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSMON_SEEDS_DIR", str(SEEDS_DIR))
@@ -46,6 +72,9 @@ def test_run_ends_with_todays_digest_listing_the_seeds(data_dir: Path) -> None:
         markdown
     )
     assert "October 2022" in markdown and "date unknown" in markdown
+    # Offline, the unreachable source is listed in the source-health section.
+    health = markdown.split("## Source health", 1)[1]
+    assert "| local-feed |" in health
 
 
 def test_digest_by_publication_day(data_dir: Path) -> None:
