@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from digests.mailer import SmtpSettings
+from digests.mailer import MailError, SmtpSettings, send_messages
 from flows.cli import app
 from flows.jobs.digest import build_digest, send_digest
 from flows.settings import get_settings
@@ -192,3 +193,68 @@ def test_cli_rejects_a_bad_date(cli_env: dict[str, Any]) -> None:
     result = run_cli("digest", "--date", "10-03-2026")
     assert result.exit_code == 1
     assert "use YYYY-MM-DD" in flat(result.stderr)
+
+
+class RefusingInbox(Inbox):
+    """Refuses one recipient at RCPT time, accepts the others."""
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address == "gone@example.org":
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"u", b"secret")
+    return AuthResult(success=ok, handled=False)
+
+
+def test_refused_recipient_fails_alone(sqlite_engine: Engine, tmp_path: Path) -> None:
+    build(sqlite_engine)
+    result = build_digest(sqlite_engine, DAY, out_dir=tmp_path)
+    inbox = RefusingInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        smtp = SmtpSettings(host="127.0.0.1", port=controller.port)
+        report = send_digest(sqlite_engine, result, smtp, ["gone@example.org", RECIPIENTS[0]])
+    finally:
+        controller.stop()
+    assert report.sent == [RECIPIENTS[0]]
+    assert list(report.failed) == ["gone@example.org"]
+    assert "550" in report.failed["gone@example.org"]
+    assert len(inbox.messages) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_smtp_login(sqlite_engine: Engine, tmp_path: Path) -> None:
+    build(sqlite_engine)
+    result = build_digest(sqlite_engine, DAY, out_dir=tmp_path)
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        good = SmtpSettings(host="127.0.0.1", port=controller.port, user="u", password="secret")
+        assert send_digest(sqlite_engine, result, good, RECIPIENTS[:1]).sent == RECIPIENTS[:1]
+        bad = SmtpSettings(host="127.0.0.1", port=controller.port, user="u", password="wrong")
+        report = send_digest(sqlite_engine, result, bad, RECIPIENTS[1:])
+    finally:
+        controller.stop()
+    assert "login" in report.failed[RECIPIENTS[1]]
+    assert len(inbox.messages) == 1
+
+
+def test_ssl_and_starttls_together_is_refused() -> None:
+    both = SmtpSettings(host="127.0.0.1", port=free_port(), starttls=True, use_ssl=True)
+    with pytest.raises(MailError, match="not both"):
+        send_messages(both, [])
