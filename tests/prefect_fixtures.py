@@ -24,12 +24,13 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """A temporary Prefect API (own SQLite database) shared by every flow test."""
+def prefect_harness() -> Iterator[str]:
+    """A temporary Prefect API (own SQLite database) shared by every flow test; yields its URL."""
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=60):
-        yield
+        yield str(PREFECT_API_URL.value())
 
 
 def free_port() -> int:

@@ -1,0 +1,88 @@
+"""Recording an ingest run's outcome: per-source counts and errors, source health, run status.
+
+The same bookkeeping ``flows.jobs.ingest.run_ingest`` does at the end of a run, for the flows,
+whose discovery and fetching happen in separate tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from flows.jobs.ingest import _summary
+from flows.jobs.ingest_types import (
+    DISCOVERY_FAILED,
+    DISCOVERY_OK,
+    STATUS_OK,
+    Discovery,
+    IngestReport,
+    SourceCounts,
+    health_status,
+)
+from scrapers.sources import SourceConfig
+from storage.db import session_scope
+from storage.fetchlog import set_validators
+from storage.models import IngestRun
+from storage.runs import finish_run, record_source_counts
+from storage.sources import get_or_create_source, record_source_failure, record_source_success
+
+
+@dataclass(slots=True)
+class SourceOutcome:
+    """What one source's discovery and fetch tasks produced."""
+
+    source: SourceConfig
+    discovery: Discovery
+    counts: SourceCounts
+
+
+def failed_discovery(source_name: str, url: str, exc: BaseException) -> Discovery:
+    """A discovery whose task failed after its retries (the reason is kept)."""
+    return Discovery(
+        source_name=source_name,
+        status=DISCOVERY_FAILED,
+        outcome="internal_error",
+        errors=[{"url": url, "outcome": "internal_error", "error": repr(exc)}],
+    )
+
+
+def record_ingest(engine: Engine, run_id: int, outcomes: list[SourceOutcome]) -> IngestReport:
+    """Write each source's counts and health and close the run; return the run's report."""
+    report = IngestReport(run_id=run_id)
+    with session_scope(engine) as session:
+        run = session.get(IngestRun, run_id)
+        if run is None:
+            raise LookupError(f"ingest run {run_id} does not exist")
+        for outcome in outcomes:
+            source, discovery, counts = outcome.source, outcome.discovery, outcome.counts
+            if discovery.status == DISCOVERY_OK and counts.failed:
+                # Read the listing in full next time, so the failed articles are retried.
+                for url in discovery.listing_urls:
+                    set_validators(session, url, None, None)
+            status = health_status(discovery, counts)
+            report.sources[source.name] = counts
+            report.source_status[source.name] = status
+            row = get_or_create_source(
+                session,
+                source.name,
+                kind=source.kind,
+                url=source.url,
+                enabled=source.enabled,
+                priority=source.priority,
+            )
+            if status == STATUS_OK:
+                record_source_success(session, row)
+            else:
+                record_source_failure(session, row, _summary(discovery, counts), status)
+            record_source_counts(
+                session, run, source.name, counts.as_counts(), counts.errors, status
+            )
+        bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
+        errors = any(c.errors for c in report.sources.values())
+        if outcomes and len(bad) == len(outcomes):
+            report.status = "failed"
+        elif bad or errors:
+            report.status = "partial"
+        finish_run(session, run, report.status)
+    return report

@@ -1,0 +1,124 @@
+"""The ingest tasks shared by the ``ingest`` and ``backfill`` flows: batches, never articles.
+
+One task per source discovery and one per chunk of at most 50 URLs (Prefect costs 10–35 ms per
+task run, too much per article). Tasks receive a database URL and a source name, never an
+engine or HTML; their results (candidates, counts) stay in memory (``persist_result=False``).
+Unexpected errors are retried with exponential backoff and jitter; HTTP-level retries are the
+polite client's job.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+from prefect.tasks import exponential_backoff
+
+from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
+from flows.jobs.ingest_types import Discovery, SourceCounts
+from flows.runtime import engine_for
+from flows.settings import get_settings
+from scrapers.candidates import Candidate
+from scrapers.pacing import InProcessPacer
+from scrapers.sources import SourcesConfig, load_sources_file
+
+CHUNK_SIZE = 50
+RETRIES = 2
+RETRY_DELAYS = exponential_backoff(backoff_factor=2)
+RETRY_JITTER = 0.5
+
+#: One pacer for every task of this process, so parallel chunks still space requests per host.
+PROCESS_PACER = InProcessPacer()
+
+
+@lru_cache(maxsize=4)
+def _load_config(path: str, mtime_ns: int) -> SourcesConfig:
+    return load_sources_file(path)
+
+
+def current_config() -> SourcesConfig:
+    """The configured sources file (re-read when it changes on disk)."""
+    path = Path(get_settings().sources_file)
+    return _load_config(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+
+
+def make_context(db_url: str, run_id: int | None, refetch: bool, trigger: str) -> IngestContext:
+    """The ingest context of one task (cheap: the engine and config are cached per process)."""
+    return IngestContext(
+        engine=engine_for(db_url),
+        config=current_config(),
+        run_id=run_id,
+        refetch=refetch,
+        trigger=trigger,
+        chunk_size=CHUNK_SIZE,
+        pacer=PROCESS_PACER,
+    )
+
+
+def chunks(candidates: list[Candidate], size: int = CHUNK_SIZE) -> list[list[Candidate]]:
+    """``candidates`` in batches of at most ``size`` (one fetch task each)."""
+    return [candidates[i : i + size] for i in range(0, len(candidates), size)]
+
+
+@task(
+    name="discover",
+    task_run_name="discover-{source_name}",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    cache_policy=NONE,
+    persist_result=False,
+)
+def discover_task(
+    db_url: str,
+    source_name: str,
+    run_id: int | None,
+    refetch: bool = False,
+    day: date | None = None,
+    trigger: str = "prefect",
+) -> Discovery:
+    """Read one source's listing (feed, sitemap, or the archive page of ``day``)."""
+    ctx = make_context(db_url, run_id, refetch, trigger)
+    discovery = discover_source(ctx.config.get(source_name), ctx, day)
+    get_run_logger().info(
+        "%s%s: %s, %d candidates",
+        source_name,
+        f" {day.isoformat()}" if day else "",
+        discovery.status,
+        len(discovery.candidates),
+    )
+    return discovery
+
+
+@task(
+    name="fetch-chunk",
+    task_run_name="fetch-{source_name}",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    cache_policy=NONE,
+    persist_result=False,
+)
+def fetch_chunk_task(
+    db_url: str,
+    source_name: str,
+    candidates: list[Candidate],
+    run_id: int | None,
+    refetch: bool = False,
+    trigger: str = "prefect",
+) -> SourceCounts:
+    """Fetch, extract and store one chunk of a source's candidates (idempotent: safe to retry)."""
+    ctx = make_context(db_url, run_id, refetch, trigger)
+    counts = fetch_and_store(candidates, ctx.config.get(source_name), ctx)
+    get_run_logger().info(
+        "%s: %d candidates, %d new, %d known, %d failed",
+        source_name,
+        len(candidates),
+        counts.new,
+        counts.known,
+        counts.failed,
+    )
+    return counts
