@@ -25,6 +25,7 @@ from digests.model import (
 from digests.text import lead, outlet, published_label
 from storage.digests import ArticleRow, MemberRow, ReportedItem, StoryRow, TagRow
 
+DEFAULT_RELEVANCE_TOPIC = "belarus-russia"
 UNTAGGED_SLUG = ""
 UNTAGGED_LABEL = "Not yet tagged"
 MAX_EVIDENCE = 8
@@ -43,6 +44,9 @@ class GroupInput:
     members: list[MemberRow] = field(default_factory=list)
     reported: dict[int, ReportedItem] = field(default_factory=dict)
     reported_stories: dict[int, date] = field(default_factory=dict)
+    # The beat's relevance topic: every relevant article has it, so it only labels stories
+    # that have no subtopic, and never decides a story's group when a subtopic exists.
+    relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC
 
 
 def group_key(row: ArticleRow, by_id: dict[int, ArticleRow]) -> str:
@@ -136,6 +140,8 @@ def build_stories(data: GroupInput, tz: ZoneInfo, start: datetime) -> list[Story
                         evidence[term.casefold()] += 1
                         first_form.setdefault(term.casefold(), term)
         slugs = sorted(scores, key=lambda s: (-scores[s], s))
+        if len(slugs) > 1 and data.relevance_topic in slugs:
+            slugs.remove(data.relevance_topic)
         terms = sorted(evidence, key=lambda t: (-evidence[t], t))[:MAX_EVIDENCE]
 
         if story_id is not None:
@@ -163,8 +169,11 @@ def build_stories(data: GroupInput, tz: ZoneInfo, start: datetime) -> list[Story
     return items
 
 
-def group_by_topic(stories: list[StoryItem]) -> tuple[list[TopicGroup], list[TopicCount]]:
-    """Stories under their main topic (biggest topic first), and counts per topic."""
+def group_by_topic(
+    stories: list[StoryItem], relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC
+) -> tuple[list[TopicGroup], list[TopicCount]]:
+    """Stories under their main topic (biggest topic first; stories with only the relevance
+    topic, then untagged ones, last), and counts per topic."""
     groups: dict[str, TopicGroup] = {}
     counts: dict[str, TopicCount] = {}
     for story in stories:
@@ -178,7 +187,13 @@ def group_by_topic(stories: list[StoryItem]) -> tuple[list[TopicGroup], list[Top
     for group in groups.values():
         group.stories.sort(key=_story_order)
     ordered = sorted(
-        groups.values(), key=lambda g: (g.slug == UNTAGGED_SLUG, -len(g.stories), g.label)
+        groups.values(),
+        key=lambda g: (
+            g.slug == UNTAGGED_SLUG,
+            g.slug == relevance_topic,
+            -len(g.stories),
+            g.label,
+        ),
     )
     topic_counts = sorted(counts.values(), key=lambda c: (-c.stories, -c.articles, c.label))
     return ordered, topic_counts

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from digests.group import GroupInput, build_stories, group_by_topic
+from digests.group import DEFAULT_RELEVANCE_TOPIC, GroupInput, build_stories, group_by_topic
 from digests.model import (
     ARTICLE_UPDATED,
     MODE_PUBLISHED,
@@ -68,7 +68,13 @@ def today(tz: ZoneInfo) -> date:
     return datetime.now(tz).date()
 
 
-def collect_digest(session: Session, day: date, tz: ZoneInfo, mode: str = MODE_SEEN) -> DigestData:
+def collect_digest(
+    session: Session,
+    day: date,
+    tz: ZoneInfo,
+    mode: str = MODE_SEEN,
+    relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC,
+) -> DigestData:
     """Read everything the digest of ``day`` needs and assemble it."""
     if mode not in (MODE_SEEN, MODE_PUBLISHED):
         raise ValueError(f"unknown digest mode {mode!r}: use {MODE_SEEN!r} or {MODE_PUBLISHED!r}")
@@ -90,6 +96,7 @@ def collect_digest(session: Session, day: date, tz: ZoneInfo, mode: str = MODE_S
         members=members_of(session, story_ids, ids),
         reported=reported,
         reported_stories=reported_stories,
+        relevance_topic=relevance_topic,
     )
     health = source_health(session, start, end)
     digest = assemble(data, day, mode, tz, start, end, previous_digest_day(session, day, mode))
@@ -120,7 +127,7 @@ def assemble(
 ) -> DigestData:
     """Group the rows into stories and topics and sum up what is new (no database)."""
     stories = build_stories(data, tz, start)
-    groups, counts = group_by_topic(stories)
+    groups, counts = group_by_topic(stories, data.relevance_topic)
     ordered = [story for group in groups for story in group.stories]
     new = [s for s in ordered if s.mark == STORY_NEW]
     news = DigestNews(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy import Engine
 
+from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import SmtpSettings
 from digests.select import today
 from flows.cli_common import err_console, fail, open_engine
@@ -39,6 +41,18 @@ def zone(settings: Settings) -> ZoneInfo:
         raise fail(f"NEWSMON_TIMEZONE={settings.timezone!r} is not a known time zone") from exc
 
 
+def relevance_topic(settings: Settings) -> str:
+    """The taxonomy's beat topic (``relevance_topic`` in the topics file)."""
+    path = settings.topics_file
+    if not path.is_file():
+        return DEFAULT_RELEVANCE_TOPIC
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise fail(f"cannot read the topics file {path}: {exc}") from exc
+    return str(data.get("relevance_topic", DEFAULT_RELEVANCE_TOPIC))
+
+
 def write_digest(
     engine: Engine, settings: Settings, day: date | None = None, published: bool = False
 ) -> DigestResult:
@@ -50,6 +64,7 @@ def write_digest(
         published=published,
         tz=tz,
         out_dir=settings.data_dir / "digests",
+        relevance_topic=relevance_topic(settings),
     )
 
 

@@ -14,7 +14,7 @@ from digests.model import DigestData
 from digests.render import md_escape, render_html, render_markdown, render_text
 from digests.select import assemble, day_window
 from digests.text import lead, outlet, published_label
-from storage.digests import ArticleRow
+from storage.digests import ArticleRow, TagRow
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DAY = date(2026, 3, 10)
@@ -42,9 +42,10 @@ def row(article_id: int, title: str, url: str | None, **extra: object) -> Articl
     return ArticleRow(**fields)  # type: ignore[arg-type]
 
 
-def digest_of(*rows: ArticleRow) -> DigestData:
+def digest_of(*rows: ArticleRow, tags: dict[int, list[TagRow]] | None = None) -> DigestData:
     start, end = day_window(DAY, AMS)
-    return assemble(GroupInput(articles=list(rows)), DAY, "seen", AMS, start, end, None)
+    data = GroupInput(articles=list(rows), tags=tags or {})
+    return assemble(data, DAY, "seen", AMS, start, end, None)
 
 
 def test_html_escapes_scraped_titles() -> None:
@@ -121,3 +122,26 @@ def test_outlet_names() -> None:
     assert outlet("https://www.NOS.nl/artikel/1", "nos-feed", "rss") == "nos.nl"
     assert outlet(None, "seeds", "seed") == "seed corpus"
     assert outlet(None, "archief", "archive") == "archief"
+
+
+def test_relevance_topic_groups_only_stories_without_a_subtopic() -> None:
+    beat = TagRow("belarus-russia", "Belarus–Russia relations", 3.0, [{"text": "Minsk"}])
+    military = TagRow("military-cooperation", "Military cooperation", 0.5, [])
+    digest = digest_of(
+        row(1, "Alleen de beat", "https://nos.nl/artikel/1-a"),
+        row(2, "Met subtopic", "https://nos.nl/artikel/2-b"),
+        row(3, "Niet getagd", "https://nos.nl/artikel/3-c"),
+        tags={1: [beat], 2: [beat, military]},
+    )
+    assert [(g.label, [s.representative.id for s in g.stories]) for g in digest.groups] == [
+        ("Military cooperation", [2]),
+        ("Belarus–Russia relations", [1]),
+        ("Not yet tagged", [3]),
+    ]
+    with_subtopic = digest.groups[0].stories[0]
+    assert with_subtopic.topics == ["Military cooperation"]
+    assert with_subtopic.evidence == ["Minsk"]
+    assert [(c.label, c.stories) for c in digest.topic_counts] == [
+        ("Belarus–Russia relations", 1),
+        ("Military cooperation", 1),
+    ]

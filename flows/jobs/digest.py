@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import MailError, SmtpSettings, build_message, send_messages
 from digests.model import MODE_PUBLISHED, MODE_SEEN, DigestData
 from digests.render import render_html, render_markdown, render_text
@@ -78,13 +79,17 @@ def build_digest(
     published: bool = False,
     tz: str | ZoneInfo = DEFAULT_TIMEZONE,
     out_dir: Path,
+    relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC,
 ) -> DigestResult:
     """Select, group and render the digest of ``day``; write the Markdown and HTML files and
-    record which articles it reported (so later digests can mark updates)."""
+    record which articles it reported (so later digests can mark updates).
+
+    ``relevance_topic`` is the taxonomy's beat topic: it groups only stories without a subtopic.
+    """
     zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
     mode = MODE_PUBLISHED if published else MODE_SEEN
     with session_scope(engine) as session:
-        data = collect_digest(session, day, zone, mode)
+        data = collect_digest(session, day, zone, mode, relevance_topic)
     markdown, html, text = render_markdown(data), render_html(data), render_text(data)
     md_path, html_path = digest_paths(out_dir, day, mode)
     out_dir.mkdir(parents=True, exist_ok=True)
