@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from flows.cli_common import console, err_console, fail, iso_utc, open_engine
 from flows.jobs.ingest import IngestContext, IngestReport, run_ingest
 from flows.jobs.ingest_types import COUNT_NAMES, SourceCounts
+from flows.pacing_db import make_pacer
 from flows.settings import Settings, get_settings
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, load_sources_file
@@ -48,7 +49,7 @@ def ingest_sources(
     trigger: str = "cli",
 ) -> IngestReport:
     """Run the ingest core with a live progress display (one bar per source)."""
-    ctx = IngestContext(engine, config, refetch=refetch, trigger=trigger)
+    ctx = IngestContext(engine, config, refetch=refetch, trigger=trigger, pacer=make_pacer(engine))
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

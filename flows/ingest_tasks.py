@@ -19,19 +19,16 @@ from prefect.tasks import exponential_backoff
 
 from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
 from flows.jobs.ingest_types import Discovery, SourceCounts
+from flows.pacing_db import process_pacer
 from flows.runtime import engine_for
 from flows.settings import get_settings
 from scrapers.candidates import Candidate
-from scrapers.pacing import InProcessPacer
 from scrapers.sources import SourcesConfig, load_sources_file
 
 CHUNK_SIZE = 50
 RETRIES = 2
 RETRY_DELAYS = exponential_backoff(backoff_factor=2)
 RETRY_JITTER = 0.5
-
-#: One pacer for every task of this process, so parallel chunks still space requests per host.
-PROCESS_PACER = InProcessPacer()
 
 
 @lru_cache(maxsize=4)
@@ -47,14 +44,17 @@ def current_config() -> SourcesConfig:
 
 def make_context(db_url: str, run_id: int | None, refetch: bool, trigger: str) -> IngestContext:
     """The ingest context of one task (cheap: the engine and config are cached per process)."""
+    engine = engine_for(db_url)
     return IngestContext(
-        engine=engine_for(db_url),
+        engine=engine,
         config=current_config(),
         run_id=run_id,
         refetch=refetch,
         trigger=trigger,
         chunk_size=CHUNK_SIZE,
-        pacer=PROCESS_PACER,
+        # One pacer for every task of this process (parallel chunks still space requests per
+        # host), shared with other processes through the database when NEWSMON_PACER says so.
+        pacer=process_pacer(engine),
     )
 
 
