@@ -145,3 +145,10 @@ def test_relevance_topic_groups_only_stories_without_a_subtopic() -> None:
         ("Belarus–Russia relations", 1),
         ("Military cooperation", 1),
     ]
+
+
+def test_new_story_list_is_capped_with_a_count() -> None:
+    digest = digest_of(*[row(i, f"Bericht {i:02d}", None) for i in range(1, 14)])
+    markdown = render_markdown(digest)
+    assert "- Bericht 10\n- … and 3 more\n" in markdown
+    assert "<li>… and 3 more</li>" in render_html(digest)
