@@ -39,6 +39,12 @@ BOILERPLATE_LINES = re.compile(
     r"bekijk ook|lees ook|meer over dit onderwerp|meer nieuws)\s*:?)$",
     re.I,
 )
+NOS_SECTIONS = (
+    "binnenland|buitenland|politiek|economie|regionaal nieuws|koningshuis|tech|"
+    "cultuur & media|opmerkelijk|sport|nieuwsuur|nieuws|archief"
+)
+HEAD_LINES = re.compile(rf"^(?:(?:{NOS_SECTIONS})|aangepast(?: \d{{1,2}}:\d{{2}})?)$", re.I)
+HEAD_SIZE = 4
 _META_DATE_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -98,7 +104,7 @@ def extract_page(html: str, final_url: str) -> ExtractedPage:
     identity = _canonical(tree, final_url)
     meta = _meta(tree)
     title = meta.get("og:title") or _first_text(tree, "//h1") or _first_text(tree, "//title")
-    author = meta.get("author") or meta.get("article:author")
+    author = meta.get("author") or meta.get("article:author") or _jsonld_author(tree)
     if author and author.startswith(("http://", "https://")):
         author = None
     published = _published(tree, meta)
@@ -117,9 +123,14 @@ def extract_page(html: str, final_url: str) -> ExtractedPage:
 
 
 def strip_boilerplate(text: str) -> str:
-    """Drop share/related lines NOS leaves in the text (``Buitenland / Deel artikel:``)."""
-    lines = [line for line in text.splitlines() if not BOILERPLATE_LINES.match(line.strip())]
-    return "\n".join(lines).strip()
+    """Drop lines NOS leaves in the text: share/related labels (``Buitenland / Deel artikel:``)
+    anywhere, and before the body a section kicker (``Buitenland``) or ``Aangepast 12:47``.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    # The first lines hold the title, kicker and timestamps; later a lone "Politiek" is text.
+    lines = [line for line in lines if line and not BOILERPLATE_LINES.match(line)]
+    head = [line for line in lines[:HEAD_SIZE] if not HEAD_LINES.match(line)]
+    return "\n".join(head + lines[HEAD_SIZE:]).strip()
 
 
 def _canonical(tree: HtmlElement, final_url: str) -> str:
@@ -181,6 +192,23 @@ def _published(tree: HtmlElement, meta: dict[str, str]) -> datetime | None:
     for value in tree.xpath("//time/@datetime | //*[@itemprop='datePublished']/@datetime"):
         if parsed := parse_datetime(str(value)):
             return parsed
+    return None
+
+
+def _jsonld_author(tree: HtmlElement) -> str | None:
+    """The first JSON-LD author that is a person (an organisation is not a byline)."""
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            authors = item.get("author") if isinstance(item, dict) else None
+            for author in authors if isinstance(authors, list) else [authors]:
+                if isinstance(author, dict) and author.get("@type") == "Person":
+                    name = str(author.get("name") or "").strip()
+                    if name:
+                        return name
     return None
 
 
