@@ -9,6 +9,7 @@ from flows.cli_articles import articles_app, search
 from flows.cli_common import configure_logging, console, fail, open_engine
 from flows.cli_digest import digest, write_digest
 from flows.cli_ingest import ingest, ingest_sources, load_config, print_report, sources
+from flows.cli_orchestration import backfill_command, schedule_command, serve_command
 from flows.jobs.seed import store_seeds
 from flows.settings import get_settings
 from scrapers.errors import SeedFileError
@@ -30,6 +31,9 @@ app.command("search")(search)
 app.command("digest")(digest)
 app.command("ingest")(ingest)
 app.command("sources")(sources)
+app.command("serve")(serve_command)
+app.command("schedule")(schedule_command)
+app.command("backfill")(backfill_command)
 
 
 @app.callback()

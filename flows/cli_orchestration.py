@@ -1,0 +1,120 @@
+"""``newsmon serve``, ``newsmon schedule`` and ``newsmon backfill``: the flows from the CLI.
+
+Prefect is imported inside the commands, so ``newsmon --help`` stays fast and Prefect's own
+settings (analytics off, log level) are in place before it loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import date
+
+import typer
+
+from flows.cli_common import console, fail
+from flows.runtime import prefect_env_defaults
+from flows.settings import get_settings
+from scrapers.errors import SourcesConfigError
+from scrapers.sources import SourcesConfig, load_sources_file
+
+log = logging.getLogger(__name__)
+
+
+def _config() -> SourcesConfig:
+    try:
+        return load_sources_file(get_settings().sources_file)
+    except SourcesConfigError as exc:
+        raise fail(str(exc)) from exc
+
+
+def serve_command(
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="Most flow runs at once in this process (default: no cap)."
+    ),
+) -> None:
+    """Serve the ingest, digest and backfill deployments against PREFECT_API_URL (blocks)."""
+    prefect_env_defaults()
+    config = _config()
+    if not os.environ.get("PREFECT_API_URL"):
+        console.print(
+            "[yellow]PREFECT_API_URL is not set:[/] serving against a temporary local API. "
+            "Start `prefect server start` and export "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api to see the deployments in the UI."
+        )
+    from flows.serve import serve_deployments
+
+    serve_deployments(config, limit=limit)
+
+
+def schedule_command(
+    now: bool = typer.Option(False, "--now", help="Also run ingest once right away."),
+    misfire_grace: int = typer.Option(
+        600, "--misfire-grace", min=1, help="Seconds a late run may still start; later = skipped."
+    ),
+) -> None:
+    """Run the ingest and digest schedules in this process, no Prefect server (Ctrl-C stops)."""
+    prefect_env_defaults()
+    config = _config()
+    from flows.digest_flow import digest
+    from flows.ingest_flow import ingest
+    from flows.scheduler import (
+        ScheduledJob,
+        build_scheduler,
+        cron_trigger,
+        flow_call,
+        run_until_stopped,
+    )
+
+    zone = config.schedule.timezone
+    jobs = [
+        ScheduledJob(
+            "ingest", flow_call(ingest), cron_trigger(config.schedule.ingest_cron, zone), now
+        ),
+        ScheduledJob(
+            "digest",
+            flow_call(digest, send_email=True),
+            cron_trigger(config.schedule.digest_cron, zone),
+        ),
+    ]
+    scheduler = build_scheduler(jobs, misfire_grace_seconds=misfire_grace)
+
+    def _announce(started: object) -> None:
+        for job in scheduler.get_jobs():
+            console.print(f"{job.id}: next run {job.next_run_time:%Y-%m-%d %H:%M %Z}")
+        console.print("scheduler running; Ctrl-C (SIGINT) or SIGTERM stops it cleanly")
+
+    run_until_stopped(scheduler, on_start=_announce)
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise fail(f"{name} {value!r} is not a date: use YYYY-MM-DD") from exc
+
+
+def backfill_command(
+    start: str = typer.Argument(..., help="First day, YYYY-MM-DD."),
+    end: str = typer.Argument(..., help="Last day, YYYY-MM-DD (inclusive)."),
+    source: list[str] = typer.Option(
+        [], "--source", "-s", help="An archive or sitemap source (repeatable); default: all."
+    ),
+    refetch: bool = typer.Option(
+        False, "--refetch", help="Walk finished days again and re-fetch known articles."
+    ),
+) -> None:
+    """Fetch past days from archive pages and sitemaps (resumable), on a local Prefect API."""
+    prefect_env_defaults()
+    first, last = _day(start, "START"), _day(end, "END")
+    from flows.backfill_flow import backfill
+
+    state = backfill(start=first, end=last, sources=source, refetch=refetch, return_state=True)
+    if not state.is_completed():
+        raise fail(f"backfill {(state.name or 'failed').lower()}: {state.message or ''}".strip())
+    summary = state.result()
+    console.print(
+        f"backfill {first}..{last}: {summary['days_done']} day(s) walked, "
+        f"{summary['days_skipped']} already done, {summary['new']} new article(s), "
+        f"{summary['days_failed']} day(s) failed"
+    )

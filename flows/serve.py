@@ -1,0 +1,74 @@
+"""Every deployment and schedule of newsmon, declared in this one file (``newsmon serve``).
+
+``serve`` registers three deployments with the Prefect API named by ``PREFECT_API_URL`` and runs
+their flow runs in this process:
+
+- ``ingest/newsmon``: on ``schedule.ingest_cron`` of config/sources.toml (default every 30 min);
+- ``digest/newsmon``: on ``schedule.digest_cron`` (default 07:00), emailing the digest when
+  recipients are configured;
+- ``backfill/newsmon``: no schedule; started from its form in the Prefect UI.
+
+Schedules run in ``schedule.timezone`` (default Europe/Amsterdam). ``pause_on_shutdown=False``
+keeps the schedules active across a restart of the serving process.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+from prefect.types.entrypoint import EntrypointType
+
+from flows.backfill_flow import backfill
+from flows.digest_flow import digest
+from flows.ingest_flow import ingest
+from scrapers.sources import SourcesConfig
+
+DEPLOYMENT_NAME = "newsmon"
+TAGS = ["newsmon"]
+
+
+def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
+    """The three deployments, with the schedules of ``config``."""
+    zone = config.schedule.timezone
+    common: dict[str, Any] = {
+        "tags": TAGS,
+        "concurrency_limit": 1,  # never two runs of one deployment at once
+        "entrypoint_type": EntrypointType.MODULE_PATH,  # runs from any working directory
+    }
+    deployments = [
+        ingest.to_deployment(
+            DEPLOYMENT_NAME,
+            schedules=[Cron(config.schedule.ingest_cron, timezone=zone)],
+            description="Poll every enabled source and store new articles.",
+            **common,
+        ),
+        digest.to_deployment(
+            DEPLOYMENT_NAME,
+            schedules=[Cron(config.schedule.digest_cron, timezone=zone)],
+            parameters={"send_email": True},
+            description="Write the daily digest and email it when recipients are configured.",
+            **common,
+        ),
+        backfill.to_deployment(
+            DEPLOYMENT_NAME,
+            description=(
+                "Fetch past days from archive pages and sitemaps. Start it from the run form: "
+                "pick the dates and (optionally) the sources."
+            ),
+            **common,
+        ),
+    ]
+    return [cast(RunnerDeployment, d) for d in deployments]
+
+
+def serve_deployments(config: SourcesConfig, limit: int | None = None) -> None:
+    """Register the deployments and run their flow runs until interrupted (blocks)."""
+    serve(
+        *build_deployments(config),
+        pause_on_shutdown=False,
+        print_starting_message=True,
+        limit=limit,
+    )
