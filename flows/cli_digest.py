@@ -58,14 +58,18 @@ def write_digest(
 ) -> DigestResult:
     """Build the digest of ``day`` (default: today in the configured zone) into data/digests."""
     tz = zone(settings)
-    return build_digest(
-        engine,
-        day or today(tz),
-        published=published,
-        tz=tz,
-        out_dir=settings.data_dir / "digests",
-        relevance_topic=relevance_topic(settings),
-    )
+    out_dir = settings.data_dir / "digests"
+    try:
+        return build_digest(
+            engine,
+            day or today(tz),
+            published=published,
+            tz=tz,
+            out_dir=out_dir,
+            relevance_topic=relevance_topic(settings),
+        )
+    except OSError as exc:
+        raise fail(f"cannot write the digest to {out_dir}: {exc}") from exc
 
 
 def _parse_day(value: str | None) -> date | None:

@@ -92,3 +92,12 @@ def test_digest_by_publication_day(data_dir: Path) -> None:
     assert "No new articles published on 2022-10-02" in Path(out.strip()).read_text(
         encoding="utf-8"
     )
+
+
+def test_unwritable_digest_folder_is_a_clear_error(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "digests").write_text("a file where the folder should be", encoding="utf-8")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["digest", "--date", "2026-03-10"])
+    assert result.exit_code == 1
+    assert "cannot write the digest to" in " ".join(result.stderr.split())
