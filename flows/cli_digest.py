@@ -14,7 +14,7 @@ from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import SmtpSettings
 from digests.select import today
 from flows.cli_common import err_console, fail, open_engine
-from flows.jobs.digest import DigestResult, build_digest, send_digest
+from flows.jobs.digest import DigestResult, SendReport, build_digest, send_digest, send_owed
 from flows.settings import Settings, get_settings
 
 
@@ -110,14 +110,33 @@ def digest(
         if not recipients:
             raise fail("cannot send: NEWSMON_DIGEST_TO names no recipient (files were written)")
         report = send_digest(engine, result, smtp, recipients, force=force)
-    for recipient in report.sent:
-        err_console.print(f"sent to {escape(recipient)}")
+        earlier = [] if report.failed else _send_owed(engine, settings, smtp, result.day)
+    for done in (report, *earlier):
+        for recipient in done.sent:
+            err_console.print(f"digest {done.day} sent to {escape(recipient)}")
     for recipient in report.skipped:
         err_console.print(f"already sent to {escape(recipient)} (use --force to resend)")
-    if report.failed:
-        first = next(iter(report.failed.values()))
-        raise fail(
-            f"digest {result.day} not sent to {len(report.failed)} of {len(recipients)} "
-            f"recipient(s): {escape(first)}. The files were written and the failure recorded; "
-            "run `newsmon digest --send` again to send what is owed."
-        )
+    for failed in (report, *earlier):
+        if failed.failed:
+            first = next(iter(failed.failed.values()))
+            raise fail(
+                f"digest {failed.day} not sent to {len(failed.failed)} of {len(recipients)} "
+                f"recipient(s): {escape(first)}. The files were written and the failure "
+                "recorded; run `newsmon digest --send` again to send what is owed."
+            )
+
+
+def _send_owed(
+    engine: Engine, settings: Settings, smtp: SmtpSettings, day: date
+) -> list[SendReport]:
+    """Earlier days whose email failed and is still owed: sent now that the server answers."""
+    tz = zone(settings)
+    return send_owed(
+        engine,
+        smtp,
+        settings.digest_recipients,
+        before=day,
+        tz=tz,
+        out_dir=settings.data_dir / "digests",
+        relevance_topic=relevance_topic(settings),
+    )

@@ -2,7 +2,8 @@
 digests reported, and which digests were recorded and emailed.
 
 Everything returned is plain data (dataclasses), so the digest stages never hold a session.
-Source health for the digest lives in :mod:`storage.digest_health`.
+Source health for the digest lives in :mod:`storage.digest_health`, email sends in
+:mod:`storage.digest_sends`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from storage.models import (
     ArticleTag,
     Digest,
     DigestItem,
-    DigestSend,
     Source,
     Story,
 )
@@ -281,40 +281,6 @@ def record_digest(
     return digest.id
 
 
-def recipients_sent(session: Session, day: date) -> set[str]:
-    """Recipients that already received the digest of ``day``."""
-    query = select(DigestSend.recipient).where(DigestSend.day == day, DigestSend.status == "sent")
-    return set(session.scalars(query))
-
-
-def record_send(
-    session: Session,
-    day: date,
-    recipient: str,
-    *,
-    status: str,
-    subject: str,
-    message_id: str | None = None,
-    error: str | None = None,
-) -> None:
-    """Record one attempt to email the digest of ``day`` to ``recipient`` (sent | failed)."""
-    session.add(
-        DigestSend(
-            day=day,
-            recipient=recipient,
-            status=status,
-            subject=subject,
-            message_id=message_id,
-            error=error,
-            attempted_at=utcnow(),
-        )
-    )
-    session.flush()
-
-
-def list_sends(session: Session, day: date | None = None) -> list[DigestSend]:
-    """Send attempts, oldest first (all days, or one)."""
-    query = select(DigestSend).order_by(DigestSend.id)
-    if day is not None:
-        query = query.where(DigestSend.day == day)
-    return list(session.scalars(query))
+def digest_modes(session: Session, day: date) -> list[str]:
+    """The modes (seen, published) in which a digest of ``day`` was recorded."""
+    return list(session.scalars(select(Digest.mode).where(Digest.day == day).order_by(Digest.mode)))

@@ -21,7 +21,7 @@ from flows.cli import app
 from flows.jobs.digest import build_digest, send_digest
 from flows.settings import get_settings
 from storage.db import make_engine, session_scope
-from storage.digests import list_sends
+from storage.digest_sends import list_sends
 from tests.digest_data import DAY, HOSTILE_TITLE, build
 
 RECIPIENTS = ["ops@example.org", "desk@example.org"]
@@ -258,3 +258,22 @@ def test_ssl_and_starttls_together_is_refused() -> None:
     both = SmtpSettings(host="127.0.0.1", port=free_port(), starttls=True, use_ssl=True)
     with pytest.raises(MailError, match="not both"):
         send_messages(both, [])
+
+
+def test_a_later_day_also_sends_what_earlier_days_still_owe(cli_env: dict[str, Any]) -> None:
+    port = free_port()
+    cli_env["monkeypatch"].setenv("NEWSMON_SMTP_PORT", str(port))
+    assert run_cli("digest", "--date", "2026-03-10", "--send").exit_code == 1
+    with SmtpServer(port) as server:
+        next_day = run_cli("digest", "--date", "2026-03-11", "--send")
+        assert next_day.exit_code == 0, next_day.output
+        subjects = sorted(str(m["Subject"]) for m in server.inbox.messages)
+        assert subjects == [
+            "newsmon digest 2026-03-10 — 4 stories",
+            "newsmon digest 2026-03-10 — 4 stories",
+            "newsmon digest 2026-03-11 — 1 stories",
+            "newsmon digest 2026-03-11 — 1 stories",
+        ]
+        assert "digest 2026-03-10 sent to ops@example.org" in flat(next_day.stderr)
+        assert run_cli("digest", "--date", "2026-03-11", "--send").exit_code == 0
+        assert len(server.inbox.messages) == 4

@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,11 +21,13 @@ from digests.model import MODE_PUBLISHED, MODE_SEEN, DigestData
 from digests.render import render_html, render_markdown, render_text
 from digests.select import collect_digest
 from storage.db import session_scope
-from storage.digests import recipients_sent, record_digest, record_send
+from storage.digest_sends import owed_days, recipients_sent, record_send
+from storage.digests import digest_modes, record_digest
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
+OWED_LOOKBACK_DAYS = 7
 
 
 @dataclass(slots=True)
@@ -177,3 +179,36 @@ def send_digest(
                 session, result.day, recipient, status="failed", subject=result.subject, error=error
             )
     return report
+
+
+def send_owed(
+    engine: Engine,
+    smtp_settings: SmtpSettings,
+    recipients: Sequence[str],
+    *,
+    before: date,
+    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    out_dir: Path,
+    relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC,
+    lookback_days: int = OWED_LOOKBACK_DAYS,
+) -> list[SendReport]:
+    """Send the digests of earlier days (up to ``lookback_days`` before ``before``) whose
+    email failed and was never delivered since; each is rebuilt from the database first."""
+    since = before - timedelta(days=lookback_days)
+    with session_scope(engine) as session:
+        owed = owed_days(session, recipients, since, before)
+        modes = {day: digest_modes(session, day) for day in owed}
+    reports = []
+    for day, names in owed.items():
+        published = modes[day] == [MODE_PUBLISHED]
+        log.info("digest %s is still owed to %d recipient(s)", day, len(names))
+        result = build_digest(
+            engine,
+            day,
+            published=published,
+            tz=tz,
+            out_dir=out_dir,
+            relevance_topic=relevance_topic,
+        )
+        reports.append(send_digest(engine, result, smtp_settings, names))
+    return reports
