@@ -258,8 +258,9 @@ class PoliteClient:
                     return resp
                 else:
                     wait = retry_after
-                    tally.waits.append(wait)
                     self._not_before[host] = time.monotonic() + wait
+                    if attempt < self.config.retries:
+                        tally.waits.append(wait)
             else:
                 return resp
             if attempt == self.config.retries:

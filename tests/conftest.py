@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.databases import fresh_database
+from tests.site.fixtures import nos_site, site  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
