@@ -49,7 +49,8 @@ def parse_archive_page(content: bytes | str, page_url: str, source_name: str) ->
     """Article candidates linked from an archive day page, in page order, repeats dropped.
 
     The link text becomes the title; a ``<time datetime=…>`` inside the link, when present,
-    the published time.
+    the published time. If some links carry a time, links without one (most-read lists,
+    promotions) are dropped.
 
     Raises:
         ScraperError: the body is not HTML at all.
@@ -81,6 +82,10 @@ def parse_archive_page(content: bytes | str, page_url: str, source_name: str) ->
                 date_source=DATE_FROM_ARCHIVE,
             )
         )
+    # Day lists give every item a time; "most read" and promo blocks do not. When the page
+    # has timed links, the untimed ones are not that day's articles.
+    if any(c.published_at is not None for c in candidates):
+        candidates = [c for c in candidates if c.published_at is not None]
     return unique_candidates(candidates)
 
 
@@ -89,7 +94,13 @@ def _link_title(anchor: lxml.html.HtmlElement) -> str | None:
         text = _SPACE.sub(" ", heading.text_content()).strip()
         if text:
             return text
-    text = _SPACE.sub(" ", anchor.text_content()).strip()
+    parts: list[str] = [anchor.text or ""]
+    for node in anchor.iterdescendants():
+        if node.tag != "time" and not any(a.tag == "time" for a in node.iterancestors()):
+            parts.append(node.text or "")
+        if not any(a.tag == "time" for a in node.iterancestors()) or node.tag == "time":
+            parts.append(node.tail or "")
+    text = _SPACE.sub(" ", " ".join(parts)).strip()
     return text or anchor.get("title") or None
 
 

@@ -14,13 +14,15 @@ PAGE = b"""<!doctype html><html><head><title>Archief</title></head><body>
 <li><a class="sc-9f2a1b link_x1" href="/artikel/2519123-poetin-en-loekasjenko">
   <h2 class="title_abc">Poetin en Loekasjenko</h2><p>Intro</p>
   <time datetime="2024-05-01T10:00:00+0200">10:00</time></a></li>
-<li><a href="https://nos.nl/nieuwsuur/artikel/2519124-uniestaat?utm_source=x">Uniestaat</a></li>
+<li><a href="https://nos.nl/nieuwsuur/artikel/2519124-uniestaat?utm_source=x">Uniestaat
+  <time datetime="2024-05-01T09:00:00Z">09:00</time></a></li>
 <li><a href="/liveblog/2519125-oorlog">Liveblog</a></li>
 <li><a href="/video/2519126-beelden">Video</a></li>
 <li><a href="https://elders.example/artikel/1-x">Elders</a></li>
 <li><a href="/artikel/2519123-poetin-en-loekasjenko#reacties">Nog eens</a></li>
 <li><a href="/artikel/abc-geen-nummer">Geen nummer</a></li>
-</ul></main></body></html>"""
+</ul><section><h2>Meest gelezen</h2><a href="/artikel/2400000-populair">Populair</a></section>
+</main></body></html>"""
 
 
 def test_article_links_by_url_pattern() -> None:
@@ -37,6 +39,15 @@ def test_article_links_by_url_pattern() -> None:
     assert first.date_source == "archive"
     assert first.origin == "archive"
     assert found[1].title == "Uniestaat"
+
+
+def test_untimed_links_count_when_no_link_has_a_time() -> None:
+    page = b'<html><body><a href="/artikel/1-a">A</a><a href="/artikel/2-b">B</a></body></html>'
+    found = parse_archive_page(page, "https://nos.nl/nieuws/archief/2024-05-01", "a")
+    assert [c.canonical_url for c in found] == [
+        "https://nos.nl/artikel/1-a",
+        "https://nos.nl/artikel/2-b",
+    ]
 
 
 @pytest.mark.parametrize(

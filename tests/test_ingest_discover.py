@@ -1,0 +1,88 @@
+"""discover_source / fetch_and_store as the Prefect tasks call them (sync, one source, a day)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, select
+
+from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
+from storage.db import make_engine, session_scope
+from storage.models import Article, FetchLog
+from tests.site import NosSite
+from tests.site import fixtures as site_fixtures
+
+nos_site = site_fixtures.nos_site  # the session's local NOS-like site
+site = site_fixtures.site  # ... with a clean request log per test
+
+DAY = date(2023, 6, 14)
+
+
+@pytest.fixture
+def db(sqlite_url: str) -> Iterator[Engine]:
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+def test_archive_day_lists_the_articles_of_that_day(site: NosSite, db: Engine) -> None:
+    source = site.sources_config().get("nos-archief")
+    discovery = discover_source(source, IngestContext(db, site.sources_config()), day=DAY)
+
+    assert discovery.status == "ok"
+    expected = {site.url(p.path) for p in site.content.on_day(DAY) if p.kind == "artikel"}
+    assert expected
+    assert {c.canonical_url for c in discovery.candidates} == expected
+    assert all(c.origin == "archive" and c.title for c in discovery.candidates)
+    assert site.count(f"/nieuws/archief/{DAY}") == 1
+
+
+def test_sitemap_index_with_day_filter(site: NosSite, db: Engine) -> None:
+    config = site.sources_config()
+    discovery = discover_source(config.get("nos-sitemap"), IngestContext(db, config), day=DAY)
+
+    assert discovery.status == "ok", discovery.errors
+    on_day = {site.url(p.path) for p in site.content.on_day(DAY)}
+    found = {c.canonical_url for c in discovery.candidates}
+    assert found and found <= on_day
+    assert all(c.date_source == "sitemap" for c in discovery.candidates)
+
+
+def test_fetch_and_store_chunk_then_known(site: NosSite, db: Engine) -> None:
+    config = site.sources_config()
+    source = config.get("nos-archief")
+    ctx = IngestContext(db, config)
+    candidates = discover_source(source, ctx, day=DAY).candidates
+
+    counts = fetch_and_store(candidates, source, ctx)
+    again = fetch_and_store(candidates, source, ctx)
+
+    assert counts.discovered == len(candidates)
+    assert counts.new == len(candidates) and counts.failed == 0
+    assert again.new == 0 and again.known == len(candidates)
+    with session_scope(db) as session:
+        articles = list(session.scalars(select(Article)))
+        assert {a.origin for a in articles} == {"archive"}
+        assert all(a.published_at is not None and a.date_source == "archive" for a in articles)
+        assert all(a.date_conflict is None for a in articles)
+        fetched = session.scalars(select(FetchLog.url).where(FetchLog.outcome == "ok")).all()
+    article_requests = [r for r in site.requests() if r.path.startswith("/artikel/")]
+    assert len(article_requests) == len(candidates)  # the second call fetched nothing
+    assert len(fetched) >= len(candidates)
+
+
+def test_refetch_uses_conditional_requests(site: NosSite, db: Engine) -> None:
+    config = site.sources_config()
+    source = config.get("nos-archief")
+    candidates = discover_source(source, IngestContext(db, config), day=DAY).candidates
+    fetch_and_store(candidates, source, IngestContext(db, config))
+    site.reset_log()
+
+    counts = fetch_and_store(candidates, source, IngestContext(db, config, refetch=True))
+
+    article_requests = [r for r in site.requests() if r.path.startswith("/artikel/")]
+    assert len(article_requests) == len(candidates)
+    assert counts.new == 0
+    assert counts.not_modified + counts.known == len(candidates)
