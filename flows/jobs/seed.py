@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from flows.jobs.store import store_record
+from flows.jobs.processor import Processor
+from flows.jobs.store import DUPLICATE, store_record
 from scrapers.seedfiles import SEED_ORIGIN, SEED_SOURCE_NAME, load_seed_dir
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
@@ -30,13 +31,17 @@ class SeedReport:
     new: int = 0
     known: int = 0
     updated: int = 0
+    duplicates: int = 0
     errors: list[str] = field(default_factory=list)
     article_ids: list[int] = field(default_factory=list)
 
 
-def store_seeds(engine: Engine, seeds_dir: Path, trigger: str = "cli") -> SeedReport:
+def store_seeds(
+    engine: Engine, seeds_dir: Path, trigger: str = "cli", processor: Processor | None = None
+) -> SeedReport:
     """Parse ``seeds_dir`` and upsert every good file; bad files are logged and recorded."""
     loaded = load_seed_dir(seeds_dir)
+    processor = processor or Processor.from_topics_file(seeds_dir=seeds_dir)
     report = SeedReport(files=len(loaded.articles) + len(loaded.errors))
     with session_scope(engine) as session:
         run = start_run(session, trigger=trigger)
@@ -44,7 +49,7 @@ def store_seeds(engine: Engine, seeds_dir: Path, trigger: str = "cli") -> SeedRe
             session, SEED_SOURCE_NAME, kind=SEED_ORIGIN, url=str(seeds_dir), priority=0
         )
         for record in loaded.articles:
-            result = store_record(session, record)
+            result = store_record(session, record, processor)
             report.article_ids.append(result.article.id)
             if result.action == INSERTED:
                 report.new += 1
@@ -52,6 +57,8 @@ def store_seeds(engine: Engine, seeds_dir: Path, trigger: str = "cli") -> SeedRe
                 report.known += 1
             elif result.action == NEW_VERSION:
                 report.updated += 1
+            elif result.action == DUPLICATE:
+                report.duplicates += 1
         for error in loaded.errors:
             log.error("bad seed file %s", error)
             report.errors.append(str(error))
@@ -68,6 +75,7 @@ def store_seeds(engine: Engine, seeds_dir: Path, trigger: str = "cli") -> SeedRe
                 "new": report.new,
                 "known": report.known,
                 "updated": report.updated,
+                "duplicates": report.duplicates,
                 "failed": len(loaded.errors),
             },
             errors=[{"file": e.path.name, "error": e.reason} for e in loaded.errors],

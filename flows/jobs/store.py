@@ -1,18 +1,131 @@
 """Store one extracted article: the single path every origin (seed, feed, archive) goes through.
 
-Processing (exact/near-duplicate detection, story assignment, tagging) hooks in here, so seeds
-and fetched articles are treated alike.
+Order: upsert by canonical URL (a changed text becomes a new version) → exact duplicate by
+normalised-text hash → near-duplicate by MinHash/LSH → story → tags. A duplicate is stored
+with ``duplicate_of`` set to its group's original and joins the original's story, so nothing
+is lost and the digest shows each story once.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
+from datasketch import MinHash
 from sqlalchemy.orm import Session
 
+from flows.jobs.processor import Processor
+from processing.dedup import signature, signature_to_bytes
 from processing.normalize import text_hash
-from storage.articles import UpsertResult, upsert_article
+from processing.stories import date_interval, story_vector
+from storage.articles import INSERTED, NEW_VERSION, UNCHANGED, upsert_article
+from storage.dedup import find_same_text, make_original, original_of, precedence
+from storage.models import Article, Story
 from storage.records import ArticleRecord
+from storage.stories import create_story, join_story, refresh_story
+from storage.tags import replace_tags
+
+log = logging.getLogger(__name__)
+
+DUPLICATE = "duplicate"
+__all__ = ["DUPLICATE", "INSERTED", "NEW_VERSION", "UNCHANGED", "StoreResult", "store_record"]
 
 
-def store_record(session: Session, record: ArticleRecord) -> UpsertResult:
-    """Upsert ``record`` (idempotent) and return what happened (new | known | updated)."""
-    return upsert_article(session, record, text_hash(record.text))
+@dataclass(slots=True)
+class StoreResult:
+    """What :func:`store_record` did: the row and new | known | updated | duplicate."""
+
+    article: Article
+    action: str
+    duplicate_kind: str | None = None  # exact | near
+    similarity: float | None = None
+
+
+def store_record(
+    session: Session, record: ArticleRecord, processor: Processor | None = None
+) -> StoreResult:
+    """Upsert ``record`` (idempotent), then dedup, cluster and tag it.
+
+    Pass one :class:`Processor` per run; without one a default is built from
+    ``config/topics.toml`` and warmed from this session's database (slower).
+    """
+    processor = processor or Processor.from_topics_file()
+    processor.warm(session)
+    upserted = upsert_article(session, record, text_hash(record.text))
+    article = upserted.article
+    if upserted.action == UNCHANGED and article.relevant is not None:
+        return StoreResult(article, UNCHANGED)
+    minhash = signature(record.text)
+    article.minhash = signature_to_bytes(minhash) if minhash is not None else None
+    _tag(session, processor, article)
+    if upserted.action == NEW_VERSION:
+        if article.duplicate_of is None and minhash is not None:
+            processor.near_dups.add(article.id, minhash, article.first_seen_at)
+        session.flush()
+        return StoreResult(article, NEW_VERSION)
+
+    result = _dedup(session, processor, article, minhash)
+    if result is not None:
+        return result
+    if minhash is not None:
+        processor.near_dups.add(article.id, minhash, article.first_seen_at)
+    _assign_story(session, processor, article)
+    session.flush()
+    return StoreResult(article, upserted.action)
+
+
+def _tag(session: Session, processor: Processor, article: Article) -> None:
+    tags = processor.tagger.tag(f"{article.title}\n{article.text}")
+    replace_tags(session, article, tags.topics, tags.relevant, tags.score)
+
+
+def _dedup(
+    session: Session, processor: Processor, article: Article, minhash: MinHash | None
+) -> StoreResult | None:
+    """Mark ``article`` as a duplicate of its group's original, if it is one."""
+    kind, similarity = "exact", 1.0
+    match = find_same_text(session, article.text_hash, article.id)
+    if match is None and minhash is not None:
+        for hit in processor.near_dups.query(minhash, exclude=[article.id]):
+            candidate = session.get(Article, hit.key)
+            if candidate is None:  # rolled back after it was indexed
+                processor.near_dups.remove(hit.key)
+                continue
+            match, kind, similarity = candidate, "near", hit.jaccard
+            break
+    if match is None:
+        return None
+    original = original_of(session, match)
+    if precedence(session, article) < precedence(session, original):
+        # The newcomer was published earlier (a backfill): it becomes the original.
+        article.story_id = original.story_id
+        make_original(session, article, original)
+        processor.near_dups.remove(original.id)
+        if minhash is not None:
+            processor.near_dups.add(article.id, minhash, article.first_seen_at)
+        if article.story_id is not None:
+            story = session.get(Story, article.story_id)
+            if story is not None:
+                refresh_story(session, story)
+    else:
+        article.duplicate_of = original.id
+        article.story_id = original.story_id
+    session.flush()
+    log.info("article %s is a %s duplicate of %s", article.id, kind, original.id)
+    return StoreResult(article, DUPLICATE, kind, similarity)
+
+
+def _assign_story(session: Session, processor: Processor, article: Article) -> None:
+    """Join the best matching story in the window, or start a new one."""
+    vector = story_vector(f"{article.title}\n{article.text}")
+    interval = date_interval(article.published_at, article.date_precision)
+    match = processor.stories.match(vector, interval)
+    story = session.get(Story, match.story_id) if match.story_id is not None else None
+    if story is None:
+        story = create_story(session, article)
+        state = processor.stories.add(story.id, vector, interval)
+        story.centroid = state.to_json()
+        session.flush()
+        return
+    state = processor.stories.add(story.id, vector, interval)
+    join_story(session, story, article, state.to_json())

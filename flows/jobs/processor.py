@@ -1,0 +1,81 @@
+"""The processing state of one run: tagger, near-duplicate index and story clusterer.
+
+Built once per job (``Processor.from_topics_file``) and warmed lazily from the database's
+rolling window the first time it sees a session: stored MinHash signatures are loaded, not
+recomputed, and stored story centroids let new articles join existing stories.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from processing.dedup import NearDupIndex, signature_from_bytes
+from processing.stories import StoryClusterer, StoryState
+from processing.tagging import Tagger
+from scrapers.seedfiles import load_seed_dir
+from storage.dedup import window_signatures
+from storage.stories import recent_stories
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TOPICS_FILE = REPO_ROOT / "config" / "topics.toml"
+DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
+DEFAULT_WINDOW_DAYS = 14
+
+
+@lru_cache(maxsize=8)
+def load_tagger(topics_file: Path, seeds_dir: Path | None) -> Tagger:
+    """Parse the taxonomy and build the seed profile (cached: both are read-only)."""
+    seed_texts: list[str] = []
+    if seeds_dir is not None and seeds_dir.is_dir():
+        loaded = load_seed_dir(seeds_dir)
+        seed_texts = [f"{a.title}\n{a.text}" for a in loaded.articles]
+    elif seeds_dir is not None:
+        log.warning("seed folder %s not found: tagging without the seed profile", seeds_dir)
+    return Tagger.from_toml(topics_file.read_text(encoding="utf-8"), seed_texts)
+
+
+@dataclass
+class Processor:
+    """Everything :func:`flows.jobs.store.store_record` needs beyond the record itself."""
+
+    tagger: Tagger
+    window_days: int = DEFAULT_WINDOW_DAYS
+    near_dups: NearDupIndex = field(default_factory=NearDupIndex)
+    stories: StoryClusterer = field(default_factory=StoryClusterer)
+    warmed: bool = False
+
+    @classmethod
+    def from_topics_file(
+        cls,
+        path: Path = DEFAULT_TOPICS_FILE,
+        seeds_dir: Path | None = DEFAULT_SEEDS_DIR,
+        window_days: int = DEFAULT_WINDOW_DAYS,
+    ) -> Processor:
+        """A fresh processor for one run (the tagger is shared between runs)."""
+        return cls(tagger=load_tagger(Path(path).resolve(), seeds_dir), window_days=window_days)
+
+    def warm(self, session: Session) -> None:
+        """Load the window's signatures and stories from the database (once)."""
+        if self.warmed:
+            return
+        since = utcnow() - timedelta(days=self.window_days)
+        n_signatures = 0
+        for article_id, data, seen_at in window_signatures(session, since):
+            self.near_dups.add(article_id, signature_from_bytes(data), seen_at)
+            n_signatures += 1
+        n_stories = 0
+        for story in recent_stories(session, since):
+            if story.centroid:
+                self.stories.load(StoryState.from_json(story.id, story.centroid))
+                n_stories += 1
+        self.warmed = True
+        log.debug("processor warmed: %d signatures, %d stories", n_signatures, n_stories)

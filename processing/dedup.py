@@ -1,0 +1,154 @@
+"""Near-duplicate detection: MinHash over word shingles, LSH for candidates, Jaccard to confirm.
+
+Exact duplicates are caught earlier by :func:`processing.normalize.text_hash`. Here a wire copy
+with light edits, a changed headline or an added paragraph must still be recognised, while two
+different articles about the same event must not. Signatures serialise to bytes so the database
+keeps them and a new process loads instead of recomputing them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from processing.normalize import normalize_for_hash
+
+NUM_PERM = 128
+SHINGLE_WORDS = 3
+# Below this many words a text is too short for a meaningful signature (exact hash only).
+MIN_WORDS = 20
+# LSH recall threshold (candidates) and the Jaccard estimate that confirms a near-duplicate;
+# chosen on tests/data/dedup_pairs.jsonl with benchmarks/dedup_eval.py: duplicates score
+# >= 0.50, distinct same-topic pairs <= 0.16, so 0.40 sits in the gap (see README).
+LSH_THRESHOLD = 0.3
+JACCARD_THRESHOLD = 0.4
+# datasketch's hashing scheme; stored signatures are only comparable within one scheme.
+SCHEME = "affine32"
+
+
+def _hash32(data: bytes) -> int:
+    """A stable 32-bit hash (Python's hash() differs per process, so it would break reuse)."""
+    return zlib.crc32(data)
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
+    """Word ``size``-grams of the normalised text (case, accents and punctuation ignored)."""
+    return _shingles(normalize_for_hash(text).split(), size)
+
+
+def _shingles(words: list[str], size: int) -> set[bytes]:
+    if len(words) < size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def signature(text: str, num_perm: int = NUM_PERM) -> MinHash | None:
+    """The MinHash of ``text``, or None when it has fewer than :data:`MIN_WORDS` words."""
+    words = normalize_for_hash(text).split()
+    if len(words) < MIN_WORDS:
+        return None
+    minhash = MinHash(
+        num_perm=num_perm,
+        hashfunc=_hash32,
+        permutations=_permutations(num_perm),
+        scheme=SCHEME,
+    )
+    minhash.update_batch(list(_shingles(words, SHINGLE_WORDS)))
+    return minhash
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's permutations for seed 1, computed once (they cost more than hashing)."""
+    template = MinHash(num_perm=num_perm, hashfunc=_hash32, scheme=SCHEME)
+    a, b = template.permutations
+    return a, b
+
+
+def signature_to_bytes(minhash: MinHash) -> bytes:
+    """Little-endian uint64 hash values (1 KiB at 128 permutations)."""
+    return np.asarray(minhash.hashvalues, dtype="<u8").tobytes()
+
+
+def signature_from_bytes(data: bytes) -> MinHash:
+    """Rebuild a signature stored by :func:`signature_to_bytes` (same seed, same perms)."""
+    values = np.frombuffer(data, dtype="<u8").astype(np.uint64)
+    return MinHash(
+        num_perm=len(values),
+        hashvalues=values,
+        hashfunc=_hash32,
+        permutations=_permutations(len(values)),
+        scheme=SCHEME,
+    )
+
+
+@dataclass(slots=True, frozen=True)
+class NearDuplicate:
+    """A stored article that a new text nearly duplicates, with the estimated Jaccard."""
+
+    key: int
+    jaccard: float
+
+
+class NearDupIndex:
+    """An in-memory LSH index over a rolling window of signatures (keys are article ids)."""
+
+    def __init__(
+        self,
+        threshold: float = JACCARD_THRESHOLD,
+        lsh_threshold: float = LSH_THRESHOLD,
+        num_perm: int = NUM_PERM,
+    ) -> None:
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
+        self._signatures: dict[int, MinHash] = {}
+        self._seen_at: dict[int, datetime | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._signatures
+
+    def add(self, key: int, minhash: MinHash, seen_at: datetime | None = None) -> None:
+        """Index ``minhash`` under ``key`` (replacing an older signature of the same key)."""
+        if key in self._signatures:
+            self.remove(key)
+        self._lsh.insert(key, minhash)
+        self._signatures[key] = minhash
+        self._seen_at[key] = seen_at
+
+    def remove(self, key: int) -> None:
+        """Forget ``key`` (no error when it is not indexed)."""
+        if key in self._signatures:
+            self._lsh.remove(key)
+            del self._signatures[key]
+            del self._seen_at[key]
+
+    def evict_before(self, cutoff: datetime) -> int:
+        """Drop signatures seen before ``cutoff`` (the rolling window); returns how many."""
+        old = [k for k, t in self._seen_at.items() if t is not None and t < cutoff]
+        for key in old:
+            self.remove(key)
+        return len(old)
+
+    def query(self, minhash: MinHash, exclude: Iterable[int] = ()) -> list[NearDuplicate]:
+        """Indexed keys whose estimated Jaccard with ``minhash`` reaches the threshold,
+        best first (ties: lowest key, i.e. the earliest stored)."""
+        skip = set(exclude)
+        found = []
+        for key in self._lsh.query(minhash):
+            if key in skip:
+                continue
+            jaccard = float(minhash.jaccard(self._signatures[key]))
+            if jaccard >= self.threshold:
+                found.append(NearDuplicate(int(key), jaccard))
+        found.sort(key=lambda d: (-d.jaccard, d.key))
+        return found
