@@ -154,7 +154,7 @@ def build_stories(data: GroupInput, tz: ZoneInfo, start: datetime) -> list[Story
         items.append(
             StoryItem(
                 key=key,
-                label=story.label if story is not None else None,
+                label=_story_label(story, rep_row.title),
                 representative=to_article(rep_row, tz, data.reported, start),
                 others=[to_article(r, tz, data.reported, start) for r in others],
                 mark=STORY_UPDATE if is_update else STORY_NEW,
@@ -207,3 +207,10 @@ def _story_order(story: StoryItem) -> tuple[int, int, str, int]:
         story.representative.title.casefold(),
         story.representative.id,
     )
+
+
+def _story_label(story: StoryRow | None, title: str) -> str | None:
+    """The story's label, unless it only repeats the representative title."""
+    if story is None or not story.label.strip():
+        return None
+    return None if story.label.strip().casefold() == title.strip().casefold() else story.label

@@ -3,6 +3,7 @@ prints the path of the Markdown file, by first-seen or by publication day."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -61,16 +62,16 @@ def test_run_ends_with_todays_digest_listing_the_seeds(data_dir: Path) -> None:
     assert path.parent == data_dir / "digests"
     assert path.suffix == ".md" and path.with_suffix(".html").exists()
     markdown = path.read_text(encoding="utf-8")
-    assert "5 stories, 5 articles" in markdown
+    # All five seeds are reported (processing may cluster them into fewer stories).
+    assert re.search(r": \d+ stor(y|ies), 5 articles\.", markdown)
     # The header seed links to its URL; URL-less seeds are shown without a link.
     assert (
         "[Belarussen willen geen oorlog, maar hun leider doet wat Poetin wil]"
         "(https://nos.nl/nieuwsuur/artikel/2448020-belarussen-willen-geen-oorlog-maar-hun-"
         "leider-doet-wat-poetin-wil)"
     ) in markdown
-    assert "### Heel duidelijk was de Wit-Russische president Aleksandr Loekasjenko niet." in (
-        markdown
-    )
+    untitled = "Heel duidelijk was de Wit-Russische president Aleksandr Loekasjenko niet."
+    assert untitled in markdown and f"[{untitled}]" not in markdown
     assert "October 2022" in markdown and "date unknown" in markdown
     # Offline, the unreachable source is listed in the source-health section.
     health = markdown.split("## Source health", 1)[1]
