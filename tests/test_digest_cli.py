@@ -102,3 +102,11 @@ def test_unwritable_digest_folder_is_a_clear_error(data_dir: Path) -> None:
     result = CliRunner().invoke(app, ["digest", "--date", "2026-03-10"])
     assert result.exit_code == 1
     assert "cannot write the digest to" in " ".join(result.stderr.split())
+
+
+def test_unknown_timezone_is_a_clear_error(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSMON_TIMEZONE", "Mars/Olympus_Mons")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["digest"])
+    assert result.exit_code == 1
+    assert "is not a known time zone" in " ".join(result.stderr.split())
