@@ -1,0 +1,93 @@
+"""`newsmon ingest` and `newsmon sources` as an operator runs them (in-process CLI, local site)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.cli_common import console
+from flows.settings import get_settings
+from tests.site import NosSite
+from tests.site import fixtures as site_fixtures
+
+nos_site = site_fixtures.nos_site  # the session's local NOS-like site
+site = site_fixtures.site  # ... with a clean request log per test
+
+
+@pytest.fixture
+def configured(
+    site: NosSite, monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> NosSite:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f"""
+[fetch]
+min_interval_s = 0.02
+timeout_s = 2
+retries = 1
+backoff_base_s = 0.05
+backoff_max_s = 0.1
+
+[[sources]]
+name = "nos-buitenland"
+kind = "rss"
+url = "{site.url("/nosnieuwsbuitenland")}"
+allowed_hosts = ["127.0.0.1"]
+
+[[sources]]
+name = "verboden"
+kind = "rss"
+url = "{site.url("/misbehave/403")}"
+allowed_hosts = ["127.0.0.1"]
+
+[[sources]]
+name = "uit"
+kind = "rss"
+url = "{site.url("/nosnieuwsalgemeen")}"
+allowed_hosts = ["127.0.0.1"]
+enabled = false
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(console, "_width", 200)  # wide tables, whatever the terminal
+    monkeypatch.setenv("NEWSMON_SOURCES_FILE", str(sources))
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("NEWSMON_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    return site
+
+
+def invoke(*args: str, code: int = 0) -> str:
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.stdout
+
+
+def test_ingest_then_sources_show_counts_and_health(configured: NosSite) -> None:
+    out = invoke("ingest")
+    assert "nos-buitenland" in out and "verboden" in out
+    assert "uit" not in out.split()  # disabled sources are not polled
+    assert configured.count("/nosnieuwsalgemeen") == 0
+
+    health = invoke("sources")
+    lines = {line.split()[1]: line for line in health.splitlines() if line.startswith("│")}
+    assert "ok" in lines["nos-buitenland"]
+    assert "blocked" in lines["verboden"]
+    assert "never" in lines["uit"]
+
+    configured.reset_log()
+    again = invoke("ingest", "--source", "nos-buitenland")
+    assert "verboden" not in again
+    assert configured.count("/misbehave/403") == 0
+    row = next(line for line in again.splitlines() if "nos-buitenland" in line)
+    assert row.split("│")[3].strip() == "0"  # new
+
+
+def test_unknown_source_is_a_clear_error(configured: NosSite) -> None:
+    result = CliRunner().invoke(app, ["ingest", "--source", "bestaat-niet"])
+    assert result.exit_code == 1
+    assert "bestaat-niet" in result.output and "nos-buitenland" in result.output
