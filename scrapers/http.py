@@ -70,7 +70,7 @@ class _Tally:
     waits: list[float] = field(default_factory=list)
     redirects: list[str] = field(default_factory=list)
     run_of_429: int = 0
-    retry_after_too_long: bool = False
+    retry_after_too_long: float | None = None  # the refused Retry-After, seconds
 
 
 class PoliteClient:
@@ -253,8 +253,7 @@ class PoliteClient:
                 if retry_after is None:
                     wait = self._backoff(attempt)
                 elif retry_after > self.config.retry_after_max_s:
-                    tally.retry_after_too_long = True
-                    resp.error = f"Retry-After {retry_after:.0f} s exceeds the cap; not retried"
+                    tally.retry_after_too_long = retry_after
                     return resp
                 else:
                     wait = retry_after
@@ -397,11 +396,11 @@ def _classify(status: int, tally: _Tally) -> tuple[Outcome, str | None]:
         return Outcome.OK, None
     if status == 403:
         return Outcome.BLOCKED, "403 Forbidden"
-    if status == 429 and (tally.run_of_429 >= 2 or tally.retry_after_too_long):
-        return Outcome.BLOCKED, f"429 Too Many Requests ({tally.run_of_429} in a row)"
-    if tally.retry_after_too_long:
-        return Outcome.HTTP_ERROR, f"HTTP {status}; Retry-After beyond the cap"
-    return Outcome.HTTP_ERROR, f"HTTP {status}"
+    too_long = tally.retry_after_too_long
+    cap_note = f"; Retry-After {too_long:.0f} s exceeds the cap, not retried" if too_long else ""
+    if status == 429 and (tally.run_of_429 >= 2 or too_long):
+        return Outcome.BLOCKED, f"429 Too Many Requests ({tally.run_of_429} in a row){cap_note}"
+    return Outcome.HTTP_ERROR, f"HTTP {status}{cap_note}"
 
 
 def _result(

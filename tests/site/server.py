@@ -51,7 +51,8 @@ class RequestRecord:
     server: str  # "site" or "trap"
     status: int | None = None
     bytes_sent: int = 0
-    completed: bool = False
+    completed: bool = False  # the whole response was written
+    t_end: float | None = None  # time.monotonic() when the server stopped answering
 
     @property
     def user_agent(self) -> str | None:
@@ -310,6 +311,7 @@ class _Handler(BaseHTTPRequestHandler, Writer):
         reply = page.reply
         if reply.writer is not None:
             self.record.completed = reply.writer(self)
+            self.record.t_end = time.monotonic()
             return None
         headers = dict(reply.headers)
         if reply.conditional:
@@ -335,9 +337,8 @@ class _Handler(BaseHTTPRequestHandler, Writer):
         if reply.status != 304:
             headers["Content-Length"] = str(len(reply.body))
         self.head(reply.status, headers)
-        if reply.body:
-            self.write(reply.body)
-        self.record.completed = True
+        self.record.completed = self.write(reply.body) if reply.body else True
+        self.record.t_end = time.monotonic()
 
     # Writer, for streaming routes
     def head(self, status: int, headers: dict[str, str]) -> None:
