@@ -29,18 +29,25 @@ PACER_MEMORY = "memory"
 PACER_DATABASE = "database"
 
 
+#: Added to every non-zero interval. A slot is reserved before its request is sent, and the
+#: time from slot to request reaching the host varies between processes (a commit, a thread
+#: hand-off, a cold process's first connection): the guard keeps the gap the host sees at or
+#: above the configured interval. 50 ms is 5 % of the default 1 s.
+GUARD_S = 0.05
+
+
 class DatabasePacer:
     """Spaces request starts per host for every process that shares ``engine``'s database."""
 
-    def __init__(self, engine: Engine, holder: str | None = None) -> None:
+    def __init__(self, engine: Engine, holder: str | None = None, guard_s: float = GUARD_S) -> None:
         self._engine = engine
         self._holder = holder or default_holder()
+        self._guard_s = guard_s
 
     async def wait_turn(self, host: str, min_interval_s: float) -> None:
         """Reserve this host's next slot (a short locking transaction), then sleep until it."""
-        slot = await asyncio.to_thread(
-            reserve_slot, self._engine, host, max(min_interval_s, 0.0), self._holder
-        )
+        interval = min_interval_s + self._guard_s if min_interval_s > 0 else 0.0
+        slot = await asyncio.to_thread(reserve_slot, self._engine, host, interval, self._holder)
         if slot.wait_s > 0:
             log.debug("waiting %.2f s for %s", slot.wait_s, host)
             await asyncio.sleep(slot.wait_s)

@@ -61,6 +61,9 @@ def reserve_slot(
 
 def _reserve_postgresql(engine: Engine, host: str, interval: float, holder: str) -> Slot:
     with engine.begin() as conn:
+        # A lease lost in a crash costs nothing, so the commit need not wait for the disk: the
+        # sooner it returns, the sooner the request of the reserved slot is on its way.
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         conn.execute(
             postgresql.insert(_LEASES)
             .values(host=host, next_allowed_at=utcnow(), holder=holder)
