@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from flows.jobs.processor import Processor
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
@@ -135,6 +136,13 @@ class IngestContext:
     pacer: HostPacer = field(default_factory=InProcessPacer)
     down_hosts: set[str] = field(default_factory=set)
     source_ids: dict[str, int] = field(default_factory=dict)
+    processor: Processor | None = None  # dedup/story/tag state, built on first store
+
+    def get_processor(self) -> Processor:
+        """The run's processing state (one per context, so chunks share the near-dup index)."""
+        if self.processor is None:
+            self.processor = Processor.from_topics_file()
+        return self.processor
 
     @property
     def fetch_config(self) -> FetchConfig:

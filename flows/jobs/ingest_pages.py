@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from flows.jobs.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
 from flows.jobs.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
-from flows.jobs.store import store_record
+from flows.jobs.store import DUPLICATE, store_record
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
@@ -149,16 +149,17 @@ def _store_one(
     record = _record(result.page, candidate, source, counts)
     try:
         with session.begin_nested():
-            stored = store_record(session, record)
+            stored = store_record(session, record, ctx.get_processor())
     except SQLAlchemyError as exc:
         log.exception("storing %s failed", record.canonical_url)
         counts.failed += 1
         _error(counts, candidate.url, "store_error", str(exc).splitlines()[0])
         return
-    if stored.action == INSERTED:
+    if stored.action in (INSERTED, DUPLICATE):
+        # A duplicate is a new row too (stored with duplicate_of set), and counted as such.
         counts.new += 1
         counts.stored_ids.append(stored.article.id)
-        if stored.article.duplicate_of is not None:
+        if stored.action == DUPLICATE or stored.article.duplicate_of is not None:
             counts.duplicates += 1
     elif stored.action == NEW_VERSION:
         counts.updated += 1
