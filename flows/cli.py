@@ -10,6 +10,7 @@ from flows.cli_common import configure_logging, console, fail, open_engine
 from flows.cli_digest import digest, write_digest
 from flows.cli_ingest import ingest, ingest_sources, load_config, print_report, sources
 from flows.cli_orchestration import backfill_command, schedule_command, serve_command
+from flows.cli_processing import stories, tag
 from flows.jobs.seed import store_seeds
 from flows.settings import get_settings
 from scrapers.errors import SeedFileError
@@ -34,6 +35,8 @@ app.command("sources")(sources)
 app.command("serve")(serve_command)
 app.command("schedule")(schedule_command)
 app.command("backfill")(backfill_command)
+app.command("tag")(tag)
+app.command("stories")(stories)
 
 
 @app.callback()

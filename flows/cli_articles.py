@@ -34,6 +34,14 @@ def article_summary(article: Article) -> dict[str, Any]:
         "n_chars": article.n_chars,
         "version": article.version,
         "first_seen_at": iso_utc(article.first_seen_at),
+        "duplicate_of": article.duplicate_of,
+        "story_id": article.story_id,
+        "relevant": article.relevant,
+        "relevance_score": article.relevance_score,
+        "topics": [
+            {"slug": t.topic, "label": t.label, "score": t.score}
+            for t in sorted(article.tags, key=lambda t: (-t.score, t.topic))
+        ],
     }
 
 

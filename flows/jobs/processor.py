@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from flows.settings import get_settings
 from processing.dedup import NearDupIndex, signature_from_bytes
 from processing.stories import StoryClusterer, StoryState
 from processing.tagging import Tagger
@@ -29,6 +30,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOPICS_FILE = REPO_ROOT / "config" / "topics.toml"
 DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
 DEFAULT_WINDOW_DAYS = 14
+
+
+def _locate(path: Path) -> Path:
+    """``path`` as given if it exists, else relative to the repository root."""
+    path = Path(path)
+    if path.exists() or path.is_absolute():
+        return path.resolve()
+    return (REPO_ROOT / path).resolve()
 
 
 @lru_cache(maxsize=8)
@@ -56,12 +65,22 @@ class Processor:
     @classmethod
     def from_topics_file(
         cls,
-        path: Path = DEFAULT_TOPICS_FILE,
-        seeds_dir: Path | None = DEFAULT_SEEDS_DIR,
+        path: Path | None = None,
+        seeds_dir: Path | None = None,
         window_days: int = DEFAULT_WINDOW_DAYS,
     ) -> Processor:
-        """A fresh processor for one run (the tagger is shared between runs)."""
-        return cls(tagger=load_tagger(Path(path).resolve(), seeds_dir), window_days=window_days)
+        """A fresh processor for one run (the tagger is shared between runs).
+
+        Without arguments the taxonomy and seeds come from the settings
+        (``NEWSMON_TOPICS_FILE``, ``NEWSMON_SEEDS_DIR``); relative paths that do not exist
+        from the working directory are looked up in the repository.
+        """
+        settings = get_settings()
+        topics = _locate(path or settings.topics_file)
+        if not topics.is_file():
+            raise FileNotFoundError(f"topics file not found: {topics}")
+        seeds = _locate(seeds_dir or settings.seeds_dir)
+        return cls(tagger=load_tagger(topics, seeds), window_days=window_days)
 
     def warm(self, session: Session) -> None:
         """Load the window's signatures and stories from the database (once)."""

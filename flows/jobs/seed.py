@@ -41,7 +41,7 @@ def store_seeds(
 ) -> SeedReport:
     """Parse ``seeds_dir`` and upsert every good file; bad files are logged and recorded."""
     loaded = load_seed_dir(seeds_dir)
-    processor = processor or Processor.from_topics_file(seeds_dir=seeds_dir)
+    processor = processor or Processor.from_topics_file()
     report = SeedReport(files=len(loaded.articles) + len(loaded.errors))
     with session_scope(engine) as session:
         run = start_run(session, trigger=trigger)

@@ -1,0 +1,86 @@
+"""Story clustering: the seeds group as expected, and stories persist across runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+
+from flows.jobs.processor import Processor
+from flows.jobs.seed import store_seeds
+from flows.jobs.store import store_record
+from processing.stories import StoryClusterer, StoryState, date_interval, story_vector
+from storage.db import session_scope
+from storage.models import Article, Story
+from storage.records import ArticleRecord
+from tests.conftest import SEEDS_DIR
+
+LATER = (
+    "Belarus en Rusland werken verder aan hun gezamenlijke legereenheid. Loekasjenko zei dat "
+    "de eerste Russische militairen zijn aangekomen voor de gezamenlijke troepenmacht, die het "
+    "noorden van Oekraïne bedreigt. Experts denken dat Poetin een nieuw front wil openen, maar "
+    "het Belarussische leger is klein en de bevolking wil geen oorlog. De mobilisatie in "
+    "Rusland levert de reservisten die naar Belarus gaan."
+)
+
+
+def story_of(engine: Engine) -> dict[str, int | None]:
+    with session_scope(engine) as session:
+        return {(a.seed_file or "")[:3]: a.story_id for a in session.scalars(select(Article))}
+
+
+def test_seeds_form_three_stories(engine: Engine) -> None:
+    store_seeds(engine, SEEDS_DIR)
+    stories = story_of(engine)
+    assert stories["000"] == stories["001"] == stories["002"] is not None
+    assert len({stories["000"], stories["003"], stories["004"]}) == 3
+    with session_scope(engine) as session:
+        october = session.get(Story, stories["001"])
+        assert october is not None
+        # 001 has a day (12 Oct); 002 only "October"; 000 no date: 001 is the earliest sure.
+        representative = session.get(Article, october.representative_id)
+        assert representative is not None and representative.seed_file.startswith("001")  # type: ignore[union-attr]
+        assert october.label == representative.title
+        assert october.centroid and october.centroid["size"] == 3
+
+
+def test_story_ids_persist_and_a_later_article_joins(engine: Engine) -> None:
+    store_seeds(engine, SEEDS_DIR)
+    before = story_of(engine)
+    store_seeds(engine, SEEDS_DIR, processor=Processor.from_topics_file())  # a second run
+    assert story_of(engine) == before
+    update = ArticleRecord(
+        canonical_url="https://nos.nl/artikel/2448999-legereenheid",
+        url="https://nos.nl/artikel/2448999-legereenheid",
+        title="Eerste Russische militairen voor gezamenlijke legereenheid in Belarus",
+        text=LATER,
+        origin="rss",
+        published_at=datetime(2022, 10, 16, 12, tzinfo=UTC),
+        date_precision="day",
+    )
+    with session_scope(engine) as session:
+        article = store_record(session, update, Processor.from_topics_file()).article
+        assert article.story_id == before["001"]
+        assert article.duplicate_of is None
+        story = session.get(Story, before["001"])
+        assert story is not None and story.last_published_at == update.published_at
+
+
+def test_a_story_outside_the_date_window_is_not_joined() -> None:
+    clusterer = StoryClusterer(window_days=7)
+    vector = story_vector(LATER)
+    october = date_interval(datetime(2022, 10, 12, tzinfo=UTC), "day")
+    clusterer.add(1, vector, october)
+    december = date_interval(datetime(2022, 12, 1, tzinfo=UTC), "month")
+    assert clusterer.match(vector, december).story_id is None
+    assert clusterer.match(vector, None).story_id == 1  # unknown date: compatible
+    assert clusterer.match(vector, october).story_id == 1
+
+
+def test_centroid_json_round_trip() -> None:
+    state = StoryState(
+        4, story_vector(LATER), 2, date_interval(datetime(2022, 10, 1, tzinfo=UTC), "month")
+    )
+    again = StoryState.from_json(4, state.to_json())
+    assert again.size == 2 and again.dates == state.dates
+    assert set(again.centroid) == set(state.centroid)
