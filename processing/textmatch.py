@@ -87,7 +87,9 @@ def pattern_regex(term: str) -> str:
         else:
             pieces.append(re.escape(ch))
     body = "".join(pieces)
-    start = r"\w*" if lead else r"(?<!\w)"
+    # Every match starts at a word start (a compound head is part of the match), which lets
+    # the regex engine reject most positions at once.
+    start = r"(?<!\w)\w*?" if lead else r"(?<!\w)"
     end = r"\w*" if trail else r"(?!\w)"
     return f"{start}{body}{end}"
 
@@ -110,8 +112,8 @@ class TermSet:
         self.name = name
         self.terms = list(terms)
         guards = "".join(f"(?<!{re.escape(g)})" for g in _folded_guards(not_after or []))
-        alternatives = [f"(?P<t{i}>{guards}{pattern_regex(t)})" for i, t in enumerate(self.terms)]
-        self._regex = re.compile("|".join(alternatives))
+        alternatives = [f"(?P<t{i}>{pattern_regex(t)})" for i, t in enumerate(self.terms)]
+        self._regex = re.compile(r"(?<!\w)" + guards + "(?:" + "|".join(alternatives) + ")")
 
     def find(self, text: FoldedText) -> list[Hit]:
         """Every non-overlapping match, leftmost first."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from flows.jobs.processor import Processor
 from processing.dedup import signature, signature_to_bytes
-from processing.normalize import text_hash
+from processing.normalize import normalize_for_hash, text_hash
 from processing.stories import date_interval, story_vector
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED, upsert_article
 from storage.dedup import find_same_text, make_original, original_of, precedence
@@ -82,7 +82,12 @@ def _tag(session: Session, processor: Processor, article: Article) -> None:
 def _dedup(
     session: Session, processor: Processor, article: Article, minhash: MinHash | None
 ) -> StoreResult | None:
-    """Mark ``article`` as a duplicate of its group's original, if it is one."""
+    """Mark ``article`` as a duplicate of its group's original, if it is one.
+
+    An article without any words (a failed extraction) is nobody's duplicate.
+    """
+    if not normalize_for_hash(article.text):
+        return None
     kind, similarity = "exact", 1.0
     match = find_same_text(session, article.text_hash, article.id)
     if match is None and minhash is not None:
@@ -118,6 +123,8 @@ def _dedup(
 def _assign_story(session: Session, processor: Processor, article: Article) -> None:
     """Join the best matching story in the window, or start a new one."""
     vector = story_vector(f"{article.title}\n{article.text}")
+    if not vector:
+        return  # no content words: nothing to cluster on
     interval = date_interval(article.published_at, article.date_precision)
     match = processor.stories.match(vector, interval)
     story = session.get(Story, match.story_id) if match.story_id is not None else None
