@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -94,6 +95,7 @@ class PoliteClient:
         self._slots: asyncio.Semaphore | None = None
         self._host_locks: dict[str, asyncio.Lock] = {}
         self._not_before: dict[str, float] = {}
+        self._last_sent: dict[str, float] = {}
         self._robots = RobotsCache(self.config.user_agent, self._fetch_robots)
 
     async def __aenter__(self) -> PoliteClient:
@@ -287,7 +289,10 @@ class PoliteClient:
         async with self._permit(host, interval):
             try:
                 async with asyncio.timeout(self.config.timeout_s):
-                    async with client.stream("GET", url, headers=headers) as response:
+                    gate = {"trace": self._send_gate(host, interval)}
+                    async with client.stream(
+                        "GET", url, headers=headers, extensions=gate
+                    ) as response:
                         return await _read(response, wanted, max_bytes)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 limit = self.config.timeout_s
@@ -302,6 +307,28 @@ class PoliteClient:
                 return _Response(failure=Outcome.HTTP_ERROR, error=f"undecodable body: {exc}")
             except httpx.InvalidURL as exc:
                 return _Response(failure=Outcome.BAD_SCHEME, error=f"invalid URL: {exc}")
+
+    def _send_gate(self, host: str, interval: float) -> Callable[[str, Any], Awaitable[None]]:
+        """An httpcore trace hook that holds a request head until ``interval`` has passed since
+        the last head this client wrote to ``host``.
+
+        The pacer grants turns before a connection is opened or reused; a new connection or a
+        busy event loop can delay one request more than the next, and the host would then see a
+        shorter gap than configured. Spacing the moment the head is written closes that gap.
+        """
+
+        async def trace(event: str, info: Any) -> None:
+            if not event.endswith("send_request_headers.started"):
+                return
+            while True:
+                now = time.monotonic()
+                due = self._last_sent.get(host, -math.inf) + interval
+                if now >= due:
+                    self._last_sent[host] = now
+                    return
+                await asyncio.sleep(due - now)
+
+        return trace
 
     @asynccontextmanager
     async def _permit(self, host: str, interval: float) -> AsyncIterator[None]:

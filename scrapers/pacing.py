@@ -27,10 +27,11 @@ class HostPacer(Protocol):
 
 
 class InProcessPacer:
-    """Spaces request starts per host within one process (all event loops and tasks).
+    """Spaces request starts per host within one process (any event loop, any task).
 
-    Each caller reserves the next free start slot for its host before sleeping, so concurrent
-    callers queue up in call order without a lock, and a cancelled waiter only leaves a gap.
+    The next start is counted from the moment a turn is actually granted, not from a planned
+    slot, so a waiter that wakes late never shortens the gap to the one after it. No lock is
+    held: check-and-set runs without an ``await`` in between.
     """
 
     def __init__(
@@ -43,8 +44,10 @@ class InProcessPacer:
         self._next_start: dict[str, float] = {}
 
     async def wait_turn(self, host: str, min_interval_s: float) -> None:
-        now = self._clock()
-        start = max(now, self._next_start.get(host, -math.inf))
-        self._next_start[host] = start + max(min_interval_s, 0.0)
-        if start > now:
-            await self._sleep(start - now)
+        while True:
+            now = self._clock()
+            next_start = self._next_start.get(host, -math.inf)
+            if now >= next_start:
+                self._next_start[host] = now + max(min_interval_s, 0.0)
+                return
+            await self._sleep(next_start - now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Sequence
 
 from scrapers.fetch_result import FetchResult, Outcome
@@ -13,7 +14,16 @@ from scrapers.sources import FetchConfig
 from tests.site import NosSite
 from tests.site.feeds import ROBOTS_DISALLOWED_PATH
 
-TOLERANCE_S = 0.02
+# The server's timestamps are taken in its own threads; on a busy machine a thread can wake a
+# few tens of milliseconds late. Single gaps get this much slack, the mean gap almost none.
+TOLERANCE_S = 0.04
+MEAN_TOLERANCE_S = 0.005
+
+
+def assert_spaced(starts: list[float], interval: float) -> None:
+    gaps = [b - a for a, b in itertools.pairwise(sorted(starts))]
+    assert min(gaps) >= interval - TOLERANCE_S, gaps
+    assert sum(gaps) / len(gaps) >= interval - MEAN_TOLERANCE_S, gaps
 
 
 async def fetch_all(site: NosSite, config: FetchConfig, paths: Sequence[str]) -> list[FetchResult]:
@@ -41,10 +51,9 @@ def test_per_host_interval_holds_under_concurrency(site: NosSite) -> None:
     paths = article_paths(site)[:10]
     results = asyncio.run(fetch_all(site, config, paths))
     assert all(r.ok for r in results)
-    starts = sorted(r.t for r in site.requests())
+    starts = [r.t for r in site.requests()]
     assert len(starts) == len(paths) + 1  # + robots.txt
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.2 - TOLERANCE_S, gaps
+    assert_spaced(starts, 0.2)
 
 
 def test_per_source_interval_override(site: NosSite) -> None:
@@ -58,8 +67,7 @@ def test_per_source_interval_override(site: NosSite) -> None:
             )
 
     asyncio.run(go())
-    starts = sorted(r.t for r in site.requests(prefix="/artikel/"))
-    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.15 - TOLERANCE_S
+    assert_spaced([r.t for r in site.requests(prefix="/artikel/")], 0.15)
 
 
 def test_global_concurrency_cap(site: NosSite) -> None:
@@ -68,7 +76,9 @@ def test_global_concurrency_cap(site: NosSite) -> None:
     results = asyncio.run(fetch_all(site, config, paths))
     assert all(r.ok for r in results)
     spans = [(r.t, r.t_end or r.t) for r in site.requests(path="/misbehave/slow")]
-    peak = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+    # A span ends when the server has written the answer; its thread may note that a little
+    # after the client already started the next request, hence the 20 ms trim.
+    peak = max(sum(1 for s, e in spans if s <= t < e - 0.02) for t, _ in spans)
     assert peak == 3
 
 
@@ -113,19 +123,37 @@ def test_feed_items_off_host_or_disallowed_are_not_requested(site: NosSite) -> N
     assert site.trap_available  # the trap was listening, so "no request" is meaningful
 
 
-def test_pacer_spaces_starts_per_host_without_a_lock() -> None:
+def test_pacer_counts_from_the_granted_start() -> None:
+    """A waiter that wakes late pushes the next turn back instead of shortening its gap."""
     now = [100.0]
-    slept: list[float] = []
+    grants: list[float] = []
 
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
+    async def late_sleep(seconds: float) -> None:
+        now[0] += seconds + 0.3
 
-    pacer = InProcessPacer(clock=lambda: now[0], sleep=fake_sleep)
+    pacer = InProcessPacer(clock=lambda: now[0], sleep=late_sleep)
 
     async def go() -> None:
         for _ in range(3):
             await pacer.wait_turn("nos.nl", 1.0)
+            grants.append(now[0])
         await pacer.wait_turn("feeds.nos.nl", 1.0)
+        grants.append(now[0])
 
     asyncio.run(go())
-    assert slept == [1.0, 2.0]  # third caller waits two slots; the other host not at all
+    assert grants == [100.0, 101.3, 102.6, 102.6]
+
+
+def test_pacer_spaces_concurrent_callers() -> None:
+    pacer = InProcessPacer()
+    grants: list[float] = []
+
+    async def one() -> None:
+        await pacer.wait_turn("nos.nl", 0.05)
+        grants.append(time.monotonic())
+
+    async def go() -> None:
+        await asyncio.gather(*(one() for _ in range(6)))
+
+    asyncio.run(go())
+    assert min(b - a for a, b in itertools.pairwise(grants)) >= 0.05
