@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 from pydantic.fields import FieldInfo
 
 from flows.settings import get_settings
@@ -53,7 +53,12 @@ SOURCE_CHOICES: tuple[str, ...] = _configured_choices()
 if TYPE_CHECKING:
     SourceName = str
 elif SOURCE_CHOICES:
-    SourceName = Literal.__getitem__(SOURCE_CHOICES)
+    # An explicit enum: with a single choice pydantic would emit "const", which the UI does not
+    # render as a multi-select.
+    SourceName = Annotated[
+        Literal.__getitem__(SOURCE_CHOICES),
+        WithJsonSchema({"type": "string", "enum": list(SOURCE_CHOICES)}),
+    ]
 else:  # no readable config: free text, still checked against the config when the run starts
     SourceName = str
 

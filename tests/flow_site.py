@@ -8,6 +8,7 @@ half-way). The server counts article requests.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -17,11 +18,74 @@ from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PARAGRAPH = (
-    "Wit-Rusland en Rusland werken steeds nauwer samen. President Loekasjenko sprak in Minsk "
-    "met zijn Russische collega Poetin over de Uniestaat, gezamenlijke oefeningen en de "
-    "economische banden tussen beide landen, die onder westerse sancties staan."
-)
+WORDS = [
+    "Minsk",
+    "Moskou",
+    "Loekasjenko",
+    "Poetin",
+    "Uniestaat",
+    "leger",
+    "oefening",
+    "grens",
+    "sancties",
+    "gas",
+    "olie",
+    "kerncentrale",
+    "oppositie",
+    "verkiezing",
+    "protest",
+    "vluchteling",
+    "Polen",
+    "Litouwen",
+    "Oekraïne",
+    "Kyiv",
+    "raket",
+    "tank",
+    "brigade",
+    "minister",
+    "akkoord",
+    "lening",
+    "roebel",
+    "handel",
+    "fabriek",
+    "kali",
+    "boer",
+    "trein",
+    "luchtmacht",
+    "vliegveld",
+    "kernwapen",
+    "journalist",
+    "rechter",
+    "gevangenis",
+    "amnestie",
+    "ambassade",
+    "delegatie",
+    "top",
+    "verdrag",
+    "parlement",
+    "grondwet",
+    "generaal",
+    "soldaat",
+    "wapen",
+    "munitie",
+    "transport",
+    "haven",
+    "spoorweg",
+    "belasting",
+    "inflatie",
+    "bank",
+    "schuld",
+    "export",
+]
+
+
+def article_text(number: int, paragraphs: int = 4, words: int = 40) -> list[str]:
+    """Distinct Dutch-looking paragraphs per article (no two articles are near-duplicates)."""
+    rng = random.Random(number)
+    return [
+        " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+        for _ in range(paragraphs)
+    ]
 
 
 @dataclass
@@ -94,7 +158,7 @@ def _page(site: FlowSite, path: str) -> tuple[int, str, str]:
         if site.delay_s:
             time.sleep(site.delay_s)
         canonical = f"{site.base_url}{path}"
-        body = "".join(f"<p>{PARAGRAPH} (bericht {number}, alinea {k}).</p>" for k in range(4))
+        body = "".join(f"<p>{text}</p>" for text in article_text(int(number)))
         html = f"""<!doctype html><html lang="nl"><head><meta charset="utf-8">
 <title>Bericht {number}</title><link rel="canonical" href="{canonical}">
 <meta property="og:title" content="Bericht {number} over Wit-Rusland">

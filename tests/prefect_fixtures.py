@@ -13,14 +13,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.flow_site import FlowSite, consecutive_days, running_site
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 BIN = Path(sys.executable).parent
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +123,70 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Prefect server for the slow end-to-end tests; yields the API URL."""
     with running_prefect_server(tmp_path_factory.mktemp("prefect-server")) as api_url:
         yield api_url
+
+
+@dataclass
+class ServedNewsmon:
+    """``newsmon serve`` running against :func:`prefect_server`, on a local site and a tmp DB."""
+
+    api_url: str
+    database_url: str
+    site: FlowSite
+    workdir: Path
+    log: Path
+    env: dict[str, str]
+
+    @property
+    def ui_url(self) -> str:
+        return self.api_url.removesuffix("/api")
+
+
+DEPLOYMENTS = ("ingest/newsmon", "digest/newsmon", "backfill/newsmon")
+SERVED_DAYS = consecutive_days(date(2024, 3, 1), 3)
+
+
+def _deployments_ready(api_url: str) -> bool:
+    response = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5)
+    response.raise_for_status()
+    names = {d["name"] for d in response.json()}
+    return len(response.json()) >= len(DEPLOYMENTS) and names == {"newsmon"}
+
+
+@pytest.fixture(scope="session")
+def served_newsmon(
+    prefect_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedNewsmon]:
+    """Serve the three deployments in a subprocess (killed at the end of the session)."""
+    from storage.migrate import upgrade
+
+    workdir = tmp_path_factory.mktemp("newsmon-serve")
+    database_url = f"sqlite:///{workdir / 'newsmon.db'}"
+    upgrade(database_url)
+    with running_site(FlowSite(days=SERVED_DAYS, per_day=4)) as site:
+        sources = site.sources_toml(workdir / "sources.toml")
+        env = prefect_env(workdir / "prefect-home", api_url=prefect_server)
+        env.update(
+            NEWSMON_DATABASE_URL=database_url,
+            NEWSMON_DATA_DIR=str(workdir / "data"),
+            NEWSMON_SEEDS_DIR=str(REPO_ROOT / "seeds"),
+            NEWSMON_SOURCES_FILE=str(sources),
+        )
+        log = workdir / "serve.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [str(BIN / "newsmon"), "serve"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            deadline = time.monotonic() + 90
+            while not _deployments_ready(prefect_server):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"newsmon serve did not register:\n{log.read_text()[-4000:]}")
+                time.sleep(0.5)
+            yield ServedNewsmon(prefect_server, database_url, site, workdir, log, env)
+        finally:
+            stop_process(proc)
