@@ -26,8 +26,18 @@ run: $(VENV)/.installed
 	$(BIN)/newsmon run
 
 ## test: install with test extras, lint, type-check and run the test suite
-test: $(VENV)/.installed-test lint typecheck
+test: $(VENV)/.installed-test lint typecheck | $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Prefect UI browser test needs Debian's chromium: installed once, only when missing
+# (CI runs as root; elsewhere through `sudo -n`, or the test is skipped with the reason).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing chromium (apt-get) for the Prefect UI browser test"
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+	( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq chromium ) >/dev/null 2>&1 \
+	|| echo "warning: could not install chromium; the browser test will be skipped"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
