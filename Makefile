@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
@@ -31,7 +32,6 @@ test: $(VENV)/.installed-test lint typecheck | $(CHROMIUM)
 
 # The Prefect UI browser test needs Debian's chromium: installed once, only when missing
 # (CI runs as root; elsewhere through `sudo -n`, or the test is skipped with the reason).
-CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	@echo "installing chromium (apt-get) for the Prefect UI browser test"
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
