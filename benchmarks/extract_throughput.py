@@ -1,0 +1,178 @@
+"""Extraction throughput: raw ``trafilatura.extract`` vs the ingest core's fetch+extract+store.
+
+Serves the generated NOS-like article pages of ``tests/site`` (``/gen/artikel/<n>-…``) on
+loopback from a separate process (so the server does not compete with the pipeline for the
+GIL), then measures on the same HTML:
+
+- ``raw_pages_per_s``: ``trafilatura.extract`` on the page bytes, nothing else;
+- ``core_pages_per_s``: ``afetch_and_store`` in chunks of 50 (the Prefect task size): polite
+  fetch (interval 0 for the benchmark host), decode, extract, date checks, store in SQLite;
+- ``ratio`` (goal >= 0.85) and ``rss_growth_mb``: peak RSS growth over 2,000 pages through the
+  core (goal < 300 MB);
+- the time inside ``flows.jobs.store.store_record`` (upsert, dedup, stories, tagging) per
+  page, and the fetch+extract rate without it (``fetch_extract_ratio``), to show where the
+  time goes.
+
+Prints ONE JSON line. Usage: ``.venv/bin/python benchmarks/extract_throughput.py [--pages 500]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import logging
+import multiprocessing
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import trafilatura
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flows.jobs import ingest_pages
+from flows.jobs.ingest import IngestContext, afetch_and_store, open_client
+from scrapers.candidates import make_candidate
+from scrapers.sources import parse_sources
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+
+def serve(port_queue: multiprocessing.Queue) -> None:
+    """Run the test site (``tests/site``) in this child process until terminated."""
+    from tests.site.server import NosSite
+
+    site = NosSite().start()
+    port_queue.put(site.base_url)
+    threading.Event().wait()
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def page_urls(base: str, start: int, count: int) -> list[str]:
+    from tests.site.generated import generated_path
+
+    return [base + generated_path(n) for n in range(start, start + count)]
+
+
+async def run_core(ctx: IngestContext, base: str, start: int, count: int) -> float:
+    source = ctx.config.sources[0]
+    urls = page_urls(base, start, count)
+    candidates = [make_candidate(u, source.name, "rss") for u in urls]
+    began = time.perf_counter()
+    stored = 0
+    async with open_client(ctx):
+        for pos in range(0, len(candidates), ctx.chunk_size):
+            counts = await afetch_and_store(candidates[pos : pos + ctx.chunk_size], source, ctx)
+            stored += counts.new
+    elapsed = time.perf_counter() - began
+    if stored != count:
+        raise SystemExit(f"stored {stored} of {count} pages: the benchmark is not measuring")
+    return elapsed
+
+
+STORE_SECONDS = [0.0]
+
+
+def time_store_record() -> None:
+    """Count the time spent in ``store_record`` (upsert + dedup + stories + tags)."""
+    real = ingest_pages.store_record
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            STORE_SECONDS[0] += time.perf_counter() - began
+
+    ingest_pages.store_record = timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--rss-pages", type=int, default=2000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(queue,), daemon=True)
+    server.start()
+    base = queue.get(timeout=30)
+    try:
+        # Pages 1..N are timed; N+1.. warm up; the RSS run uses later pages (all distinct).
+        with httpx.Client() as client:
+            pages = [client.get(url).content for url in page_urls(base, 1, args.pages)]
+        trafilatura.extract(pages[0])  # warm-up (imports, caches)
+        began = time.perf_counter()
+        for html in pages:
+            trafilatura.extract(html)
+        raw_rate = len(pages) / (time.perf_counter() - began)
+        del pages
+        gc.collect()
+
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/bench.db"
+            upgrade(url)
+            engine = make_engine(url)
+            config = parse_sources(
+                {
+                    "fetch": {"min_interval_s": 0, "max_concurrency": 8},
+                    "sources": [
+                        {
+                            "name": "bench",
+                            "kind": "rss",
+                            "url": f"{base}/gen/feed",
+                            "allowed_hosts": ["127.0.0.1"],
+                        }
+                    ],
+                }
+            )
+            ctx = IngestContext(engine, config)
+            warm = args.pages + 1
+            time_store_record()
+            asyncio.run(run_core(ctx, base, warm, 20))  # warm-up, not timed
+            STORE_SECONDS[0] = 0.0
+            elapsed = asyncio.run(run_core(ctx, base, 1, args.pages))
+            core_rate = args.pages / elapsed
+            store_s = STORE_SECONDS[0]
+            gc.collect()
+            rss_before = rss_mb()
+            asyncio.run(run_core(ctx, base, warm + 20, args.rss_pages))
+            gc.collect()
+            rss_growth = rss_mb() - rss_before
+            engine.dispose()
+    finally:
+        server.terminate()
+        server.join(5)
+    print(
+        json.dumps(
+            {
+                "benchmark": "extract_throughput",
+                "pages": args.pages,
+                "raw_pages_per_s": round(raw_rate, 1),
+                "core_pages_per_s": round(core_rate, 1),
+                "ratio": round(core_rate / raw_rate, 3),
+                "ratio_goal": 0.85,
+                "store_record_ms_per_page": round(store_s / args.pages * 1000, 1),
+                "fetch_extract_pages_per_s": round(args.pages / (elapsed - store_s), 1),
+                "fetch_extract_ratio": round(args.pages / (elapsed - store_s) / raw_rate, 3),
+                "rss_pages": args.rss_pages,
+                "rss_growth_mb": round(rss_growth, 1),
+                "rss_goal_mb": 300,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
