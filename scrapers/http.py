@@ -13,54 +13,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from scrapers.fetch_result import FetchResult, Outcome, decode_body
-from scrapers.pacing import HostPacer, InProcessPacer
+from scrapers.http_rules import (
+    CONTENT_TYPES,
+    REDIRECTS,
+    RETRY_STATUSES,
+    Exchange,
+    Expect,
+    check_url,
+    parse_retry_after,
+    read_body,
+    without_fragment,
+)
+from scrapers.pacing import HostPacer, InProcessPacer, RequestGate
 from scrapers.robots import RobotsCache, RobotsPolicy
 from scrapers.sources import FetchConfig, normalize_host
 
-__all__ = ["CONTENT_TYPES", "FetchResult", "Outcome", "PoliteClient", "decode_body"]
+__all__ = [
+    "CONTENT_TYPES",
+    "Expect",
+    "FetchResult",
+    "Outcome",
+    "PoliteClient",
+    "decode_body",
+    "parse_retry_after",
+]
 
 logger = logging.getLogger(__name__)
 
-Expect = Literal["html", "feed", "sitemap", "any"]
-_HTML = ("text/html", "application/xhtml+xml")
-_XML = ("application/xml", "text/xml")
-_FEED = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", *_XML)
-_GZIP = ("application/gzip", "application/x-gzip", "application/octet-stream")
-#: Accept header and acceptable Content-Types per kind of document; "any" checks nothing.
-CONTENT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "html": ("text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", _HTML),
-    "feed": ("application/rss+xml,application/atom+xml,application/xml;q=0.9,*/*;q=0.1", _FEED),
-    "sitemap": ("application/xml,text/xml;q=0.9,application/gzip;q=0.8,*/*;q=0.1", _XML + _GZIP),
-    "any": ("*/*", ()),
-}
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 ROBOTS_MAX_BYTES = 512_000
-
-
-@dataclass
-class _Response:
-    """One attempt at one URL: a status with headers, or a failure that ended it."""
-
-    status: int | None = None
-    headers: httpx.Headers = field(default_factory=httpx.Headers)
-    body: bytes | None = None
-    n_bytes: int = 0
-    failure: Outcome | None = None
-    error: str | None = None
 
 
 @dataclass
@@ -77,8 +66,8 @@ class _Tally:
 class PoliteClient:
     """Async, polite fetching; use as ``async with PoliteClient(config) as client``.
 
-    ``pacer`` spaces request starts per host (default: in this process only). ``transport``
-    replaces the network (tests). ``obey_robots=False`` is for fetching robots.txt itself.
+    ``pacer`` spaces request starts per host (default: in this process only; pass one shared
+    across processes to pace them together). ``transport`` replaces the network (tests).
     """
 
     def __init__(
@@ -89,13 +78,9 @@ class PoliteClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config or FetchConfig()
-        self._pacer: HostPacer = pacer or InProcessPacer()
+        self._gate = RequestGate(pacer or InProcessPacer(), self.config.max_concurrency)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._host_locks: dict[str, asyncio.Lock] = {}
-        self._not_before: dict[str, float] = {}
-        self._last_sent: dict[str, float] = {}
         self._robots = RobotsCache(self.config.user_agent, self._fetch_robots)
 
     async def __aenter__(self) -> PoliteClient:
@@ -187,27 +172,27 @@ class PoliteClient:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
 
-        def done(outcome: Outcome, current: str, error: str | None, resp: _Response) -> FetchResult:
+        def done(outcome: Outcome, current: str, error: str | None, resp: Exchange) -> FetchResult:
             result = _result(
                 url, current, outcome, error, resp, tally, started, etag, last_modified
             )
             _log(result)
             return result
 
-        current, seen = url, {_without_fragment(url)}
+        current, seen = url, {without_fragment(url)}
         for _hop in range(self.config.max_redirects + 1):
-            refusal = _check_url(current, hosts, redirected=bool(tally.redirects))
+            refusal = check_url(current, hosts, redirected=bool(tally.redirects))
             if refusal is not None:
-                return done(refusal[0], current, refusal[1], _Response())
+                return done(refusal[0], current, refusal[1], Exchange())
             interval = min_interval_s
             if obey_robots:
                 policy = await self._robots.policy_for(current)
                 if policy.state == "unreachable":
                     outcome = Outcome(policy.unreachable_outcome or Outcome.CONNECT_ERROR)
-                    return done(outcome, current, policy.note, _Response())
+                    return done(outcome, current, policy.note, Exchange())
                 if not policy.allows(current):
                     reason = policy.note or "disallowed by robots.txt"
-                    return done(Outcome.ROBOTS_DISALLOWED, current, reason, _Response())
+                    return done(Outcome.ROBOTS_DISALLOWED, current, reason, Exchange())
                 interval = max(interval, policy.crawl_delay_s or 0.0)
             resp = await self._get(current, headers, wanted, interval, max_bytes, tally)
             if resp.failure is not None:
@@ -218,7 +203,7 @@ class PoliteClient:
                 if not location:
                     return done(Outcome.HTTP_ERROR, current, "redirect without Location", resp)
                 try:
-                    target = _without_fragment(urljoin(current, location))
+                    target = without_fragment(urljoin(current, location))
                 except ValueError:
                     return done(Outcome.REDIRECT_ERROR, current, f"bad Location {location!r}", resp)
                 if target in seen:
@@ -230,7 +215,7 @@ class PoliteClient:
             outcome, error = _classify(resp.status, tally)
             return done(outcome, current, error, resp)
         error = f"more than {self.config.max_redirects} redirects"
-        return done(Outcome.REDIRECT_ERROR, current, error, _Response())
+        return done(Outcome.REDIRECT_ERROR, current, error, Exchange())
 
     async def _get(
         self,
@@ -240,7 +225,7 @@ class PoliteClient:
         interval: float,
         max_bytes: int,
         tally: _Tally,
-    ) -> _Response:
+    ) -> Exchange:
         """One URL with retries on connect errors, timeouts, 429 and 5xx."""
         host = normalize_host(urlsplit(url).hostname or "")
         tally.run_of_429 = 0
@@ -259,7 +244,7 @@ class PoliteClient:
                     return resp
                 else:
                     wait = retry_after
-                    self._not_before[host] = time.monotonic() + wait
+                    self._gate.pause(host, wait)
                     if attempt < self.config.retries:
                         tally.waits.append(wait)
             else:
@@ -283,78 +268,28 @@ class PoliteClient:
         wanted: tuple[str, ...],
         interval: float,
         max_bytes: int,
-    ) -> _Response:
+    ) -> Exchange:
         """One request: start it when pacing allows, read the body under the caps."""
         client = self._client()
-        async with self._permit(host, interval):
+        async with self._gate.permit(host, interval):
             try:
                 async with asyncio.timeout(self.config.timeout_s):
-                    gate = {"trace": self._send_gate(host, interval)}
+                    gate = {"trace": self._gate.send_hook(host, interval)}
                     async with client.stream(
                         "GET", url, headers=headers, extensions=gate
                     ) as response:
-                        return await _read(response, wanted, max_bytes)
+                        return await read_body(response, wanted, max_bytes)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 limit = self.config.timeout_s
-                return _Response(
+                return Exchange(
                     failure=Outcome.TIMEOUT, error=f"no answer within {limit} s: {exc!r}"
                 )
             except httpx.TransportError as exc:
-                return _Response(
-                    failure=Outcome.CONNECT_ERROR, error=f"{type(exc).__name__}: {exc}"
-                )
+                return Exchange(failure=Outcome.CONNECT_ERROR, error=f"{type(exc).__name__}: {exc}")
             except httpx.DecodingError as exc:
-                return _Response(failure=Outcome.HTTP_ERROR, error=f"undecodable body: {exc}")
+                return Exchange(failure=Outcome.HTTP_ERROR, error=f"undecodable body: {exc}")
             except httpx.InvalidURL as exc:
-                return _Response(failure=Outcome.BAD_SCHEME, error=f"invalid URL: {exc}")
-
-    def _send_gate(self, host: str, interval: float) -> Callable[[str, Any], Awaitable[None]]:
-        """An httpcore trace hook that holds a request head until ``interval`` has passed since
-        the last head this client wrote to ``host``.
-
-        The pacer grants turns before a connection is opened or reused; a new connection or a
-        busy event loop can delay one request more than the next, and the host would then see a
-        shorter gap than configured. Spacing the moment the head is written closes that gap.
-        """
-
-        async def trace(event: str, info: Any) -> None:
-            if not event.endswith("send_request_headers.started"):
-                return
-            while True:
-                now = time.monotonic()
-                due = self._last_sent.get(host, -math.inf) + interval
-                if now >= due:
-                    self._last_sent[host] = now
-                    return
-                await asyncio.sleep(due - now)
-
-        return trace
-
-    @asynccontextmanager
-    async def _permit(self, host: str, interval: float) -> AsyncIterator[None]:
-        """Hold a global slot, starting no earlier than the host's pacing allows.
-
-        The per-host lock keeps requests for one busy host from hoarding global slots while
-        they wait for their turn.
-        """
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.config.max_concurrency)
-        slots = self._slots
-        lock = self._host_locks.setdefault(host, asyncio.Lock())
-        async with lock:
-            delay = self._not_before.get(host, 0.0) - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await slots.acquire()
-            try:
-                await self._pacer.wait_turn(host, interval)
-            except BaseException:
-                slots.release()
-                raise
-        try:
-            yield
-        finally:
-            slots.release()
+                return Exchange(failure=Outcome.BAD_SCHEME, error=f"invalid URL: {exc}")
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -368,52 +303,6 @@ class PoliteClient:
                 transport=self._transport,
             )
         return self._http
-
-
-async def _read(response: httpx.Response, wanted: tuple[str, ...], max_bytes: int) -> _Response:
-    """Read a 2xx body under the size cap after checking its type; others keep no body."""
-    resp = _Response(status=response.status_code, headers=response.headers)
-    if not 200 <= response.status_code < 300:
-        return resp
-    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if wanted and media_type and media_type not in wanted:
-        resp.failure = Outcome.BAD_CONTENT_TYPE
-        resp.error = f"content type {media_type!r} is not one of {', '.join(wanted)}"
-        return resp
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        resp.failure = Outcome.TOO_LARGE
-        resp.error = f"Content-Length {declared} exceeds the cap of {max_bytes} bytes"
-        return resp
-    chunks: list[bytes] = []
-    async for chunk in response.aiter_bytes():
-        resp.n_bytes += len(chunk)
-        if resp.n_bytes > max_bytes:
-            resp.failure = Outcome.TOO_LARGE
-            resp.error = f"body exceeds the cap of {max_bytes} bytes; stopped reading"
-            return resp
-        chunks.append(chunk)
-    resp.body = b"".join(chunks)
-    return resp
-
-
-def _check_url(url: str, hosts: frozenset[str], redirected: bool) -> tuple[Outcome, str] | None:
-    """Why ``url`` must not be requested at all, or None."""
-    via = "redirect to " if redirected else ""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- raises ValueError for a bad port
-    except ValueError as exc:
-        return Outcome.BAD_SCHEME, f"{via}invalid URL {url!r}: {exc}"
-    if parts.scheme.lower() not in ("http", "https"):
-        return Outcome.BAD_SCHEME, f"{via}{url!r}: only http and https are fetched"
-    host = normalize_host(parts.hostname or "")
-    if host not in hosts:
-        return (
-            Outcome.OFF_HOST,
-            f"{via}host {host!r} is not an allowed host ({', '.join(sorted(hosts))})",
-        )
-    return None
 
 
 def _classify(status: int, tally: _Tally) -> tuple[Outcome, str | None]:
@@ -435,7 +324,7 @@ def _result(
     final_url: str,
     outcome: Outcome,
     error: str | None,
-    resp: _Response,
+    resp: Exchange,
     tally: _Tally,
     started: float,
     sent_etag: str | None,
@@ -478,26 +367,3 @@ def _log(result: FetchResult) -> None:
         result.attempts,
         result.elapsed_ms,
     )
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _without_fragment(url: str) -> str:
-    try:
-        return urlunsplit(urlsplit(url)._replace(fragment=""))
-    except ValueError:  # left for _check_url to report
-        return url
