@@ -200,3 +200,49 @@ def test_source_health_blocked_unreachable_failing(site: NosSite, db: Engine) ->
     assert health["weg"][0] == "unreachable" and "connect" in (health["weg"][1] or "")
     assert health["nos-buitenland"][0] == "ok" and health["nos-buitenland"][2] is not None
     assert report.sources["nos-buitenland"].new > 0
+
+
+def _dated_page(site: NosSite, path: str, published: str) -> str:
+    body = "".join(
+        f"<p>Belarus en Rusland voeren overleg over de Uniestaat, alinea {i}. "
+        "Loekasjenko en Poetin spraken over gezamenlijke oefeningen en sancties.</p>"
+        for i in range(6)
+    )
+    html = f"""<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Datum</title>
+<link rel="canonical" href="{site.url(path)}">
+<meta property="article:published_time" content="{published}"></head>
+<body><article><h1>Datum {path}</h1>{body}</article></body></html>"""
+    return site.add_page(path, html.encode())
+
+
+def test_wrong_and_conflicting_dates_are_recorded_and_the_article_kept(
+    site: NosSite, db: Engine
+) -> None:
+    future = _dated_page(site, "/artikel/2499001-toekomst", "1985-01-01T10:00:00+01:00")
+    conflict = _dated_page(site, "/artikel/2499002-conflict", "2023-06-01T10:00:00+02:00")
+    items = "".join(
+        f"<item><title>{title}</title><link>{url}</link><pubDate>{when}</pubDate></item>"
+        for title, url, when in (
+            ("Toekomst", future, "Thu, 01 Jan 2099 10:00:00 +0100"),
+            ("Conflict", conflict, "Wed, 14 Jun 2023 10:00:00 +0200"),
+        )
+    )
+    feed = f'<rss version="2.0"><channel><title>data</title>{items}</channel></rss>'
+    feed_url = site.add_page("/feeds/data.xml", feed.encode(), "application/rss+xml")
+    good = site.sources_config().get("nos-buitenland")
+    source = good.model_copy(update={"name": "data", "url": feed_url})
+    config = site.sources_config().model_copy(update={"sources": (source,)})
+
+    report = ingest(db, config)
+
+    articles = stored(db)
+    undated, conflicting = articles[future], articles[conflict]
+    assert undated.published_at is None and undated.date_precision == "unknown"
+    assert undated.date_source is None
+    bad = [e for e in report.sources["data"].errors if e["outcome"] == "bad_date"]
+    assert {e["url"] for e in bad} == {future}
+    assert any("future" in e["error"] for e in bad) and any("1990" in e["error"] for e in bad)
+    assert conflicting.date_source == "feed"
+    assert conflicting.published_at is not None
+    assert conflicting.published_at.date().isoformat() == "2023-06-14"
+    assert conflicting.date_conflict == "feed 2023-06-14 vs page 2023-06-01"

@@ -85,4 +85,5 @@ def test_refetch_uses_conditional_requests(site: NosSite, db: Engine) -> None:
     article_requests = [r for r in site.requests() if r.path.startswith("/artikel/")]
     assert len(article_requests) == len(candidates)
     assert counts.new == 0
-    assert counts.not_modified + counts.known == len(candidates)
+    assert counts.not_modified == len(candidates)
+    assert all(r.if_modified_since or r.if_none_match for r in article_requests)

@@ -28,7 +28,7 @@ from scrapers.extract import ExtractedPage, decode_html, extract_page
 from scrapers.sources import SourceConfig
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
-from storage.fetchlog import Validators, get_validators, known_urls
+from storage.fetchlog import Validators, get_validators, known_urls, set_validators
 from storage.records import ArticleRecord
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,9 @@ async def afetch_and_store(
     with session_scope(ctx.engine) as session:
         if ctx.refetch:
             for candidate in unique:
-                found = get_validators(session, candidate.canonical_url)
+                found = get_validators(session, candidate.url)
                 if found is not None:
-                    validators[candidate.canonical_url] = found
+                    validators[candidate.url] = found
             todo = unique
         else:
             known = known_urls(session, [c.canonical_url for c in unique], [c.url for c in unique])
@@ -71,7 +71,7 @@ async def afetch_and_store(
 
     limiter = asyncio.Semaphore(EXTRACT_THREADS)
     results = await asyncio.gather(
-        *(_one(ctx, source, c, validators.get(c.canonical_url), limiter) for c in todo)
+        *(_one(ctx, source, c, validators.get(c.url), limiter) for c in todo)
     )
     for result in results:
         _count_response(result.fetched, counts)
@@ -135,6 +135,10 @@ def _store_one(
     """Log the fetch, then store the page (or count why not)."""
     candidate = result.candidate
     log_fetch(session, ctx, source_id, result.fetched, result.outcome, result.error)
+    fetched = result.fetched
+    if fetched.outcome == "ok" and (fetched.etag or fetched.last_modified):
+        # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
+        set_validators(session, candidate.url, fetched.etag, fetched.last_modified)
     if result.outcome == "not_modified":
         counts.not_modified += 1
         return
