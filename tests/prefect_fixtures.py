@@ -6,6 +6,7 @@ Tests that run flows request ``prefect_harness``; everything else never pays for
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -14,13 +15,16 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.flow_site import FlowSite, consecutive_days, running_site
+from scrapers.sources import SourcesConfig
+from tests.site.content import ARCHIVE_DAYS
+from tests.site.server import NosSite
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -127,11 +131,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @dataclass
 class ServedNewsmon:
-    """``newsmon serve`` running against :func:`prefect_server`, on a local site and a tmp DB."""
+    """``newsmon serve`` running against :func:`prefect_server`, on the local site and a tmp DB."""
 
     api_url: str
     database_url: str
-    site: FlowSite
+    site: NosSite
+    config: SourcesConfig
     workdir: Path
     log: Path
     env: dict[str, str]
@@ -142,7 +147,8 @@ class ServedNewsmon:
 
 
 DEPLOYMENTS = ("ingest/newsmon", "digest/newsmon", "backfill/newsmon")
-SERVED_DAYS = consecutive_days(date(2024, 3, 1), 3)
+#: A day of the local site's archive with articles, and the (empty) day before it.
+SERVED_DAYS = (ARCHIVE_DAYS[1] - timedelta(days=1), ARCHIVE_DAYS[1])
 
 
 def _deployments_ready(api_url: str) -> bool:
@@ -154,7 +160,7 @@ def _deployments_ready(api_url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def served_newsmon(
-    prefect_server: str, tmp_path_factory: pytest.TempPathFactory
+    prefect_server: str, nos_site: NosSite, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedNewsmon]:
     """Serve the three deployments in a subprocess (killed at the end of the session)."""
     from storage.migrate import upgrade
@@ -162,31 +168,58 @@ def served_newsmon(
     workdir = tmp_path_factory.mktemp("newsmon-serve")
     database_url = f"sqlite:///{workdir / 'newsmon.db'}"
     upgrade(database_url)
-    with running_site(FlowSite(days=SERVED_DAYS, per_day=4)) as site:
-        sources = site.sources_toml(workdir / "sources.toml")
-        env = prefect_env(workdir / "prefect-home", api_url=prefect_server)
-        env.update(
-            NEWSMON_DATABASE_URL=database_url,
-            NEWSMON_DATA_DIR=str(workdir / "data"),
-            NEWSMON_SEEDS_DIR=str(REPO_ROOT / "seeds"),
-            NEWSMON_SOURCES_FILE=str(sources),
+    config = nos_site.sources_config()
+    sources = write_sources_toml(config, workdir / "sources.toml")
+    env = prefect_env(workdir / "prefect-home", api_url=prefect_server)
+    env.update(
+        NEWSMON_DATABASE_URL=database_url,
+        NEWSMON_DATA_DIR=str(workdir / "data"),
+        NEWSMON_SEEDS_DIR=str(REPO_ROOT / "seeds"),
+        NEWSMON_SOURCES_FILE=str(sources),
+    )
+    log = workdir / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "newsmon"), "serve"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        log = workdir / "serve.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [str(BIN / "newsmon"), "serve"],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            deadline = time.monotonic() + 90
-            while not _deployments_ready(prefect_server):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"newsmon serve did not register:\n{log.read_text()[-4000:]}")
-                time.sleep(0.5)
-            yield ServedNewsmon(prefect_server, database_url, site, workdir, log, env)
-        finally:
-            stop_process(proc)
+    try:
+        deadline = time.monotonic() + 90
+        while not _deployments_ready(prefect_server):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"newsmon serve did not register:\n{log.read_text()[-4000:]}")
+            time.sleep(0.5)
+        yield ServedNewsmon(prefect_server, database_url, nos_site, config, workdir, log, env)
+    finally:
+        stop_process(proc)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def write_sources_toml(config: SourcesConfig, path: Path) -> Path:
+    """Write ``config`` (e.g. the local site's ``sources_config()``) as a sources file."""
+    lines = ["[fetch]"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in config.fetch.model_dump().items()]
+    lines.append("[schedule]")
+    lines += [f"{k} = {_toml_value(v)}" for k, v in config.schedule.model_dump().items()]
+    for source in config.sources:
+        lines.append("[[sources]]")
+        lines += [
+            f"{k} = {_toml_value(v)}" for k, v in source.model_dump().items() if v is not None
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -16,37 +16,49 @@ from sqlalchemy import func, select
 
 from flows.backfill_flow import backfill
 from flows.settings import get_settings
+from processing.urls import canonicalize_url
 from storage.db import make_engine, session_scope
 from storage.models import Article, CrawlProgress
 from storage.progress import DONE
 from tests.conftest import REPO_ROOT, SEEDS_DIR
 from tests.flow_site import FlowSite, consecutive_days, running_site
-from tests.prefect_fixtures import stop_process
+from tests.prefect_fixtures import stop_process, write_sources_toml
+from tests.site.content import ARCHIVE_DAYS, catalogue
+from tests.site.server import NosSite
 
 DAYS = consecutive_days(date(2024, 3, 1), 6)
 PER_DAY = 4
 
 
 @pytest.fixture
-def site() -> Iterator[FlowSite]:
+def flow_site() -> Iterator[FlowSite]:
     with running_site(FlowSite(days=DAYS, per_day=PER_DAY)) as running:
         yield running
 
 
 @pytest.fixture
 def newsmon_env(
-    site: FlowSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str
+    flow_site: FlowSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str
 ) -> dict[str, str]:
     env = {
         "NEWSMON_DATABASE_URL": sqlite_url,
         "NEWSMON_DATA_DIR": str(tmp_path / "data"),
         "NEWSMON_SEEDS_DIR": str(SEEDS_DIR),
-        "NEWSMON_SOURCES_FILE": str(site.sources_toml(tmp_path / "sources.toml", 0.05)),
+        "NEWSMON_SOURCES_FILE": str(flow_site.sources_toml(tmp_path / "sources.toml", 0.05)),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     return env
+
+
+def _stored_urls(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return set(session.scalars(select(Article.canonical_url)))
+    finally:
+        engine.dispose()
 
 
 def _stored(url: str) -> tuple[int, int, list[tuple[date, str]]]:
@@ -63,31 +75,60 @@ def _stored(url: str) -> tuple[int, int, list[tuple[date, str]]]:
         engine.dispose()
 
 
+@pytest.fixture
+def nos_env(site: NosSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str) -> str:
+    """NEWSMON_* pointing at the local NOS-like site (archive, sitemap, feeds) and a tmp DB."""
+    sources = write_sources_toml(site.sources_config(), tmp_path / "sources.toml")
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("NEWSMON_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSMON_SOURCES_FILE", str(sources))
+    get_settings.cache_clear()
+    return sqlite_url
+
+
+def _expected_urls(site: NosSite, days: list[date]) -> set[str]:
+    return {
+        canonicalize_url(site.url(article.path))
+        for day in days
+        for article in catalogue().on_day(day)
+        if article.kind == "artikel"
+    }
+
+
 @pytest.mark.usefixtures("prefect_harness")
-def test_backfill_walks_each_day_and_a_second_run_skips_them(
-    newsmon_env: dict[str, str], site: FlowSite
+def test_backfill_walks_archive_and_sitemap_day_by_day_and_a_second_run_skips_them(
+    nos_env: str, site: NosSite
 ) -> None:
-    summary = backfill(start=DAYS[0], end=DAYS[2], sources=["nos-archief"], refetch=False)
-    assert (summary["days_done"], summary["days_failed"], summary["new"]) == (3, 0, 3 * PER_DAY)
-    n, distinct, progress = _stored(newsmon_env["NEWSMON_DATABASE_URL"])
-    assert n == distinct == 3 * PER_DAY
-    assert progress == [(day, DONE) for day in DAYS[:3]]
+    first, second = ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]
+    days = consecutive_days(first, (second - first).days + 1)
+    summary = backfill(start=first, end=second)  # sources empty = archive and sitemap
+    assert (summary["days_done"], summary["days_failed"]) == (2 * len(days), 0)
+    n, distinct, progress = _stored(nos_env)
+    assert n == distinct == summary["new"]
+    urls = _stored_urls(nos_env)
+    assert _expected_urls(site, [first, second]) <= urls
+    assert progress == sorted((day, DONE) for day in days for _ in range(2))
+    requests = len(site.requests(prefix="/artikel/"))
 
-    again = backfill(start=DAYS[0], end=DAYS[3])  # sources empty = all, refetch off
-    assert (again["days_skipped"], again["days_done"], again["new"]) == (3, 1, PER_DAY)
-    assert site.article_requests == 4 * PER_DAY
+    again = backfill(start=first, end=second, sources=["nos-archief"])
+    assert (again["days_skipped"], again["days_done"], again["new"]) == (len(days), 0, 0)
+    assert len(site.requests(prefix="/artikel/")) == requests
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_day_missing_from_the_archive_fails_and_is_walked_again(
-    newsmon_env: dict[str, str],
-) -> None:
-    summary = backfill(start=date(2024, 2, 29), end=DAYS[0])
-    assert (summary["days_done"], summary["days_failed"]) == (1, 1)
-    _, _, progress = _stored(newsmon_env["NEWSMON_DATABASE_URL"])
-    assert progress == [(date(2024, 2, 29), "failed"), (DAYS[0], DONE)]
-    again = backfill(start=date(2024, 2, 29), end=DAYS[0])
-    assert (again["days_skipped"], again["days_failed"]) == (1, 1)
+def test_a_failing_day_is_marked_failed_and_walked_again(nos_env: str, site: NosSite) -> None:
+    day = ARCHIVE_DAYS[2]
+    path = f"/nieuws/archief/{day.isoformat()}"
+    site.add_page(path, b"down for maintenance", "text/plain", status=503)
+    summary = backfill(start=day, end=day, sources=["nos-archief"])
+    assert (summary["days_done"], summary["days_failed"]) == (0, 1)
+    _, _, progress = _stored(nos_env)
+    assert progress == [(day, "failed")]
+
+    site.remove_page(path)
+    again = backfill(start=day, end=day, sources=["nos-archief"])
+    assert (again["days_skipped"], again["days_done"], again["days_failed"]) == (0, 1, 0)
+    assert _expected_urls(site, [day]) <= _stored_urls(nos_env)
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -100,7 +141,7 @@ def test_a_day_missing_from_the_archive_fails_and_is_walked_again(
 )
 def test_invalid_parameters_fail_the_run_at_once(
     newsmon_env: dict[str, str],
-    site: FlowSite,
+    flow_site: FlowSite,
     start: date,
     end: date,
     sources: list[str],
@@ -109,21 +150,21 @@ def test_invalid_parameters_fail_the_run_at_once(
     state = backfill(start=start, end=end, sources=sources, return_state=True)
     assert state.is_failed()
     assert message in (state.message or "")
-    assert site.article_requests == 0
+    assert flow_site.article_requests == 0
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_an_unknown_source_fails_the_run(newsmon_env: dict[str, str], site: FlowSite) -> None:
+def test_an_unknown_source_fails_the_run(newsmon_env: dict[str, str], flow_site: FlowSite) -> None:
     state = backfill(start=DAYS[0], end=DAYS[0], sources=["nos-rss"], return_state=True)
     assert state.is_failed()
     assert "nos-rss" in (state.message or "") or "nos-archief" in (state.message or "")
-    assert site.article_requests == 0
+    assert flow_site.article_requests == 0
 
 
 def test_a_backfill_killed_half_way_and_run_again_stores_every_article_once(
-    newsmon_env: dict[str, str], site: FlowSite, prefect_harness: str, tmp_path: Path
+    newsmon_env: dict[str, str], flow_site: FlowSite, prefect_harness: str, tmp_path: Path
 ) -> None:
-    site.delay_s = 0.4  # slow articles, so the kill lands in the middle of the range
+    flow_site.delay_s = 0.4  # slow articles, so the kill lands in the middle of the range
     env = {**os.environ, **newsmon_env, "PREFECT_API_URL": prefect_harness}
     log = tmp_path / "backfill.log"
     command = [sys.executable, "-m", "flows.cli", "backfill", "2024-03-01", "2024-03-06"]

@@ -14,8 +14,9 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from processing.urls import canonicalize_url
 from storage.db import make_engine, session_scope
 from storage.models import Article, CrawlProgress
 from tests.prefect_fixtures import (
@@ -26,6 +27,7 @@ from tests.prefect_fixtures import (
     ServedNewsmon,
     stop_process,
 )
+from tests.site.content import catalogue
 
 pytestmark = pytest.mark.slow
 
@@ -38,19 +40,18 @@ async def _deployments() -> dict[str, Any]:
         return found
 
 
-def _counts(url: str) -> tuple[int, list[str]]:
+def _stored(url: str) -> tuple[set[str], list[tuple[str, str]]]:
+    """Stored canonical URLs, and the finished (source, day) pairs."""
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:
-            n = session.scalar(
-                select(func.count()).select_from(Article).where(Article.origin == "archive")
-            )
-            days = session.scalars(
-                select(CrawlProgress.day)
+            urls = set(session.scalars(select(Article.canonical_url)))
+            done = session.execute(
+                select(CrawlProgress.source_name, CrawlProgress.day)
                 .where(CrawlProgress.status == "done")
-                .order_by(CrawlProgress.day)
-            )
-            return int(n or 0), [d.isoformat() for d in days]
+                .order_by(CrawlProgress.source_name, CrawlProgress.day)
+            ).all()
+            return urls, [(name, day.isoformat()) for name, day in done]
     finally:
         engine.dispose()
 
@@ -80,21 +81,30 @@ def test_serve_registers_three_scheduled_deployments_and_runs_a_backfill(
         assert props["end"]["format"] == "date"
         assert set(schema["required"]) == {"start", "end"}
         assert props["sources"]["type"] == "array"
-        assert props["sources"]["items"]["enum"] == ["nos-archief"]
+        assert props["sources"]["items"]["enum"] == ["nos-archief", "nos-sitemap"]
         assert props["refetch"]["type"] == "boolean"
         assert all(props[name].get("description") for name in props)
 
         first, last = SERVED_DAYS[0].isoformat(), SERVED_DAYS[-1].isoformat()
         run = run_deployment(
-            "backfill/newsmon",
-            parameters={"start": first, "end": last, "sources": ["nos-archief"]},
-            timeout=180,
+            "backfill/newsmon", parameters={"start": first, "end": last}, timeout=180
         )
         assert run.state is not None
         assert run.state.is_completed(), (run.state, served.log.read_text()[-3000:])
-        n, days = _counts(served.database_url)
-        assert n == len(SERVED_DAYS) * served.site.per_day, served.log.read_text()[-3000:]
-        assert days == [d.isoformat() for d in SERVED_DAYS]
+        urls, done = _stored(served.database_url)
+        expected = {
+            canonicalize_url(served.site.url(article.path))
+            for article in catalogue().on_day(SERVED_DAYS[-1])
+            if article.kind == "artikel"
+        }
+        assert expected
+        assert expected <= urls, served.log.read_text()[-3000:]
+        assert done == [
+            (name, day.isoformat())
+            for name in ("nos-archief", "nos-sitemap")
+            for day in SERVED_DAYS
+        ]
+        assert run.state.name == "Completed"
 
         bad = run_deployment(
             "backfill/newsmon", parameters={"start": last, "end": first}, timeout=180
