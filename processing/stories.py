@@ -1,11 +1,15 @@
 """Story clustering: articles from any outlet about the same event share a story.
 
 Each article becomes a bag of content words from its lead (the first ``LEAD_WORDS`` content
-words, the first ``HEAD_WORDS`` of them weighted ``HEAD_WEIGHT``: news puts the event first).
+words, the first ``HEAD_WORDS`` of them weighted ``HEAD_WEIGHT``: news puts the event first),
+plus their character 5-grams at half weight, so Dutch compounds and inflections still overlap
+(legereenheid / legereenheden, kernwapens / kernkoppen).
 A story keeps the sum of its members' unit vectors (the centroid, stored as JSON so a new
 process continues the same stories). An article joins the most similar story whose dates are
 compatible when the cosine reaches ``threshold``; otherwise it starts a new story. Unknown dates
-are compatible with everything; a month-precision date counts as the whole month.
+are compatible with everything, except that an undated article whose text keeps naming days
+of one month (:func:`processing.temporal.month_hint`) only joins stories from around that
+month; a month-precision date counts as the whole month.
 The method and numbers were chosen by measurement on the seeds (see README, "Stories").
 """
 
@@ -18,11 +22,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from processing.profile import content_words
+from processing.temporal import around, months_between
 
 LEAD_WORDS = 150
-HEAD_WORDS = 40
+HEAD_WORDS = 30
 HEAD_WEIGHT = 3.0
-THRESHOLD = 0.26
+GRAM_SIZE = 5
+GRAM_WEIGHT = 0.5
+THRESHOLD = 0.28
+# Short texts share beat words (Loekasjenko, Poetin, Belarus) by chance more often, so below
+# FULL_WORDS content words the threshold rises linearly, by up to SHORT_PENALTY.
+FULL_WORDS = 80
+SHORT_PENALTY = 0.1
 WINDOW_DAYS = 7
 CENTROID_TERMS = 400
 
@@ -35,8 +46,17 @@ def story_vector(text: str) -> dict[str, float]:
     for position, word in enumerate(content_words(text)[:LEAD_WORDS]):
         weight = HEAD_WEIGHT if position < HEAD_WORDS else 1.0
         weights[word] = max(weights.get(word, 0.0), weight)
+        padded = f"<{word}>"
+        for i in range(len(padded) - GRAM_SIZE + 1):
+            gram = padded[i : i + GRAM_SIZE]
+            weights[gram] = max(weights.get(gram, 0.0), weight * GRAM_WEIGHT)
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return {w: v / norm for w, v in weights.items()} if norm else {}
+
+
+def lead_words(text: str) -> int:
+    """How many content words of the lead a story vector is built from."""
+    return min(len(content_words(text)), LEAD_WORDS)
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -70,6 +90,7 @@ class StoryState:
     centroid: dict[str, float]
     size: int = 1
     dates: Interval | None = None
+    month_hints: set[int] = field(default_factory=set)  # from undated members
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored in ``stories.centroid``."""
@@ -79,6 +100,7 @@ class StoryState:
             "size": self.size,
             "terms": {k: round(v, 5) for k, v in top},
             "dates": [d.isoformat() for d in self.dates] if self.dates else None,
+            "month_hints": sorted(self.month_hints),
         }
 
     @classmethod
@@ -89,7 +111,8 @@ class StoryState:
         if dates:
             lo, hi = (_aware(datetime.fromisoformat(d)) for d in dates)
             interval = (lo, hi)
-        return cls(story_id, dict(data.get("terms", {})), int(data.get("size", 1)), interval)
+        hints = {int(m) for m in data.get("month_hints", [])}
+        return cls(story_id, dict(data.get("terms", {})), int(data.get("size", 1)), interval, hints)
 
 
 def _aware(value: datetime) -> datetime:
@@ -116,29 +139,56 @@ class StoryClusterer:
         """Make a stored story available for matching."""
         self.stories[state.story_id] = state
 
-    def compatible(self, story: StoryState, interval: Interval | None) -> bool:
-        """Whether an article dated ``interval`` can belong to ``story`` in time."""
-        if interval is None or story.dates is None:
-            return True
+    def compatible(
+        self, story: StoryState, interval: Interval | None, hint: int | None = None
+    ) -> bool:
+        """Whether an article dated ``interval`` (or hinted at month ``hint``) can belong to
+        ``story`` in time."""
         slack = timedelta(days=self.window_days)
-        lo, hi = _aware(interval[0]), _aware(interval[1])
-        return lo <= story.dates[1] + slack and hi >= story.dates[0] - slack
+        if interval is not None and story.dates is not None:
+            lo, hi = _aware(interval[0]), _aware(interval[1])
+            return lo <= story.dates[1] + slack and hi >= story.dates[0] - slack
+        if interval is None and hint is not None and story.dates is not None:
+            return hint in months_between(*story.dates, self.window_days)
+        if interval is not None and story.month_hints:
+            months = months_between(interval[0], interval[1], self.window_days)
+            return bool(story.month_hints & months)
+        if hint is not None and story.month_hints:
+            return any(hint in around(m) for m in story.month_hints)
+        return True
 
-    def match(self, vector: dict[str, float], interval: Interval | None) -> StoryMatch:
+    def threshold_for(self, n_words: int) -> float:
+        """The similarity a text of ``n_words`` lead words needs to join a story."""
+        return self.threshold + SHORT_PENALTY * max(0.0, 1.0 - n_words / FULL_WORDS)
+
+    def match(
+        self,
+        vector: dict[str, float],
+        interval: Interval | None,
+        hint: int | None = None,
+        n_words: int = FULL_WORDS,
+    ) -> StoryMatch:
         """The best compatible story at or above the threshold (ties: the oldest story)."""
         best = StoryMatch(None, 0.0)
         if not vector:
             return best
+        threshold = self.threshold_for(n_words)
         for story_id in sorted(self.stories):
             story = self.stories[story_id]
-            if not self.compatible(story, interval):
+            if not self.compatible(story, interval, hint):
                 continue
             similarity = cosine(vector, story.centroid)
-            if similarity >= self.threshold and similarity > best.similarity:
+            if similarity >= threshold and similarity > best.similarity:
                 best = StoryMatch(story_id, similarity)
         return best
 
-    def add(self, story_id: int, vector: dict[str, float], interval: Interval | None) -> StoryState:
+    def add(
+        self,
+        story_id: int,
+        vector: dict[str, float],
+        interval: Interval | None,
+        hint: int | None = None,
+    ) -> StoryState:
         """Add an article's vector to a story (creating the story state when new)."""
         story = self.stories.get(story_id)
         if story is None:
@@ -147,6 +197,8 @@ class StoryClusterer:
             for term, weight in vector.items():
                 story.centroid[term] = story.centroid.get(term, 0.0) + weight
             story.size += 1
+        if interval is None and hint is not None:
+            story.month_hints.add(hint)
         if interval is not None:
             lo, hi = _aware(interval[0]), _aware(interval[1])
             if story.dates is None:

@@ -128,3 +128,23 @@ def test_signature_bytes_round_trip() -> None:
     data = signature_to_bytes(minhash)
     assert len(data) == 128 * 8
     assert signature_from_bytes(data).jaccard(minhash) == 1.0
+
+
+def test_index_remove_and_window_eviction() -> None:
+    from datetime import timedelta
+
+    from processing.dedup import NearDupIndex
+
+    index = NearDupIndex()
+    first, second = signature(WIRE), signature(WIRE + " Extra zin aan het eind.")
+    assert first is not None and second is not None
+    old = datetime(2024, 3, 1, tzinfo=UTC)
+    index.add(1, first, old)
+    index.add(2, first, old + timedelta(days=20))  # same bucket: collision list
+    assert [d.key for d in index.query(second)] == [1, 2]
+    index.remove(1)
+    assert [d.key for d in index.query(second)] == [2]
+    index.add(1, first, old)
+    assert index.evict_before(old + timedelta(days=1)) == 1
+    assert 1 not in index and 2 in index and len(index) == 1
+    assert [d.key for d in index.query(second, exclude=[2])] == []

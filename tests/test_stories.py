@@ -84,3 +84,34 @@ def test_centroid_json_round_trip() -> None:
     again = StoryState.from_json(4, state.to_json())
     assert again.size == 2 and again.dates == state.dates
     assert set(again.centroid) == set(state.centroid)
+
+
+def test_month_hint_from_repeated_day_mentions() -> None:
+    from processing.temporal import month_hint
+
+    seed_003 = next(SEEDS_DIR.glob("003_*.txt")).read_text(encoding="utf-8")
+    seed_000 = next(SEEDS_DIR.glob("000_*.txt")).read_text(encoding="utf-8")
+    assert month_hint(seed_003) == 2  # 19, 20, 21, 27 februari (and 17, 28 januari)
+    assert month_hint(seed_000) is None  # one look back at 24 februari is no hint
+    assert month_hint("Op 3 maart en 9 juli en 1 december.") is None  # mixed months
+    assert month_hint("Op 30 en 31 december, 30 december en 2 januari.") == 12  # across years
+
+
+def test_an_undated_article_hinting_another_month_starts_its_own_story() -> None:
+    clusterer = StoryClusterer(window_days=7)
+    vector = story_vector(LATER)
+    clusterer.add(1, vector, date_interval(datetime(2022, 10, 12, tzinfo=UTC), "day"))
+    assert clusterer.match(vector, None, hint=2).story_id is None
+    assert clusterer.match(vector, None, hint=10).story_id == 1
+    clusterer.add(2, vector, None, hint=2)  # an undated February story
+    december = date_interval(datetime(2022, 12, 1, tzinfo=UTC), "month")
+    assert clusterer.match(vector, december).story_id is None
+    assert clusterer.match(vector, date_interval(datetime(2023, 2, 3, tzinfo=UTC), "day")) == (
+        clusterer.match(vector, None, hint=2)
+    )
+
+
+def test_short_texts_need_more_similarity() -> None:
+    clusterer = StoryClusterer()
+    assert clusterer.threshold_for(10) > clusterer.threshold_for(60) > clusterer.threshold
+    assert clusterer.threshold_for(200) == clusterer.threshold

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from flows.jobs.processor import Processor
 from processing.dedup import signature, signature_to_bytes
 from processing.normalize import normalize_for_hash, text_hash
-from processing.stories import date_interval, story_vector
+from processing.stories import date_interval, lead_words, story_vector
+from processing.temporal import month_hint
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED, upsert_article
 from storage.dedup import find_same_text, make_original, original_of, precedence
 from storage.models import Article, Story
@@ -122,17 +123,19 @@ def _dedup(
 
 def _assign_story(session: Session, processor: Processor, article: Article) -> None:
     """Join the best matching story in the window, or start a new one."""
-    vector = story_vector(f"{article.title}\n{article.text}")
+    document = f"{article.title}\n{article.text}"
+    vector = story_vector(document)
     if not vector:
         return  # no content words: nothing to cluster on
     interval = date_interval(article.published_at, article.date_precision)
-    match = processor.stories.match(vector, interval)
+    hint = month_hint(article.text) if interval is None else None
+    match = processor.stories.match(vector, interval, hint, lead_words(document))
     story = session.get(Story, match.story_id) if match.story_id is not None else None
     if story is None:
         story = create_story(session, article)
-        state = processor.stories.add(story.id, vector, interval)
+        state = processor.stories.add(story.id, vector, interval, hint)
         story.centroid = state.to_json()
         session.flush()
         return
-    state = processor.stories.add(story.id, vector, interval)
+    state = processor.stories.add(story.id, vector, interval, hint)
     join_story(session, story, article, state.to_json())
