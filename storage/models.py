@@ -131,6 +131,8 @@ class Article(Base):
         Index("ix_articles_story_id", "story_id"),
         Index("ix_articles_duplicate_of", "duplicate_of"),
         Index("ix_articles_source_id", "source_id"),
+        # The digest's "published that day" query: day-precise dates, or month-only ones.
+        Index("ix_articles_precision_published_at", "date_precision", "published_at"),
         # The digest's "seen today" query also takes articles whose text changed that day.
         Index(
             "ix_articles_changed_updated_at",

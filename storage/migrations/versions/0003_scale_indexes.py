@@ -3,6 +3,8 @@
 * ``ix_articles_changed_updated_at`` (partial, ``version > 1``): the digest's "seen today" query
   is ``first_seen_at in day OR (version > 1 AND updated_at in day)``; without an index on the
   second arm PostgreSQL scans the whole table.
+* ``ix_articles_precision_published_at``: the "published that day" query asks for day-precise
+  dates in the day or month-only dates in its month; with the precision first, both are ranges.
 * ``ix_articles_source_id``, ``ix_digest_items_article_id``, ``ix_digest_items_story_id``,
   ``ix_stories_last_published_at``: look-ups by source, "was this article / story reported
   before", and recent stories for clustering.
@@ -31,6 +33,7 @@ PG_TSVECTOR = "to_tsvector('dutch', coalesce(title, '') || ' ' || coalesce(text,
 
 PLAIN_INDEXES = (
     ("ix_articles_source_id", "articles", ["source_id"]),
+    ("ix_articles_precision_published_at", "articles", ["date_precision", "published_at"]),
     ("ix_digest_items_article_id", "digest_items", ["article_id"]),
     ("ix_digest_items_story_id", "digest_items", ["story_id"]),
     ("ix_stories_last_published_at", "stories", ["last_published_at"]),
