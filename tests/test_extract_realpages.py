@@ -23,10 +23,6 @@ from storage.db import make_engine, session_scope
 from storage.models import Article
 from tests.conftest import REALDATA_DIR
 from tests.site import NosSite
-from tests.site import fixtures as site_fixtures
-
-nos_site = site_fixtures.nos_site  # the session's local NOS-like site
-site = site_fixtures.site  # ... with a clean request log per test
 
 PAGES = sorted((REALDATA_DIR / "extraction").glob("*.html"))
 

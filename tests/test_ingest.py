@@ -12,10 +12,6 @@ from scrapers.sources import SourcesConfig
 from storage.db import make_engine, session_scope
 from storage.models import Article, FetchLog, Source
 from tests.site import NosSite
-from tests.site import fixtures as site_fixtures
-
-nos_site = site_fixtures.nos_site  # the session's local NOS-like site
-site = site_fixtures.site  # ... with a clean request log per test
 
 ARTICLE_PREFIXES = ("/artikel/", "/l/", "/liveblog/", "/video/", "/nieuwsuur/")
 

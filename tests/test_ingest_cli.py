@@ -11,10 +11,6 @@ from flows.cli import app
 from flows.cli_common import console
 from flows.settings import get_settings
 from tests.site import NosSite
-from tests.site import fixtures as site_fixtures
-
-nos_site = site_fixtures.nos_site  # the session's local NOS-like site
-site = site_fixtures.site  # ... with a clean request log per test
 
 
 @pytest.fixture

@@ -12,10 +12,6 @@ from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
 from storage.db import make_engine, session_scope
 from storage.models import Article, FetchLog
 from tests.site import NosSite
-from tests.site import fixtures as site_fixtures
-
-nos_site = site_fixtures.nos_site  # the session's local NOS-like site
-site = site_fixtures.site  # ... with a clean request log per test
 
 DAY = date(2023, 6, 14)
 
