@@ -7,8 +7,13 @@ newsmon really has: its settings, its CLI, the installed Prefect version, the in
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
+import os
 import re
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -200,6 +205,26 @@ def test_ports_and_addresses_agree() -> None:
         assert variables["NEWSMON_SMTP_HOST"] == "mailpit"
         assert variables["NEWSMON_SMTP_PORT"] == "1025"
         assert variables["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_prefect_variables_are_prefect_settings(service: str) -> None:
+    import prefect.settings
+
+    variables = {k for k in env(service) if k.startswith("PREFECT_")}
+    assert {k for k in variables if not hasattr(prefect.settings, k)} == set()
+
+
+def test_the_prefect_server_command_exists_in_the_installed_cli() -> None:
+    cmd = command("prefect-server")
+    usage = subprocess.run(
+        [str(Path(sys.executable).parent / "prefect"), *cmd[1:3], "--help"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"},
+    )  # fmt: skip
+    assert usage.returncode == 0, usage.stderr
+    for option in (part for part in cmd if part.startswith("--")):
+        assert option in usage.stdout, option
 
 
 def test_env_example_lists_every_variable_the_compose_file_reads() -> None:
