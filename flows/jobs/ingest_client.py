@@ -136,6 +136,9 @@ class IngestContext:
     pacer: HostPacer = field(default_factory=InProcessPacer)
     down_hosts: set[str] = field(default_factory=set)
     source_ids: dict[str, int] = field(default_factory=dict)
+    # Canonical URLs already taken on in this context, so two feeds listing the same article
+    # in one run cost one fetch.
+    claimed: set[str] = field(default_factory=set)
     processor: Processor | None = None  # dedup/story/tag state, built on first store
 
     def get_processor(self) -> Processor:

@@ -67,6 +67,8 @@ async def afetch_and_store(
         else:
             known = known_urls(session, [c.canonical_url for c in unique], [c.url for c in unique])
             todo = [c for c in unique if c.canonical_url not in known and c.url not in known]
+    todo = [c for c in todo if c.canonical_url not in ctx.claimed]
+    ctx.claimed.update(c.canonical_url for c in todo)
     counts.known += len(unique) - len(todo)
 
     limiter = asyncio.Semaphore(EXTRACT_THREADS)
