@@ -5,9 +5,12 @@ chunk of at most ``IngestContext.chunk_size`` URLs). No return value carries HTM
 
 Interface (stable):
 
-- ``IngestContext(engine, config, run_id=None, refetch=False, trigger="cli", chunk_size=50)``:
-  the engine, the ``SourcesConfig`` (its ``fetch`` is the ``FetchConfig``), the run id, the
-  re-check switch; ``make_client()`` builds the polite async client.
+- ``IngestContext(engine, config, run_id=None, refetch=False, trigger="cli", chunk_size=50,
+  pacer=InProcessPacer(), processor=None)``: the engine, the ``SourcesConfig`` (its ``fetch``
+  is the ``FetchConfig``), the run id, the re-check switch, the per-host pacer shared by the
+  clients it builds, and the dedup/story/tag state passed to ``store_record`` (built on first
+  use). ``make_client()`` builds the polite async client. Within one context a host that
+  refused connections is not tried again and a canonical URL is fetched at most once.
 - ``discover_source(source, ctx, day=None) -> Discovery``: candidates + status
   (ok | not_modified | failed) + errors. Archive sources read the page of ``day`` (default:
   today in Europe/Amsterdam); sitemaps keep only URLs dated ``day`` when it is given.
