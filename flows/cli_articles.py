@@ -39,7 +39,7 @@ def article_summary(article: Article) -> dict[str, Any]:
         "relevant": article.relevant,
         "relevance_score": article.relevance_score,
         "topics": [
-            {"slug": t.topic, "label": t.label, "score": t.score}
+            {"slug": t.topic, "label": t.label, "score": t.score, "evidence": t.evidence}
             for t in sorted(article.tags, key=lambda t: (-t.score, t.topic))
         ],
     }

@@ -56,6 +56,7 @@ def test_stories_and_article_fields_after_seeding(tmp_path: Path) -> None:
     newsmon(tmp_path, "seed")
     articles = [json.loads(x) for x in newsmon(tmp_path, "articles", "--json").stdout.splitlines()]
     assert all({"duplicate_of", "story_id", "topics"} <= set(a) for a in articles)
+    assert all(a["topics"][0]["evidence"] for a in articles)
     assert all(a["relevant"] for a in articles)
     assert all(a["topics"][0]["slug"] == "belarus-russia" for a in articles)
     stories = [json.loads(x) for x in newsmon(tmp_path, "stories", "--json").stdout.splitlines()]
