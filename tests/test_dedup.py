@@ -148,3 +148,37 @@ def test_index_remove_and_window_eviction() -> None:
     assert index.evict_before(old + timedelta(days=1)) == 1
     assert 1 not in index and 2 in index and len(index) == 1
     assert [d.key for d in index.query(second, exclude=[2])] == []
+
+
+def test_original_precedence_date_then_source_priority(engine: Engine) -> None:
+    from storage.dedup import precedence
+    from storage.sources import get_or_create_source
+
+    def article(url: str, source_id: int, published: datetime | None, precision: str) -> Article:
+        return Article(
+            canonical_url=url,
+            title=url,
+            text="x",
+            text_hash=url,
+            origin="rss",
+            source_id=source_id,
+            published_at=published,
+            date_precision=precision,
+        )
+
+    with session_scope(engine) as session:
+        wire = get_or_create_source(session, "wire", kind="rss", priority=50)
+        nos = get_or_create_source(session, "nos", kind="rss", priority=5)
+        noon = datetime(2022, 10, 12, 12, tzinfo=UTC)
+        rows = [
+            article("u:unknown", nos.id, None, "unknown"),
+            article("u:month", nos.id, datetime(2022, 10, 1, tzinfo=UTC), "month"),
+            article("u:wire", wire.id, noon, "day"),
+            article("u:nos", nos.id, noon, "day"),
+        ]
+        session.add_all(rows)
+        session.flush()
+        ranked = sorted(rows, key=lambda a: precedence(session, a))
+        # Same moment: the higher-priority source (lower number) wins; "October" only counts
+        # as the end of October; no date comes last.
+        assert [a.canonical_url for a in ranked] == ["u:nos", "u:wire", "u:month", "u:unknown"]
