@@ -115,3 +115,15 @@ def test_short_texts_need_more_similarity() -> None:
     clusterer = StoryClusterer()
     assert clusterer.threshold_for(10) > clusterer.threshold_for(60) > clusterer.threshold
     assert clusterer.threshold_for(200) == clusterer.threshold
+
+
+def test_only_relevant_articles_get_a_story(engine: Engine) -> None:
+    off_beat = ArticleRecord(
+        canonical_url="https://nos.nl/artikel/1-weer",
+        title="Het weer",
+        text="Morgen wordt het zonnig en warm in het hele land, in het zuiden tot dertig graden.",
+        origin="rss",
+    )
+    with session_scope(engine) as session:
+        article = store_record(session, off_beat, Processor.from_topics_file()).article
+        assert article.relevant is False and article.story_id is None

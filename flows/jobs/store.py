@@ -1,9 +1,9 @@
 """Store one extracted article: the single path every origin (seed, feed, archive) goes through.
 
-Order: upsert by canonical URL (a changed text becomes a new version) → exact duplicate by
-normalised-text hash → near-duplicate by MinHash/LSH → story → tags. A duplicate is stored
-with ``duplicate_of`` set to its group's original and joins the original's story, so nothing
-is lost and the digest shows each story once.
+Order: upsert by canonical URL (a changed text becomes a new version) → tags → exact
+duplicate by normalised-text hash → near-duplicate by MinHash/LSH → story (relevant articles
+only). A duplicate is stored with ``duplicate_of`` set to its group's original and joins the
+original's story, so nothing is lost and the digest shows each story once.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def store_record(
     if upserted.action == NEW_VERSION:
         if article.duplicate_of is None and minhash is not None:
             processor.near_dups.add(article.id, minhash, article.first_seen_at)
+        if article.duplicate_of is None and article.story_id is None:
+            _assign_story(session, processor, article)  # it may have become relevant
         session.flush()
         return StoreResult(article, NEW_VERSION)
 
@@ -122,7 +124,13 @@ def _dedup(
 
 
 def _assign_story(session: Session, processor: Processor, article: Article) -> None:
-    """Join the best matching story in the window, or start a new one."""
+    """Join the best matching story in the window, or start a new one.
+
+    Only relevant articles get a story: the digest groups only those, and a story per
+    off-beat article would flood the table and slow every match.
+    """
+    if not article.relevant:
+        return
     document = f"{article.title}\n{article.text}"
     vector = story_vector(document)
     if not vector:
