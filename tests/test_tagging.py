@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from flows.jobs.processor import DEFAULT_TOPICS_FILE, load_tagger
@@ -185,3 +188,15 @@ def test_seed_profile_raises_the_score(tagger: Tagger) -> None:
     plain = Tagger(tagger.taxonomy, profile={})
     text = "Loekasjenko zegt dat Belarussische troepen niet in Oekraïne vechten."
     assert tagger.tag(text).score > plain.tag(text).score
+
+
+def test_an_edited_taxonomy_is_picked_up(tmp_path: Path) -> None:
+    topics = tmp_path / "topics.toml"
+    text = DEFAULT_TOPICS_FILE.read_text(encoding="utf-8")
+    topics.write_text(text, encoding="utf-8")
+    before = load_tagger(topics, None)
+    assert load_tagger(topics, None) is before  # cached
+    topics.write_text(text.replace("threshold = 2.0\nuse_profile", "threshold = 99.0\nuse_profile"))
+    os.utime(topics, ns=(1, topics.stat().st_mtime_ns + 10**9))
+    after = load_tagger(topics, None)
+    assert after is not before and after.taxonomy.relevance.threshold == 99.0

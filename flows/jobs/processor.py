@@ -40,9 +40,14 @@ def _locate(path: Path) -> Path:
     return (REPO_ROOT / path).resolve()
 
 
-@lru_cache(maxsize=8)
 def load_tagger(topics_file: Path, seeds_dir: Path | None) -> Tagger:
-    """Parse the taxonomy and build the seed profile (cached: both are read-only)."""
+    """Parse the taxonomy and build the seed profile, cached until the topics file changes
+    (a long-running ``newsmon serve`` picks up an edited taxonomy at its next run)."""
+    return _load_tagger(topics_file, topics_file.stat().st_mtime_ns, seeds_dir)
+
+
+@lru_cache(maxsize=8)
+def _load_tagger(topics_file: Path, mtime_ns: int, seeds_dir: Path | None) -> Tagger:
     seed_texts: list[str] = []
     if seeds_dir is not None and seeds_dir.is_dir():
         loaded = load_seed_dir(seeds_dir)
