@@ -200,3 +200,10 @@ def test_an_edited_taxonomy_is_picked_up(tmp_path: Path) -> None:
     os.utime(topics, ns=(1, topics.stat().st_mtime_ns + 10**9))
     after = load_tagger(topics, None)
     assert after is not before and after.taxonomy.relevance.threshold == 99.0
+
+
+def test_the_minsk_agreements_are_not_about_belarus(tagger: Tagger) -> None:
+    text = "De akkoorden van Minsk over Oost-Oekraïne zijn volgens Rusland dood."
+    assert not tagger.tag(text).relevant
+    text = "Loekasjenko ontving Poetin in Minsk, waar in 2015 de Minsk-akkoorden werden getekend."
+    assert tagger.tag(text).relevant
