@@ -31,7 +31,7 @@ from flows.backfill_params import (
 )
 from flows.ingest_flow import report_rows
 from flows.ingest_record import SourceOutcome, failed_discovery, record_ingest
-from flows.ingest_tasks import chunks, current_config, discover_task, fetch_chunk_task
+from flows.ingest_tasks import current_config, discover_task, fetch_in_lanes
 from flows.jobs.ingest_types import DISCOVERY_FAILED, Discovery, SourceCounts
 from flows.runtime import database_url, engine_for
 from storage.db import session_scope
@@ -144,19 +144,10 @@ def _walk_day(
         discovery = failed_discovery(name, name, exc)
     counts = SourceCounts()
     counts.errors.extend(discovery.errors)
-    futures = [
-        (len(chunk), fetch_chunk_task.submit(db_url, name, chunk, run_id, refetch, TRIGGER))
-        for chunk in chunks(discovery.candidates)
-    ]
-    chunk_failed = False
-    for size, future in futures:
-        try:
-            counts.add(future.result())
-        except Exception as exc:  # the day stays unfinished and is retried next time
-            chunk_failed = True
-            counts.discovered += size
-            counts.failed += size
-            counts.errors.append({"url": name, "outcome": "internal_error", "error": repr(exc)})
+    fetched, chunk_failed = fetch_in_lanes(
+        db_url, {name: discovery.candidates}, run_id, refetch, TRIGGER
+    )[name]
+    counts.add(fetched)
     total.add(counts)
     ok = discovery.status != DISCOVERY_FAILED and not chunk_failed
     error = None if ok else _first_error(counts)

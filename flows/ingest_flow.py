@@ -11,10 +11,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
-from prefect.futures import PrefectFuture
 
 from flows.ingest_record import SourceOutcome, failed_discovery, record_ingest
-from flows.ingest_tasks import chunks, current_config, discover_task, fetch_chunk_task
+from flows.ingest_tasks import current_config, discover_task, fetch_in_lanes
 from flows.jobs.ingest_types import DISCOVERY_FAILED, DISCOVERY_OK, Discovery, SourceCounts
 from flows.runtime import database_url, engine_for
 from flows.seed_flow import store_seeds_task
@@ -51,32 +50,22 @@ def ingest(
     discovered = {
         s.name: discover_task.submit(db_url, s.name, run_id, refetch, None, TRIGGER) for s in chosen
     }
-    fetching: dict[str, tuple[Discovery, list[tuple[int, PrefectFuture[SourceCounts]]]]] = {}
+    discoveries: dict[str, Discovery] = {}
     for name, future in discovered.items():
         try:
-            discovery = future.result()
+            discoveries[name] = future.result()
         except Exception as exc:  # recorded as the source's failure; the others go on
-            discovery = failed_discovery(name, config.get(name).url, exc)
-        futures = [
-            (len(chunk), fetch_chunk_task.submit(db_url, name, chunk, run_id, refetch, TRIGGER))
-            for chunk in chunks(discovery.candidates)
-        ]
-        fetching[name] = (discovery, futures)
+            discoveries[name] = failed_discovery(name, config.get(name).url, exc)
+    fetched = fetch_in_lanes(
+        db_url, {n: d.candidates for n, d in discoveries.items()}, run_id, refetch, TRIGGER
+    )
 
     outcomes = []
     for source in chosen:
-        discovery, futures = fetching[source.name]
+        discovery = discoveries[source.name]
         counts = SourceCounts()
         counts.errors.extend(discovery.errors)
-        for size, chunk_future in futures:
-            try:
-                counts.add(chunk_future.result())
-            except Exception as exc:  # the chunk is counted failed with its reason
-                counts.discovered += size
-                counts.failed += size
-                counts.errors.append(
-                    {"url": source.url, "outcome": "internal_error", "error": repr(exc)}
-                )
+        counts.add(fetched[source.name][0])
         if discovery.status != DISCOVERY_FAILED and discovery.outcome == "not_modified":
             counts.not_modified += 1
         outcomes.append(SourceOutcome(source, discovery, counts))

@@ -9,12 +9,14 @@ polite client's job.
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFuture, as_completed
 from prefect.tasks import exponential_backoff
 
 from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
@@ -122,3 +124,44 @@ def fetch_chunk_task(
         counts.failed,
     )
     return counts
+
+
+def fetch_in_lanes(
+    db_url: str,
+    work: dict[str, list[Candidate]],
+    run_id: int | None,
+    refetch: bool,
+    trigger: str,
+) -> dict[str, tuple[SourceCounts, bool]]:
+    """Fetch every source's candidates chunk by chunk: sources in parallel, each source's chunks
+    one after another (a host is paced anyway, and one SQLite writer per source is enough).
+
+    Returns per source its summed counts and whether a chunk failed after its retries (its
+    candidates are then counted failed, with the reason).
+    """
+    lanes = {name: deque(chunks(candidates)) for name, candidates in work.items()}
+    results = {name: (SourceCounts(), False) for name in work}
+    running: dict[PrefectFuture[SourceCounts], tuple[str, int]] = {}
+
+    def start_next(name: str) -> None:
+        if lanes[name]:
+            chunk = lanes[name].popleft()
+            future = fetch_chunk_task.submit(db_url, name, chunk, run_id, refetch, trigger)
+            running[future] = (name, len(chunk))
+
+    for name in lanes:
+        start_next(name)
+    while running:
+        future = next(as_completed(list(running)))
+        name, size = running.pop(future)
+        counts, failed = results[name]
+        try:
+            counts.add(future.result())
+        except Exception as exc:  # the chunk is counted failed with its reason; the rest go on
+            failed = True
+            counts.discovered += size
+            counts.failed += size
+            counts.errors.append({"url": name, "outcome": "internal_error", "error": repr(exc)})
+        results[name] = (counts, failed)
+        start_next(name)
+    return results
