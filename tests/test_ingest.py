@@ -86,8 +86,10 @@ def test_feeds_store_clean_articles_and_skip_live_blogs_videos_and_off_host(
 
 
 def test_second_run_stores_nothing_and_unchanged_feed_costs_one_conditional_get(
-    site: NosSite, db: Engine
+    site: NosSite, engine: Engine
 ) -> None:
+    """On SQLite and PostgreSQL."""
+    db = engine
     config = only(site.sources_config(), "nos-algemeen")
     first = ingest(db, config)
     assert first.total_new > 0
@@ -212,8 +214,10 @@ def _dated_page(site: NosSite, path: str, published: str) -> str:
 
 
 def test_wrong_and_conflicting_dates_are_recorded_and_the_article_kept(
-    site: NosSite, db: Engine
+    site: NosSite, engine: Engine
 ) -> None:
+    """On SQLite and PostgreSQL."""
+    db = engine
     future = _dated_page(site, "/artikel/2499001-toekomst", "1985-01-01T10:00:00+01:00")
     conflict = _dated_page(site, "/artikel/2499002-conflict", "2023-06-01T10:00:00+02:00")
     items = "".join(
