@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from flows.jobs.processor import Processor
 from scrapers.pacing import HostPacer, InProcessPacer
@@ -29,31 +30,6 @@ log = logging.getLogger(__name__)
 HOST_DOWN_OUTCOMES = frozenset({"connect_error"})
 # Outcomes where the client refused before sending a request.
 NOT_REQUESTED_OUTCOMES = frozenset({"robots_disallowed", "off_host", "bad_scheme"})
-
-
-class FetchResultLike(Protocol):
-    """What the ingest core reads of ``scrapers.http.FetchResult``."""
-
-    @property
-    def url(self) -> str: ...
-    @property
-    def final_url(self) -> str | None: ...
-    @property
-    def outcome(self) -> str: ...
-    @property
-    def status_code(self) -> int | None: ...
-    @property
-    def body(self) -> bytes | None: ...
-    @property
-    def content_type(self) -> str | None: ...
-    @property
-    def etag(self) -> str | None: ...
-    @property
-    def last_modified(self) -> str | None: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def elapsed_ms(self) -> float | None: ...
 
 
 class ClientLike(Protocol):
@@ -231,7 +207,7 @@ async def fetch_logged(
 
 
 def log_fetch(
-    session: Any,
+    session: Session,
     ctx: IngestContext,
     source_id: int | None,
     fetched: Fetched,
