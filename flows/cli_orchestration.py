@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 import os
 from datetime import date
+from typing import Any
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from flows.cli_common import console, fail
 from flows.runtime import prefect_env_defaults
@@ -118,3 +121,46 @@ def backfill_command(
         f"{summary['days_skipped']} already done, {summary['new']} new article(s), "
         f"{summary['days_failed']} day(s) failed"
     )
+
+
+def run_pipeline() -> None:
+    """``newsmon run``: the seed, ingest and digest flows on Prefect's ephemeral local API.
+
+    Prints the seed and per-source counts and, last, the digest's Markdown path. Prefect's own
+    log lines stay quiet (``PREFECT_LOGGING_LEVEL=WARNING`` unless set otherwise); offline, the
+    unreachable sources are reported and the run still completes.
+    """
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    prefect_env_defaults()
+    _config()  # a broken sources file stops here with the reason
+    from flows.digest_flow import digest
+    from flows.ingest_flow import ingest
+    from flows.seed_flow import seed
+
+    seeded = seed(trigger="run")
+    console.print(
+        f"seed corpus: {seeded['files']} files, {seeded['new']} new, {seeded['known']} known, "
+        f"{seeded['updated']} updated, {seeded['errors']} bad"
+    )
+    state = ingest(seeds=False, return_state=True)
+    if state.is_completed():
+        summary = state.result()
+        _print_ingest(summary)
+    else:
+        console.print(f"[red]ingest {(state.name or 'failed').lower()}:[/] {state.message}")
+    built = digest(send_email=False)
+    console.print(f"digest: {built['stories']} stories, {built['articles']} articles")
+    typer.echo(str(built["markdown_path"]))
+
+
+def _print_ingest(summary: dict[str, Any]) -> None:
+    table = Table(title=f"ingest run {summary['run_id']}: {summary['status']}")
+    columns = ("source", "status", "discovered", "new", "known", "failed", "errors")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    for row in summary["sources"].values():
+        table.add_row(*(str(row[column]) for column in columns))
+    console.print(table)
+    for row in summary["sources"].values():
+        if row["first_error"]:
+            console.print(f"[yellow]{escape(row['source'])}:[/] {escape(row['first_error'])}")
