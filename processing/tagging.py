@@ -71,8 +71,11 @@ class Tagger:
         truncated = len(document) > self.taxonomy.max_chars
         text = fold_with_offsets(document[: self.taxonomy.max_chars])
         cache: HitCache = {}
-        similarity = profile_similarity(self.profile, text.original) if self.profile else 0.0
         relevance = self.taxonomy.relevance
+        similarity = 0.0
+        on_beat = relevance.require is None or relevance.require(text, cache).ok
+        if self.profile and on_beat:  # most news never mentions Belarus: skip the cosine
+            similarity = profile_similarity(self.profile, text.original)
         rel_match = self._topic(relevance, text, cache, similarity)
         result = TagResult(
             relevant=False,
