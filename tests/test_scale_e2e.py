@@ -36,6 +36,7 @@ RUNNERS = 2
 FINAL_STATES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 # Far-away crons: during the test only the runs we start exist.
 NEVER = "0 3 1 1 *"
+SERVING = "being served and polling for scheduled runs"
 
 
 @dataclass
@@ -174,15 +175,16 @@ def cluster(site: NosSite, tmp_path: Path) -> Iterator[Cluster]:
         runners = [
             stack.enter_context(_started([str(BIN / "newsmon"), "serve"], env, log)) for log in logs
         ]
+        # Both runners registered the deployments and poll for runs (as `serve` reports).
         deadline = time.monotonic() + 180
-        while _deployments(api_url) != {"ingest/newsmon", "digest/newsmon", "backfill/newsmon"}:
+        while not all(SERVING in log.read_text(errors="replace") for log in logs):
             for proc, log in zip(runners, logs, strict=True):
                 if proc.poll() is not None:
                     pytest.fail(f"newsmon serve exited:\n{log.read_text()[-4000:]}")
             if time.monotonic() > deadline:
-                pytest.fail(f"deployments not registered:\n{logs[0].read_text()[-4000:]}")
+                pytest.fail(f"runners did not start serving:\n{logs[0].read_text()[-4000:]}")
             time.sleep(1)
-        time.sleep(3)  # let the second runner finish registering too
+        assert _deployments(api_url) == {"ingest/newsmon", "digest/newsmon", "backfill/newsmon"}
         yield Cluster(api_url, _dsn(newsmon_url), _dsn(prefect_url), inbox, runners, logs)
 
 
