@@ -109,6 +109,9 @@ async def _one(
             result.outcome, result.error = "no_article", exc.reason
         except ExtractionError as exc:
             result.outcome, result.error = "parse_error", exc.reason
+        except Exception as exc:  # a parser bug on one odd page must not sink the whole chunk
+            log.exception("extracting %s failed unexpectedly", final_url)
+            result.outcome, result.error = "parse_error", f"{type(exc).__name__}: {exc}"
     return result
 
 
