@@ -13,6 +13,7 @@ from rich.table import Table
 from flows.cli_common import console, fail, iso_utc, open_engine
 from flows.jobs.processor import load_tagger
 from flows.settings import get_settings
+from processing.taxonomy import TaxonomyError
 from storage.db import session_scope
 from storage.stories import list_stories, member_ids
 
@@ -28,7 +29,10 @@ def tag(
     settings = get_settings()
     if not settings.topics_file.is_file():
         raise fail(f"topics file not found: {settings.topics_file}")
-    tagger = load_tagger(settings.topics_file.resolve(), settings.seeds_dir.resolve())
+    try:
+        tagger = load_tagger(settings.topics_file.resolve(), settings.seeds_dir.resolve())
+    except TaxonomyError as exc:
+        raise fail(f"{settings.topics_file}: {exc}") from exc
     failed = False
     for path in files:
         try:

@@ -69,3 +69,23 @@ def test_stories_and_article_fields_after_seeding(tmp_path: Path) -> None:
     assert october["label"] == "Belarussen willen geen oorlog, maar hun leider doet wat Poetin wil"
     table = newsmon(tmp_path, "stories").stdout
     assert "3 stories" in table
+
+
+def test_tag_with_a_broken_taxonomy_fails_clearly(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.test_cli_foundation import NEWSMON, REPO_ROOT
+
+    broken = tmp_path / "topics.toml"
+    broken.write_text('[[topics]]\nslug = "x"\nrules = [{ rule = "(a OR" }]\n', encoding="utf-8")
+    text = tmp_path / "a.txt"
+    text.write_text("Loekasjenko", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    env["NEWSMON_TOPICS_FILE"] = str(broken)
+    result = subprocess.run(
+        [NEWSMON, "tag", str(text)], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "topics.toml" in result.stderr and "(a OR" in result.stderr
+    assert "Traceback" not in result.stderr
