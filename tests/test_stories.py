@@ -127,3 +127,21 @@ def test_only_relevant_articles_get_a_story(engine: Engine) -> None:
     with session_scope(engine) as session:
         article = store_record(session, off_beat, Processor.from_topics_file()).article
         assert article.relevant is False and article.story_id is None
+
+
+def test_story_and_tag_queries_after_seeding(engine: Engine) -> None:
+    from storage.stories import list_stories, member_ids
+    from storage.tags import tags_by_article
+
+    report = store_seeds(engine, SEEDS_DIR)
+    with session_scope(engine) as session:
+        stories = list_stories(session)
+        members = member_ids(session, [s.id for s in stories])
+        assert sorted(len(m) for m in members.values()) == [1, 1, 3]
+        assert sorted(i for m in members.values() for i in m) == sorted(report.article_ids)
+        tags = tags_by_article(session, report.article_ids)
+        assert set(tags) == set(report.article_ids)
+        for rows in tags.values():
+            assert "belarus-russia" in {t.topic for t in rows}
+            assert [t.score for t in rows] == sorted((t.score for t in rows), reverse=True)
+            assert all(t.evidence for t in rows)
