@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleVersion
 from storage.records import ArticleRecord
-from storage.sources import get_or_create_source
+from storage.sources import ensure_source
 from storage.types import utcnow
 
 # What an upsert did with a record.
@@ -60,7 +60,7 @@ def upsert_article(session: Session, record: ArticleRecord, text_hash: str) -> U
 
     source_id = None
     if record.source_name:
-        source_id = get_or_create_source(session, record.source_name, kind=record.origin).id
+        source_id = ensure_source(session, record.source_name, kind=record.origin).id
     article = Article(
         canonical_url=record.canonical_url,
         url=record.url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Source
@@ -14,6 +15,26 @@ STATUS_BLOCKED = "blocked"
 STATUS_UNREACHABLE = "unreachable"
 
 
+def ensure_source(session: Session, name: str, kind: str) -> Source:
+    """The source called ``name``, created on first use, its configuration left alone.
+
+    Safe when several processes create the same source at once: the loser of the insert race
+    reads the winner's row instead of failing on the unique name.
+    """
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is not None:
+        return source
+    try:
+        with session.begin_nested():
+            source = Source(name=name, kind=kind)
+            session.add(source)
+    except IntegrityError:
+        source = session.scalar(select(Source).where(Source.name == name))
+        if source is None:  # pragma: no cover - the row we collided with must exist
+            raise
+    return source
+
+
 def get_or_create_source(
     session: Session,
     name: str,
@@ -22,13 +43,8 @@ def get_or_create_source(
     enabled: bool = True,
     priority: int = 100,
 ) -> Source:
-    """The source called ``name``, created on first use; config changes are applied."""
-    source = session.scalar(select(Source).where(Source.name == name))
-    if source is None:
-        source = Source(name=name, kind=kind, url=url, enabled=enabled, priority=priority)
-        session.add(source)
-        session.flush()
-        return source
+    """The source called ``name`` with its configuration (kind, URL, enabled, priority) applied."""
+    source = ensure_source(session, name, kind)
     if url is not None:
         source.url = url
     source.kind = kind
