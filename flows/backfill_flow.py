@@ -99,7 +99,7 @@ def backfill(
     for index, (day, name) in enumerate(todo, start=1):
         row = _walk_day(db_url, run_id, name, day, plan.refetch, totals[name])
         day_rows.append(row)
-        discoveries.setdefault(name, row.pop("_discovery"))
+        discoveries[name] = row.pop("_discovery")  # the latest day's listing
         _report_progress(progress_id, index, len(todo))
         logger.info("%s %s: %s, %d new", name, day, row["status"], row["new"])
 
@@ -109,7 +109,7 @@ def backfill(
         )
         for name in plan.sources
     ]
-    report = record_ingest(engine, run_id, outcomes)
+    report = record_ingest(engine, run_id, outcomes, update_health=False)
     if day_rows:
         create_table_artifact(
             key=ARTIFACT_KEY,
@@ -141,7 +141,7 @@ def _walk_day(
     try:
         discovery = discover_task(db_url, name, run_id, refetch, day, TRIGGER)
     except Exception as exc:  # recorded as the day's failure; the walk goes on
-        discovery = failed_discovery(name, name, exc)
+        discovery = failed_discovery(name, f"{name} {day.isoformat()}", exc)
     counts = SourceCounts()
     counts.errors.extend(discovery.errors)
     fetched, chunk_failed = fetch_in_lanes(

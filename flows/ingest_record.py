@@ -47,8 +47,12 @@ def failed_discovery(source_name: str, url: str, exc: BaseException) -> Discover
     )
 
 
-def record_ingest(engine: Engine, run_id: int, outcomes: list[SourceOutcome]) -> IngestReport:
-    """Write each source's counts and health and close the run; return the run's report."""
+def record_ingest(
+    engine: Engine, run_id: int, outcomes: list[SourceOutcome], update_health: bool = True
+) -> IngestReport:
+    """Write each source's counts (and, unless ``update_health`` is off, its health) and close
+    the run; return the run's report. A backfill leaves the health alone: it describes the
+    live polling, not a walk through old days."""
     report = IngestReport(run_id=run_id)
     with session_scope(engine) as session:
         run = session.get(IngestRun, run_id)
@@ -71,9 +75,9 @@ def record_ingest(engine: Engine, run_id: int, outcomes: list[SourceOutcome]) ->
                 enabled=source.enabled,
                 priority=source.priority,
             )
-            if status == STATUS_OK:
+            if update_health and status == STATUS_OK:
                 record_source_success(session, row)
-            else:
+            elif update_health:
                 record_source_failure(session, row, _summary(discovery, counts), status)
             record_source_counts(
                 session, run, source.name, counts.as_counts(), counts.errors, status

@@ -20,6 +20,7 @@ from processing.urls import canonicalize_url
 from storage.db import make_engine, session_scope
 from storage.models import Article, CrawlProgress
 from storage.progress import DONE
+from storage.sources import list_sources
 from tests.conftest import REPO_ROOT, SEEDS_DIR
 from tests.flow_site import FlowSite, consecutive_days, running_site
 from tests.prefect_fixtures import stop_process, write_sources_toml
@@ -124,6 +125,11 @@ def test_a_failing_day_is_marked_failed_and_walked_again(nos_env: str, site: Nos
     assert (summary["days_done"], summary["days_failed"]) == (0, 1)
     _, _, progress = _stored(nos_env)
     assert progress == [(day, "failed")]
+    engine = make_engine(nos_env)
+    with session_scope(engine) as session:
+        (source,) = list_sources(session)
+        assert source.status != "failing"  # a backfill leaves the live source health alone
+    engine.dispose()
 
     site.remove_page(path)
     again = backfill(start=day, end=day, sources=["nos-archief"])
