@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,8 +11,11 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 from sqlalchemy import func, select
 
 from flows.backfill_flow import backfill
@@ -51,6 +55,20 @@ def newsmon_env(
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     return env
+
+
+def _run_artifacts(flow_run_id: Any) -> list[Any]:
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            return list(
+                await client.read_artifacts(
+                    artifact_filter=ArtifactFilter(
+                        flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])
+                    )
+                )
+            )
+
+    return asyncio.run(read())
 
 
 def _stored_urls(url: str) -> set[str]:
@@ -102,7 +120,13 @@ def test_backfill_walks_archive_and_sitemap_day_by_day_and_a_second_run_skips_th
 ) -> None:
     first, second = ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]
     days = consecutive_days(first, (second - first).days + 1)
-    summary = backfill(start=first, end=second)  # sources empty = archive and sitemap
+    state = backfill(start=first, end=second, return_state=True)  # empty sources = all
+    summary = state.result()
+    artifacts = _run_artifacts(state.state_details.flow_run_id)
+    progress_bars = [a for a in artifacts if a.type == "progress"]
+    assert [a.data for a in progress_bars] == [100.0]
+    (report,) = [a for a in artifacts if a.key == "backfill-report"]
+    assert report.type == "table"
     assert (summary["days_done"], summary["days_failed"]) == (2 * len(days), 0)
     n, distinct, progress = _stored(nos_env)
     assert n == distinct == summary["new"]
