@@ -15,6 +15,7 @@ A rule's value is whether it holds plus the spans that made it hold (the evidenc
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -162,13 +163,15 @@ def _near(left: Node, right: Node, distance: int) -> Node:
         if not (a.ok and b.ok):
             return Outcome(False, [])
         b_words = sorted(((text.word_index(h.start), h) for h in b.hits), key=lambda p: p[0])
+        b_index = [wb for wb, _ in b_words]
         kept: dict[Hit, None] = {}
         for ha in a.hits:
             wa = text.word_index(ha.start)
-            for wb, hb in b_words:
-                if wb > wa + distance:
-                    break
-                if abs(wb - wa) <= distance and hb != ha:
+            # Only the right-hand hits within the distance, found by bisection (in order).
+            low = bisect_left(b_index, wa - distance)
+            high = bisect_right(b_index, wa + distance, low)
+            for _, hb in b_words[low:high]:
+                if hb != ha:
                     kept[ha] = None
                     kept[hb] = None
         return Outcome(bool(kept), list(kept))

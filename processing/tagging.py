@@ -69,7 +69,7 @@ class Tagger:
         document as given.
         """
         truncated = len(document) > self.taxonomy.max_chars
-        text = fold_with_offsets(document[: self.taxonomy.max_chars])
+        text = self.taxonomy.index.prepare(fold_with_offsets(document[: self.taxonomy.max_chars]))
         cache: HitCache = {}
         relevance = self.taxonomy.relevance
         similarity = 0.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from processing.rules import Node, RuleParser, RuleSyntaxError
-from processing.textmatch import TermSet
+from processing.textmatch import TermIndex, TermSet
 
 
 class TaxonomyError(ValueError):
@@ -51,6 +51,7 @@ class Taxonomy:
     profile_weight: float = 0.0
     profile_min_docs: int = 2
     groups: dict[str, TermSet] = field(default_factory=dict)
+    index: TermIndex = field(default_factory=lambda: TermIndex([]))
 
     @property
     def relevance(self) -> Topic:
@@ -84,6 +85,8 @@ def parse_taxonomy(toml_text: str) -> Taxonomy:
         profile_weight=float(profile.get("weight", 0.0)),
         profile_min_docs=int(profile.get("min_docs", 2)),
         groups=groups,
+        # Every term set the rules use (groups and literal operands), looked up in one pass.
+        index=TermIndex([*groups.values(), *parser.literals.values()]),
     )
 
 

@@ -3,17 +3,29 @@
 Tagging matches on folded text (NFKC, case-folded, diacritics stripped) but must report
 evidence spans in the *original* text, so folding keeps a map from each folded character back
 to the original offset.
+
+Speed: a term can only match where a word of the text starts with (or, for ``*word``,
+contains) the term's leading letters. A :class:`TermIndex` over all term sets of a taxonomy
+looks at each word of a text once (cached per distinct word) and lists, per term set, the word
+starts where a match could begin; each set's regex then runs only there, anchored. The result
+is exactly what a full ``finditer`` scan gives (leftmost, non-overlapping, first alternative).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WORD_CHAR = re.compile(r"\w", re.UNICODE)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SERIALS = itertools.count()
+WORD_CACHE_SIZE = 200_000  # distinct words remembered per index before it starts afresh
 
 
 @lru_cache(maxsize=8192)
@@ -25,12 +37,18 @@ def _fold_char(ch: str) -> str:
 
 @dataclass(slots=True)
 class FoldedText:
-    """``folded`` is the text to match on; ``offsets[i]`` is the original index of folded[i]."""
+    """``folded`` is the text to match on; ``offsets[i]`` is the original index of folded[i].
+
+    ``words`` are the folded words (``\\w+`` runs) starting at ``word_starts``; ``candidates``
+    is filled by :meth:`TermIndex.prepare` (term set serial -> word starts worth trying).
+    """
 
     original: str
     folded: str
     offsets: list[int]
     word_starts: list[int]
+    words: list[str]
+    candidates: dict[int, list[int]] | None = None
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original ``(start, end)`` of the folded slice ``[start, end)``."""
@@ -46,20 +64,42 @@ class FoldedText:
 
 
 def fold_with_offsets(text: str) -> FoldedText:
-    """Fold ``text`` character by character, remembering where each folded char came from."""
+    """Fold ``text`` character by character, remembering where each folded char came from.
+
+    ASCII runs fold with ``str.lower`` (the same result, one call per run); only the other
+    characters go through the per-character fold.
+    """
     if text.isascii():
         folded = text.lower()
         offsets = list(range(len(text)))
     else:
         parts: list[str] = []
         offsets = []
-        for index, ch in enumerate(text):
-            piece = _fold_char(ch)
+        pos = 0
+        for match in _NON_ASCII.finditer(text):
+            index = match.start()
+            if index > pos:
+                parts.append(text[pos:index].lower())
+                offsets.extend(range(pos, index))
+            piece = _fold_char(match.group())
             parts.append(piece)
             offsets.extend([index] * len(piece))
+            pos = index + 1
+        if pos < len(text):
+            parts.append(text[pos:].lower())
+            offsets.extend(range(pos, len(text)))
         folded = "".join(parts)
-    word_starts = [m.start() for m in _WORD.finditer(folded)]
-    return FoldedText(text, folded, offsets, word_starts)
+    word_starts: list[int] = []
+    words: list[str] = []
+    for match in _WORD.finditer(folded):
+        word_starts.append(match.start())
+        words.append(match.group())
+    return FoldedText(text, folded, offsets, word_starts, words)
+
+
+def fold_term(term: str) -> str:
+    """A term or guard folded like the text."""
+    return "".join(_fold_char(ch) for ch in term)
 
 
 def pattern_regex(term: str) -> str:
@@ -70,7 +110,7 @@ def pattern_regex(term: str) -> str:
     hyphen, a space or nothing (Wit-Rusland, Wit Rusland, Witrusland); a space matches any run
     of whitespace. Otherwise the term must start and end at word boundaries.
     """
-    folded = "".join(_fold_char(ch) for ch in term.strip())
+    folded = fold_term(term.strip())
     lead = folded.startswith("*")
     trail = folded.endswith("*")
     core = folded.strip("*")
@@ -95,6 +135,36 @@ def pattern_regex(term: str) -> str:
 
 
 @dataclass(slots=True, frozen=True)
+class WordKey:
+    """What a word must look like for a term to match from its start.
+
+    ``kind`` is ``exact`` (the word is ``text``), ``prefix`` (starts with it), ``suffix``
+    (ends with it) or ``contains``. Necessary, not sufficient: the anchored regex decides.
+    """
+
+    kind: str
+    text: str
+
+
+def word_key(term: str) -> WordKey | None:
+    """The :class:`WordKey` of a term, or None when a match could start off a word start
+    (a term that begins with a non-word character): such a set is scanned in full."""
+    folded = fold_term(term.strip())
+    lead, trail = folded.startswith("*"), folded.endswith("*")
+    core = folded.strip("*")
+    head_len = 0
+    while head_len < len(core) and _WORD_CHAR.match(core[head_len]):
+        head_len += 1
+    head = core[:head_len]
+    if not head:
+        return None
+    whole = head == core  # one word: the match is exactly the word
+    if lead:
+        return WordKey("suffix" if whole and not trail else "contains", head)
+    return WordKey("exact" if whole and not trail else "prefix", head)
+
+
+@dataclass(slots=True, frozen=True)
 class Hit:
     """One matched span: folded offsets (for distances) and the term that matched."""
 
@@ -104,19 +174,48 @@ class Hit:
 
 
 class TermSet:
-    """A named group of term patterns compiled into one regex (one scan per text)."""
+    """A named group of term patterns compiled into one regex.
+
+    :meth:`find` runs the regex only at the word starts where one of the terms could match
+    (see :class:`TermIndex`); a set with a term that can start off a word start is scanned in
+    full.
+    """
 
     def __init__(self, name: str, terms: list[str], not_after: list[str] | None = None) -> None:
         if not terms:
             raise ValueError(f"term group {name!r} has no terms")
         self.name = name
         self.terms = list(terms)
+        self.serial = next(_SERIALS)
         guards = "".join(f"(?<!{re.escape(g)})" for g in _folded_guards(not_after or []))
         alternatives = [f"(?P<t{i}>{pattern_regex(t)})" for i, t in enumerate(self.terms)]
         self._regex = re.compile(r"(?<!\w)" + guards + "(?:" + "|".join(alternatives) + ")")
+        keys = [word_key(t) for t in self.terms]
+        self.keys: list[WordKey] | None = None if None in keys else [k for k in keys if k]
+        self._own_index: TermIndex | None = None
 
     def find(self, text: FoldedText) -> list[Hit]:
-        """Every non-overlapping match, leftmost first."""
+        """Every non-overlapping match, leftmost first (the same as a full regex scan)."""
+        if self.keys is None:
+            return self._scan(text)
+        starts = text.candidates.get(self.serial) if text.candidates is not None else None
+        if starts is None:  # not prepared by a taxonomy's index: look at the words here
+            if self._own_index is None:
+                self._own_index = TermIndex([self])
+            starts = self._own_index.starts(text)[self.serial]
+        hits: list[Hit] = []
+        folded, match, end = text.folded, self._regex.match, 0
+        for start in starts:
+            if start < end:  # inside the previous match
+                continue
+            found = match(folded, start)
+            if found is None or found.end() == start:
+                continue
+            end = found.end()
+            hits.append(Hit(start, end, self.terms[int((found.lastgroup or "t0")[1:])]))
+        return hits
+
+    def _scan(self, text: FoldedText) -> list[Hit]:
         hits: list[Hit] = []
         for match in self._regex.finditer(text.folded):
             if match.end() == match.start():
@@ -126,6 +225,69 @@ class TermSet:
         return hits
 
 
+class TermIndex:
+    """Which term sets could match at which words: one pass over a text's words for all sets.
+
+    The verdict per distinct word is cached (news vocabulary repeats), so a text costs about
+    one dictionary lookup per word.
+    """
+
+    def __init__(self, term_sets: Iterable[TermSet]) -> None:
+        self.serials: list[int] = []
+        self._exact: dict[str, set[int]] = {}
+        self._prefix: dict[str, set[int]] = {}
+        self._suffix: dict[str, set[int]] = {}
+        self._contains: list[tuple[str, int]] = []
+        for term_set in term_sets:
+            if term_set.keys is None or term_set.serial in self.serials:
+                continue
+            self.serials.append(term_set.serial)
+            for key in term_set.keys:
+                if key.kind == "contains":
+                    self._contains.append((key.text, term_set.serial))
+                    continue
+                table = {"exact": self._exact, "prefix": self._prefix, "suffix": self._suffix}
+                table[key.kind].setdefault(key.text, set()).add(term_set.serial)
+        self._prefix_lengths = sorted({len(k) for k in self._prefix})
+        self._suffix_lengths = sorted({len(k) for k in self._suffix})
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    def _classify(self, word: str) -> tuple[int, ...]:
+        found: set[int] = set(self._exact.get(word, ()))
+        size = len(word)
+        for n in self._prefix_lengths:
+            if n > size:
+                break
+            found.update(self._prefix.get(word[:n], ()))
+        for n in self._suffix_lengths:
+            if n > size:
+                break
+            found.update(self._suffix.get(word[-n:], ()))
+        for needle, serial in self._contains:
+            if serial not in found and needle in word:
+                found.add(serial)
+        return tuple(sorted(found))
+
+    def starts(self, text: FoldedText) -> dict[int, list[int]]:
+        """Per indexed set, the word starts of ``text`` where one of its terms could match."""
+        found: dict[int, list[int]] = {serial: [] for serial in self.serials}
+        cache = self._cache
+        if len(cache) > WORD_CACHE_SIZE:
+            cache.clear()
+        for start, word in zip(text.word_starts, text.words, strict=True):
+            serials = cache.get(word)
+            if serials is None:
+                serials = cache[word] = self._classify(word)
+            for serial in serials:
+                found[serial].append(start)
+        return found
+
+    def prepare(self, text: FoldedText) -> FoldedText:
+        """Attach the candidate starts to ``text`` so every indexed set's ``find`` uses them."""
+        text.candidates = self.starts(text)
+        return text
+
+
 def _folded_guards(guards: list[str]) -> list[str]:
     """Fixed-width lookbehind strings, folded like the text (e.g. 'wit-' before 'russisch')."""
-    return ["".join(_fold_char(ch) for ch in g) for g in guards if g]
+    return [fold_term(g) for g in guards if g]
