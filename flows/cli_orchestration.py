@@ -59,27 +59,10 @@ def schedule_command(
     """Run the ingest and digest schedules in this process, no Prefect server (Ctrl-C stops)."""
     prefect_env_defaults()
     config = _config()
-    from flows.digest_flow import digest
-    from flows.ingest_flow import ingest
-    from flows.scheduler import (
-        ScheduledJob,
-        build_scheduler,
-        cron_trigger,
-        flow_call,
-        run_until_stopped,
-    )
+    from flows.scheduler import build_scheduler, run_until_stopped
+    from flows.serve import scheduled_jobs
 
-    zone = config.schedule.timezone
-    jobs = [
-        ScheduledJob(
-            "ingest", flow_call(ingest), cron_trigger(config.schedule.ingest_cron, zone), now
-        ),
-        ScheduledJob(
-            "digest",
-            flow_call(digest, send_email=True),
-            cron_trigger(config.schedule.digest_cron, zone),
-        ),
-    ]
+    jobs = scheduled_jobs(config, ingest_now=now)
     scheduler = build_scheduler(jobs, misfire_grace_seconds=misfire_grace)
 
     def _announce(started: object) -> None:

@@ -10,6 +10,9 @@ their flow runs in this process:
 
 Schedules run in ``schedule.timezone`` (default Europe/Amsterdam). ``pause_on_shutdown=False``
 keeps the schedules active across a restart of the serving process.
+
+:func:`scheduled_jobs` declares the same ingest and digest schedules for ``newsmon schedule``
+(APScheduler in-process, no server).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from prefect.types.entrypoint import EntrypointType
 from flows.backfill_flow import backfill
 from flows.digest_flow import digest
 from flows.ingest_flow import ingest
+from flows.scheduler import ScheduledJob, cron_trigger, flow_call
 from scrapers.sources import SourcesConfig
 
 DEPLOYMENT_NAME = "newsmon"
@@ -72,3 +76,21 @@ def serve_deployments(config: SourcesConfig, limit: int | None = None) -> None:
         print_starting_message=True,
         limit=limit,
     )
+
+
+def scheduled_jobs(config: SourcesConfig, ingest_now: bool = False) -> list[ScheduledJob]:
+    """The ingest and digest schedules of ``config`` as in-process jobs (``newsmon schedule``)."""
+    zone = config.schedule.timezone
+    return [
+        ScheduledJob(
+            "ingest",
+            flow_call(ingest),
+            cron_trigger(config.schedule.ingest_cron, zone),
+            run_now=ingest_now,
+        ),
+        ScheduledJob(
+            "digest",
+            flow_call(digest, send_email=True),
+            cron_trigger(config.schedule.digest_cron, zone),
+        ),
+    ]

@@ -1,0 +1,56 @@
+"""flows/serve.py declares every deployment and schedule; `schedule` uses the same crons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flows.serve import DEPLOYMENT_NAME, build_deployments, scheduled_jobs
+from scrapers.sources import parse_sources
+
+CONFIG = parse_sources(
+    {
+        "schedule": {
+            "ingest_cron": "*/10 * * * *",
+            "digest_cron": "30 6 * * *",
+            "timezone": "Europe/Amsterdam",
+        },
+        "sources": [
+            {
+                "name": "nos-archief",
+                "kind": "archive",
+                "url": "https://nos.nl/nieuws/archief/{date}",
+                "allowed_hosts": ["nos.nl"],
+            }
+        ],
+    }
+)
+
+
+def test_three_deployments_with_the_configured_crons() -> None:
+    ingest, digest, backfill = build_deployments(CONFIG)
+    assert [d.name for d in (ingest, digest, backfill)] == [DEPLOYMENT_NAME] * 3
+    assert [d.entrypoint for d in (ingest, digest, backfill)] == [
+        "flows.ingest_flow.ingest",
+        "flows.digest_flow.digest",
+        "flows.backfill_flow.backfill",
+    ]
+    crons = [
+        [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] for d in (ingest, digest)
+    ]
+    assert crons == [[("*/10 * * * *", "Europe/Amsterdam")], [("30 6 * * *", "Europe/Amsterdam")]]
+    assert backfill.schedules == []
+    assert digest.parameters == {"send_email": True}
+    for deployment in (ingest, digest, backfill):
+        assert deployment.concurrency_limit == 1
+
+
+def test_the_in_process_schedule_uses_the_same_crons() -> None:
+    jobs = {job.name: job for job in scheduled_jobs(CONFIG, ingest_now=True)}
+    assert set(jobs) == {"ingest", "digest"}
+    assert jobs["ingest"].run_now and not jobs["digest"].run_now
+    after = datetime(2026, 6, 1, 12, 3, tzinfo=UTC)  # 14:03 in Amsterdam (CEST)
+    ingest_next = jobs["ingest"].trigger.get_next_fire_time(None, after)
+    digest_next = jobs["digest"].trigger.get_next_fire_time(None, after)
+    assert (ingest_next.hour, ingest_next.minute) == (14, 10)
+    assert (digest_next.day, digest_next.hour, digest_next.minute) == (2, 6, 30)
+    assert str(digest_next.tzinfo) == "Europe/Amsterdam"
