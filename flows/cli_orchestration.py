@@ -93,6 +93,20 @@ def backfill_command(
     """Fetch past days from archive pages and sitemaps (resumable), on a local Prefect API."""
     prefect_env_defaults()
     first, last = _day(start, "START"), _day(end, "END")
+    config = _config()
+    from flows.backfill_params import BackfillParameterError, backfill_source_names, plan_backfill
+
+    try:  # the flow checks again; this answers at once, before Prefect starts
+        plan_backfill(
+            first,
+            last,
+            source,
+            refetch,
+            backfill_source_names(config.sources),
+            config.schedule.backfill_max_days,
+        )
+    except BackfillParameterError as exc:
+        raise fail(str(exc)) from exc
     from flows.backfill_flow import backfill
 
     state = backfill(start=first, end=last, sources=source, refetch=refetch, return_state=True)

@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from flows.cli import app
 from storage.migrate import upgrade
 from tests.conftest import REPO_ROOT, SEEDS_DIR
 from tests.prefect_fixtures import free_port, prefect_env, stop_process
@@ -109,3 +111,20 @@ def test_run_goes_through_the_flows_offline_with_clean_output(tmp_path: Path) ->
             "SELECT f.name, r.state_type FROM flow_run r JOIN flow f ON f.id = r.flow_id"
         ).fetchall()
     assert sorted(runs) == [("digest", "COMPLETED"), ("ingest", "COMPLETED"), ("seed", "COMPLETED")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["2024-03-05", "2024-03-01"], "end date 2024-03-01 is before start date 2024-03-05"),
+        (["2024-03-01", "2024-03-02", "--source", "nos-rss"], "unknown source(s) nos-rss"),
+        (["2020-01-01", "2024-03-05"], "the configured maximum is 366 days"),
+        (["2024-03-01", "yesterday"], "END 'yesterday' is not a date"),
+    ],
+)
+def test_backfill_refuses_bad_parameters_before_starting_prefect(
+    args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(app, ["backfill", *args])
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
