@@ -13,7 +13,6 @@ from functools import lru_cache
 from sqlalchemy import Engine
 
 from flows.settings import Settings, get_settings
-from scrapers.sources import SourcesConfig, load_sources_file
 from storage.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -37,8 +36,3 @@ def engine_for(database_url: str) -> Engine:
 def database_url(settings: Settings | None = None) -> str:
     """The configured database URL."""
     return (settings or get_settings()).resolved_database_url
-
-
-def sources_config(settings: Settings | None = None) -> SourcesConfig:
-    """The configured sources file, validated (raises ``SourcesConfigError`` with the reason)."""
-    return load_sources_file((settings or get_settings()).sources_file)
