@@ -1,4 +1,4 @@
-"""What every flow needs at run time: the configured database and sources, read once per process.
+"""What every flow needs at run time: the configured database, one engine per process.
 
 Tasks receive a database URL string, never an engine (an engine is neither serialisable nor
 worth hashing for a cache key); :func:`engine_for` turns it into one engine per process.
