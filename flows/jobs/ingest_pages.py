@@ -2,16 +2,19 @@
 
 Known canonical URLs are skipped before any request (unless re-check is asked for, in which
 case the stored validators make it a conditional GET). Pages are fetched concurrently; the
-polite client enforces the per-host interval and the global cap. Extraction runs in worker
-threads, two at a time, so fetching goes on meanwhile. Everything is stored through
-``flows.jobs.store.store_record`` in one transaction per batch, each article in a savepoint so
-one bad record cannot undo the others.
+polite client enforces the per-host interval and the global cap. Parsing (decode, extract,
+text hash, MinHash) runs in worker processes (``flows.jobs.ingest_workers``), so fetching and
+storing go on meanwhile. Pages are stored in candidate order as soon as they are parsed, through
+``flows.jobs.store.store_record``, a run of ready pages per transaction (never held across an
+await, so parallel sources in one event loop never wait on each other's SQLite lock), each
+article in a savepoint so one bad record cannot undo the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from flows.jobs.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
 from flows.jobs.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
-from flows.jobs.store import DUPLICATE, store_record
+from flows.jobs.ingest_workers import Parsed, aparse_page
+from flows.jobs.store import DUPLICATE, Precomputed, store_record
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
-from scrapers.errors import ExtractionError, NoArticleError
-from scrapers.extract import ExtractedPage, decode_html, extract_page
+from scrapers.extract import ExtractedPage
 from scrapers.sources import SourceConfig
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
@@ -33,7 +36,9 @@ from storage.records import ArticleRecord
 
 log = logging.getLogger(__name__)
 
-EXTRACT_THREADS = 2
+EXTRACT_THREADS = 2  # pages parsed at once without worker processes
+PAGES_QUEUED_PER_WORKER = 8  # parsed or waiting per worker process (bounds the bodies held)
+STORE_BATCH = 10  # ready pages per transaction before the event loop gets a turn
 MAX_ERRORS_KEPT = 200  # per batch, so a dead source cannot bloat the run row
 
 
@@ -46,6 +51,7 @@ class PageResult:
     page: ExtractedPage | None = None
     outcome: str = "ok"  # ok | not_modified | no_article | parse_error | <fetch outcome>
     error: str | None = None
+    precomputed: Precomputed | None = None
 
 
 async def afetch_and_store(
@@ -71,15 +77,28 @@ async def afetch_and_store(
     ctx.claimed.update(c.canonical_url for c in todo)
     counts.known += len(unique) - len(todo)
 
-    limiter = asyncio.Semaphore(EXTRACT_THREADS)
-    results = await asyncio.gather(
-        *(_one(ctx, source, c, validators.get(c.url), limiter) for c in todo)
+    workers = ctx.extract_workers
+    limiter = asyncio.Semaphore(
+        PAGES_QUEUED_PER_WORKER * workers if workers > 0 else EXTRACT_THREADS
     )
-    for result in results:
-        _count_response(result.fetched, counts)
-    with session_scope(ctx.engine) as session:
-        for result in results:
-            _store_one(session, ctx, source, source_id, result, counts)
+    tasks = deque(
+        asyncio.ensure_future(_one(ctx, source, c, validators.get(c.url), limiter)) for c in todo
+    )
+    try:
+        while tasks:
+            ready = [await tasks.popleft()]
+            while tasks and tasks[0].done() and len(ready) < STORE_BATCH:
+                ready.append(tasks.popleft().result())
+            with session_scope(ctx.engine) as session:
+                for result in ready:
+                    _count_response(result.fetched, counts)
+                    _store_one(session, ctx, source, source_id, result, counts)
+            await asyncio.sleep(0)  # let finished fetches and parses come in
+    finally:
+        if tasks:  # storing failed: do not leave fetches running
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     return counts
 
 
@@ -104,19 +123,17 @@ async def _one(
     final_url = fetched.final_url or candidate.url
     async with limiter:
         try:
-            result.page = await asyncio.to_thread(_extract, body, fetched.content_type, final_url)
-        except NoArticleError as exc:
-            result.outcome, result.error = "no_article", exc.reason
-        except ExtractionError as exc:
-            result.outcome, result.error = "parse_error", exc.reason
+            parsed: Parsed = await aparse_page(
+                body, fetched.content_type, final_url, ctx.extract_workers
+            )
         except Exception as exc:  # a parser bug on one odd page must not sink the whole chunk
             log.exception("extracting %s failed unexpectedly", final_url)
             result.outcome, result.error = "parse_error", f"{type(exc).__name__}: {exc}"
+            return result
+    result.page, result.outcome, result.error = parsed.page, parsed.outcome, parsed.error
+    if parsed.page is not None and parsed.text_hash is not None:
+        result.precomputed = Precomputed(parsed.text_hash, parsed.minhash)
     return result
-
-
-def _extract(body: bytes, content_type: str | None, final_url: str) -> ExtractedPage:
-    return extract_page(decode_html(body, content_type), final_url)
 
 
 def _count_response(fetched: Fetched, counts: SourceCounts) -> None:
@@ -158,7 +175,7 @@ def _store_one(
     record = _record(result.page, candidate, source, counts)
     try:
         with session.begin_nested():
-            stored = store_record(session, record, ctx.get_processor())
+            stored = store_record(session, record, ctx.get_processor(), result.precomputed)
     except SQLAlchemyError as exc:
         log.exception("storing %s failed", record.canonical_url)
         counts.failed += 1

@@ -15,7 +15,7 @@ from datasketch import MinHash
 from sqlalchemy.orm import Session
 
 from flows.jobs.processor import Processor
-from processing.dedup import signature, signature_to_bytes
+from processing.dedup import signature, signature_from_bytes, signature_to_bytes
 from processing.normalize import normalize_for_hash, text_hash
 from processing.stories import date_interval, lead_words, story_vector
 from processing.temporal import month_hint
@@ -29,7 +29,24 @@ from storage.tags import replace_tags
 log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate"
-__all__ = ["DUPLICATE", "INSERTED", "NEW_VERSION", "UNCHANGED", "StoreResult", "store_record"]
+__all__ = [
+    "DUPLICATE",
+    "INSERTED",
+    "NEW_VERSION",
+    "UNCHANGED",
+    "Precomputed",
+    "StoreResult",
+    "store_record",
+]
+
+
+@dataclass(slots=True, frozen=True)
+class Precomputed:
+    """The record text's hash and MinHash bytes (None: too short), computed elsewhere (the
+    extraction worker) so the store does not redo them."""
+
+    text_hash: str
+    minhash: bytes | None
 
 
 @dataclass(slots=True)
@@ -43,21 +60,30 @@ class StoreResult:
 
 
 def store_record(
-    session: Session, record: ArticleRecord, processor: Processor | None = None
+    session: Session,
+    record: ArticleRecord,
+    processor: Processor | None = None,
+    precomputed: Precomputed | None = None,
 ) -> StoreResult:
     """Upsert ``record`` (idempotent), then dedup, cluster and tag it.
 
     Pass one :class:`Processor` per run; without one a default is built from
-    ``config/topics.toml`` and warmed from this session's database (slower).
+    ``config/topics.toml`` and warmed from this session's database (slower). ``precomputed``
+    must describe ``record.text`` exactly (the ingest core gets it from the parsing worker).
     """
     processor = processor or Processor.from_topics_file()
     processor.warm(session)
-    upserted = upsert_article(session, record, text_hash(record.text))
+    digest = precomputed.text_hash if precomputed else text_hash(record.text)
+    upserted = upsert_article(session, record, digest)
     article = upserted.article
     if upserted.action == UNCHANGED and article.relevant is not None:
         return StoreResult(article, UNCHANGED)
-    minhash = signature(record.text)
-    article.minhash = signature_to_bytes(minhash) if minhash is not None else None
+    if precomputed is None:
+        minhash = signature(record.text)
+        article.minhash = signature_to_bytes(minhash) if minhash is not None else None
+    else:
+        minhash = signature_from_bytes(precomputed.minhash) if precomputed.minhash else None
+        article.minhash = precomputed.minhash
     _tag(session, processor, article)
     if upserted.action == NEW_VERSION:
         if article.duplicate_of is None and minhash is not None:
