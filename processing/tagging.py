@@ -10,6 +10,7 @@ only match on relevant articles. The spans of the rules that held are the eviden
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from processing.profile import build_profile, profile_similarity
@@ -53,6 +54,13 @@ class Tagger:
     def __init__(self, taxonomy: Taxonomy, profile: dict[str, float] | None = None) -> None:
         self.taxonomy = taxonomy
         self.profile = profile or {}
+
+    def __reduce__(self) -> tuple[Any, tuple[str, tuple[tuple[str, float], ...]]]:
+        """Pickled as its taxonomy's TOML text and profile (compiled rules are closures), so
+        a parsing worker process can tag; each process compiles a given taxonomy once."""
+        if not self.taxonomy.source:
+            raise TypeError("a Tagger built without its taxonomy's TOML text cannot be pickled")
+        return _tagger_from_source, (self.taxonomy.source, tuple(self.profile.items()))
 
     @classmethod
     def from_toml(cls, toml_text: str, seed_texts: list[str] | None = None) -> Tagger:
@@ -132,3 +140,8 @@ class Tagger:
             if len(evidence) >= self.taxonomy.max_evidence:
                 break
         return evidence
+
+
+@lru_cache(maxsize=4)
+def _tagger_from_source(toml_text: str, profile: tuple[tuple[str, float], ...]) -> Tagger:
+    return Tagger(parse_taxonomy(toml_text), dict(profile))

@@ -52,6 +52,7 @@ class Taxonomy:
     profile_min_docs: int = 2
     groups: dict[str, TermSet] = field(default_factory=dict)
     index: TermIndex = field(default_factory=lambda: TermIndex([]))
+    source: str = ""  # the TOML text it was parsed from (a tagger travels to workers as that)
 
     @property
     def relevance(self) -> Topic:
@@ -87,6 +88,7 @@ def parse_taxonomy(toml_text: str) -> Taxonomy:
         groups=groups,
         # Every term set the rules use (groups and literal operands), looked up in one pass.
         index=TermIndex([*groups.values(), *parser.literals.values()]),
+        source=toml_text,
     )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from flows.jobs.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
 from flows.jobs.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
-from flows.jobs.ingest_workers import Parsed, aparse_page
+from flows.jobs.ingest_workers import Parsed, aparse_page, article_title
 from flows.jobs.store import DUPLICATE, Precomputed, store_record
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
@@ -124,7 +124,12 @@ async def _one(
     async with limiter:
         try:
             parsed: Parsed = await aparse_page(
-                body, fetched.content_type, final_url, ctx.extract_workers
+                body,
+                fetched.content_type,
+                final_url,
+                ctx.extract_workers,
+                candidate.title,
+                ctx.get_processor().tagger,
             )
         except Exception as exc:  # a parser bug on one odd page must not sink the whole chunk
             log.exception("extracting %s failed unexpectedly", final_url)
@@ -132,7 +137,8 @@ async def _one(
             return result
     result.page, result.outcome, result.error = parsed.page, parsed.outcome, parsed.error
     if parsed.page is not None and parsed.text_hash is not None:
-        result.precomputed = Precomputed(parsed.text_hash, parsed.minhash)
+        document = f"{parsed.title}\n{parsed.page.text}"
+        result.precomputed = Precomputed(parsed.text_hash, parsed.minhash, document, parsed.tags)
     return result
 
 
@@ -206,7 +212,7 @@ def _record(
         log.info("%s: date conflict %s", page.url, decision.conflict)
     return ArticleRecord(
         canonical_url=canonicalize_url(page.url),
-        title=page.title or candidate.title or page.text.split("\n", 1)[0][:200],
+        title=article_title(page, candidate.title),
         text=page.text,
         origin=candidate.origin,
         url=candidate.url,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from processing.dedup import signature, signature_to_bytes
 from processing.normalize import text_hash
+from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.extract import ExtractedPage, decode_html, extract_page
 
@@ -45,18 +46,32 @@ def default_workers() -> int:
 class Parsed:
     """What parsing one page gave: the page, or the outcome and reason why there is none.
 
-    ``text_hash`` and ``minhash`` (signature bytes, None for a short text) are computed next to
-    extraction, so the store does not redo them on the event loop's core.
+    ``title`` is the article title the store will use; ``text_hash``, ``minhash`` (signature
+    bytes, None for a short text) and ``tags`` (of ``title`` + text, when a tagger was given)
+    are computed next to extraction, so the store does not redo them on the event loop's core.
     """
 
     page: ExtractedPage | None
     outcome: str = "ok"  # ok | no_article | parse_error
     error: str | None = None
+    title: str = ""
     text_hash: str | None = None
     minhash: bytes | None = None
+    tags: TagResult | None = None
 
 
-def parse_page(body: bytes, content_type: str | None, final_url: str) -> Parsed:
+def article_title(page: ExtractedPage, candidate_title: str | None) -> str:
+    """The page's title, else the feed's, else the first line of the text."""
+    return page.title or candidate_title or page.text.split("\n", 1)[0][:200]
+
+
+def parse_page(
+    body: bytes,
+    content_type: str | None,
+    final_url: str,
+    candidate_title: str | None = None,
+    tagger: Tagger | None = None,
+) -> Parsed:
     """Decode and extract one page; expected failures become outcomes, not exceptions."""
     try:
         page = extract_page(decode_html(body, content_type), final_url)
@@ -64,11 +79,14 @@ def parse_page(body: bytes, content_type: str | None, final_url: str) -> Parsed:
         return Parsed(None, "no_article", exc.reason)
     except ExtractionError as exc:
         return Parsed(None, "parse_error", exc.reason)
+    title = article_title(page, candidate_title)
     minhash = signature(page.text)
     return Parsed(
         page,
+        title=title,
         text_hash=text_hash(page.text),
         minhash=signature_to_bytes(minhash) if minhash is not None else None,
+        tags=tagger.tag(f"{title}\n{page.text}") if tagger is not None else None,
     )
 
 
@@ -113,15 +131,26 @@ atexit.register(shutdown_extract_pool)
 
 
 async def aparse_page(
-    body: bytes, content_type: str | None, final_url: str, workers: int
+    body: bytes,
+    content_type: str | None,
+    final_url: str,
+    workers: int,
+    candidate_title: str | None = None,
+    tagger: Tagger | None = None,
 ) -> Parsed:
-    """:func:`parse_page` in a worker process (or a thread when ``workers`` is 0)."""
+    """:func:`parse_page` in a worker process (or a thread when ``workers`` is 0).
+
+    The tagger goes along only when it can be pickled (built from a taxonomy's TOML text).
+    """
+    args = (body, content_type, final_url, candidate_title)
     if workers <= 0:
-        return await asyncio.to_thread(parse_page, body, content_type, final_url)
+        return await asyncio.to_thread(parse_page, *args, tagger)
+    if tagger is not None and not tagger.taxonomy.source:
+        tagger = None  # the store tags instead
     loop = asyncio.get_running_loop()
     pool = extract_pool(workers)
     try:
-        return await loop.run_in_executor(pool, parse_page, body, content_type, final_url)
+        return await loop.run_in_executor(pool, parse_page, *args, tagger)
     except BrokenProcessPool:
         # A worker died (killed, out of memory): start afresh for the next pages.
         _discard(pool)

@@ -18,6 +18,7 @@ from flows.jobs.processor import Processor
 from processing.dedup import signature, signature_from_bytes, signature_to_bytes
 from processing.normalize import normalize_for_hash, text_hash
 from processing.stories import date_interval, lead_words, story_vector
+from processing.tagging import TagResult
 from processing.temporal import month_hint
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED, upsert_article
 from storage.dedup import find_same_text, make_original, original_of, precedence
@@ -42,11 +43,14 @@ __all__ = [
 
 @dataclass(slots=True, frozen=True)
 class Precomputed:
-    """The record text's hash and MinHash bytes (None: too short), computed elsewhere (the
-    extraction worker) so the store does not redo them."""
+    """The record text's hash and MinHash bytes (None: too short), and optionally the tags of
+    ``document`` (title, newline, text), computed elsewhere (the parsing worker) so the store
+    does not redo them. The tags are used only if the stored article's document is the same."""
 
     text_hash: str
     minhash: bytes | None
+    document: str | None = None
+    tags: TagResult | None = None
 
 
 @dataclass(slots=True)
@@ -84,7 +88,7 @@ def store_record(
     else:
         minhash = signature_from_bytes(precomputed.minhash) if precomputed.minhash else None
         article.minhash = precomputed.minhash
-    _tag(session, processor, article)
+    _tag(session, processor, article, precomputed)
     if upserted.action == NEW_VERSION:
         if article.duplicate_of is None and minhash is not None:
             processor.near_dups.add(article.id, minhash, article.first_seen_at)
@@ -103,8 +107,18 @@ def store_record(
     return StoreResult(article, upserted.action)
 
 
-def _tag(session: Session, processor: Processor, article: Article) -> None:
-    tags = processor.tagger.tag(f"{article.title}\n{article.text}")
+def _tag(
+    session: Session, processor: Processor, article: Article, precomputed: Precomputed | None
+) -> None:
+    document = f"{article.title}\n{article.text}"
+    if (
+        precomputed is not None
+        and precomputed.tags is not None
+        and precomputed.document == document
+    ):
+        tags = precomputed.tags
+    else:
+        tags = processor.tagger.tag(document)
     replace_tags(session, article, tags.topics, tags.relevant, tags.score)
 
 
