@@ -6,12 +6,15 @@ GIL), then measures on the same HTML:
 
 - ``raw_pages_per_s``: ``trafilatura.extract`` on the page bytes, nothing else;
 - ``core_pages_per_s``: ``afetch_and_store`` in chunks of 50 (the Prefect task size): polite
-  fetch (interval 0 for the benchmark host), decode, extract, date checks, store in SQLite;
+  fetch (interval 0 for the benchmark host), decode, extract, text hash, MinHash and tagging (in
+  the parsing worker process(es), ``parse_workers``), date checks, dedup, stories, store in
+  SQLite;
 - ``ratio`` (goal >= 0.85) and ``rss_growth_mb``: peak RSS growth over 2,000 pages through the
-  core (goal < 300 MB);
-- the time inside ``flows.jobs.store.store_record`` (upsert, dedup, stories, tagging) per
-  page, and the fetch+extract rate without it (``fetch_extract_ratio``), to show where the
-  time goes.
+  core (goal < 300 MB), of this process plus the parsing workers (``worker_rss_growth_mb``);
+- where the time goes: CPU ms per page of this process (event loop: HTTP, store) and of the
+  workers, the wall time inside ``flows.jobs.store.store_record`` per page, and the pages/s
+  with that time taken out (``fetch_extract_*``; fetching and parsing overlap the store, so
+  this is only an upper bound of what a faster store would give).
 
 Prints ONE JSON line. Usage: ``.venv/bin/python benchmarks/extract_throughput.py [--pages 500]``.
 """
@@ -25,6 +28,7 @@ import gc
 import json
 import logging
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -40,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flows.jobs import ingest_pages
 from flows.jobs.ingest import IngestContext, afetch_and_store, open_client
+from flows.jobs.ingest_workers import extract_pool_pids, shutdown_extract_pool
 from scrapers.candidates import make_candidate
 from scrapers.sources import parse_sources
 from storage.db import make_engine
@@ -75,6 +80,36 @@ def start_peak() -> float:
 def peak_mb() -> float:
     """Peak RSS in MB since :func:`start_peak` (or since the process started)."""
     return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_status_mb(field: str) -> float:
+    """Sum of a /proc status field (VmRSS, VmHWM) over the parsing worker processes, in MB."""
+    total = 0.0
+    for pid in extract_pool_pids():
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1]) / 1024
+    return total
+
+
+def worker_reset_peaks() -> float:
+    """Reset the workers' peak RSS (where Linux allows); return their current RSS in MB."""
+    for pid in extract_pool_pids():
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return worker_status_mb("VmRSS")
+
+
+def worker_cpu_s() -> float:
+    """User + system CPU seconds of the parsing worker processes so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in extract_pool_pids():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def page_urls(base: str, start: int, count: int) -> list[str]:
@@ -161,16 +196,21 @@ def main() -> None:
             time_store_record()
             asyncio.run(run_core(ctx, base, warm, 20))  # warm-up, not timed
             STORE_SECONDS[0] = 0.0
+            cpu_before, worker_before = time.process_time(), worker_cpu_s()
             elapsed = asyncio.run(run_core(ctx, base, 1, args.pages))
+            main_cpu = time.process_time() - cpu_before
+            worker_cpu = worker_cpu_s() - worker_before
             core_rate = args.pages / elapsed
             store_s = STORE_SECONDS[0]
             gc.collect()
-            rss_before = start_peak()
+            rss_before, worker_rss_before = start_peak(), worker_reset_peaks()
             asyncio.run(run_core(ctx, base, warm + 20, args.rss_pages))
             gc.collect()
-            rss_growth = peak_mb() - rss_before
+            main_growth = peak_mb() - rss_before
+            worker_growth = worker_status_mb("VmHWM") - worker_rss_before
             engine.dispose()
     finally:
+        shutdown_extract_pool()
         server.terminate()
         server.join(5)
     print(
@@ -182,11 +222,16 @@ def main() -> None:
                 "core_pages_per_s": round(core_rate, 1),
                 "ratio": round(core_rate / raw_rate, 3),
                 "ratio_goal": 0.85,
+                "parse_workers": ctx.extract_workers,
+                "main_cpu_ms_per_page": round(main_cpu / args.pages * 1000, 2),
+                "worker_cpu_ms_per_page": round(worker_cpu / args.pages * 1000, 2),
+                "raw_extract_ms_per_page": round(1000 / raw_rate, 2),
                 "store_record_ms_per_page": round(store_s / args.pages * 1000, 1),
                 "fetch_extract_pages_per_s": round(args.pages / (elapsed - store_s), 1),
                 "fetch_extract_ratio": round(args.pages / (elapsed - store_s) / raw_rate, 3),
                 "rss_pages": args.rss_pages,
-                "rss_growth_mb": round(rss_growth, 1),
+                "rss_growth_mb": round(main_growth + worker_growth, 1),
+                "worker_rss_growth_mb": round(worker_growth, 1),
                 "rss_goal_mb": 300,
             }
         )
