@@ -31,7 +31,12 @@ from flows.backfill_params import (
 )
 from flows.ingest_flow import report_rows
 from flows.ingest_record import SourceOutcome, failed_discovery, record_ingest
-from flows.ingest_tasks import current_config, discover_task, fetch_in_lanes
+from flows.ingest_tasks import (
+    current_config,
+    discover_task,
+    fetch_in_lanes,
+    release_processor,
+)
 from flows.jobs.ingest_types import DISCOVERY_FAILED, Discovery, SourceCounts
 from flows.runtime import database_url, engine_for
 from storage.db import session_scope
@@ -96,12 +101,15 @@ def backfill(
     totals = {name: SourceCounts() for name in plan.sources}
     discoveries: dict[str, Discovery] = {}
     day_rows: list[dict[str, Any]] = []
-    for index, (day, name) in enumerate(todo, start=1):
-        row = _walk_day(db_url, run_id, name, day, plan.refetch, totals[name])
-        day_rows.append(row)
-        discoveries[name] = row.pop("_discovery")  # the latest day's listing
-        _report_progress(progress_id, index, len(todo))
-        logger.info("%s %s: %s, %d new", name, day, row["status"], row["new"])
+    try:
+        for index, (day, name) in enumerate(todo, start=1):
+            row = _walk_day(db_url, run_id, name, day, plan.refetch, totals[name])
+            day_rows.append(row)
+            discoveries[name] = row.pop("_discovery")  # the latest day's listing
+            _report_progress(progress_id, index, len(todo))
+            logger.info("%s %s: %s, %d new", name, day, row["status"], row["new"])
+    finally:
+        release_processor(db_url, run_id)
 
     outcomes = [
         SourceOutcome(
@@ -145,7 +153,7 @@ def _walk_day(
     counts = SourceCounts()
     counts.errors.extend(discovery.errors)
     fetched, chunk_failed = fetch_in_lanes(
-        db_url, {name: discovery.candidates}, run_id, refetch, TRIGGER
+        db_url, {name: discovery.candidates}, run_id, refetch, TRIGGER, share_processor=True
     )[name]
     counts.add(fetched)
     total.add(counts)

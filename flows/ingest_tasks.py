@@ -9,6 +9,7 @@ polite client's job.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from datetime import date
 from functools import lru_cache
@@ -21,6 +22,7 @@ from prefect.tasks import exponential_backoff
 
 from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
 from flows.jobs.ingest_types import Discovery, SourceCounts
+from flows.jobs.processor import Processor
 from flows.pacing_db import process_pacer
 from flows.runtime import engine_for
 from flows.settings import get_settings
@@ -44,10 +46,44 @@ def current_config() -> SourcesConfig:
     return _load_config(str(path), path.stat().st_mtime_ns if path.exists() else 0)
 
 
-def make_context(db_url: str, run_id: int | None, refetch: bool, trigger: str) -> IngestContext:
-    """The ingest context of one task (cheap: the engine and config are cached per process)."""
+#: Processors (dedup/story state) shared by the sequential tasks of one backfill run, so the
+#: rolling window is loaded once per run instead of once per chunk (it grows with the backfill).
+_RUN_PROCESSORS: dict[tuple[str, int], Processor] = {}
+_RUN_PROCESSORS_LOCK = threading.Lock()
+
+
+def run_processor(db_url: str, run_id: int) -> Processor:
+    """The processor shared by one run's tasks in this process (built on first use)."""
+    with _RUN_PROCESSORS_LOCK:
+        key = (db_url, run_id)
+        if key not in _RUN_PROCESSORS:
+            _RUN_PROCESSORS[key] = Processor.from_topics_file()
+        return _RUN_PROCESSORS[key]
+
+
+def release_processor(db_url: str, run_id: int) -> None:
+    """Drop a finished run's shared processor."""
+    with _RUN_PROCESSORS_LOCK:
+        _RUN_PROCESSORS.pop((db_url, run_id), None)
+
+
+def make_context(
+    db_url: str,
+    run_id: int | None,
+    refetch: bool,
+    trigger: str,
+    share_processor: bool = False,
+) -> IngestContext:
+    """The ingest context of one task (cheap: the engine and config are cached per process).
+
+    Without ``share_processor`` each task warms its own processor from the database, so tasks
+    running side by side see each other's committed articles; a run whose tasks run one after
+    another (a backfill) shares one instead.
+    """
     engine = engine_for(db_url)
+    shared = run_processor(db_url, run_id) if share_processor and run_id is not None else None
     return IngestContext(
+        processor=shared,
         engine=engine,
         config=current_config(),
         run_id=run_id,
@@ -111,10 +147,18 @@ def fetch_chunk_task(
     run_id: int | None,
     refetch: bool = False,
     trigger: str = "prefect",
+    share_processor: bool = False,
 ) -> SourceCounts:
     """Fetch, extract and store one chunk of a source's candidates (idempotent: safe to retry)."""
-    ctx = make_context(db_url, run_id, refetch, trigger)
-    counts = fetch_and_store(candidates, ctx.config.get(source_name), ctx)
+    ctx = make_context(db_url, run_id, refetch, trigger, share_processor)
+    try:
+        counts = fetch_and_store(candidates, ctx.config.get(source_name), ctx)
+    except BaseException:
+        if share_processor and run_id is not None:
+            # Its in-memory state may hold articles whose transaction was rolled back: the
+            # retry (or the next chunk) warms a fresh one from the database.
+            release_processor(db_url, run_id)
+        raise
     get_run_logger().info(
         "%s: %d candidates, %d new, %d known, %d failed",
         source_name,
@@ -132,6 +176,7 @@ def fetch_in_lanes(
     run_id: int | None,
     refetch: bool,
     trigger: str,
+    share_processor: bool = False,
 ) -> dict[str, tuple[SourceCounts, bool]]:
     """Fetch every source's candidates chunk by chunk: sources in parallel, each source's chunks
     one after another (a host is paced anyway, and one SQLite writer per source is enough).
@@ -146,7 +191,9 @@ def fetch_in_lanes(
     def start_next(name: str) -> None:
         if lanes[name]:
             chunk = lanes[name].popleft()
-            future = fetch_chunk_task.submit(db_url, name, chunk, run_id, refetch, trigger)
+            future = fetch_chunk_task.submit(
+                db_url, name, chunk, run_id, refetch, trigger, share_processor
+            )
             running[future] = (name, len(chunk))
 
     for name in lanes:
