@@ -41,6 +41,9 @@ import httpx
 import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import static_site  # benchmarks/static_site.py, next to this file
 
 from flows.jobs import ingest_pages
 from flows.jobs.ingest import IngestContext, afetch_and_store, open_client
@@ -155,13 +158,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--rss-pages", type=int, default=2000)
+    parser.add_argument(
+        "--server",
+        choices=("static", "site"),
+        default="static",
+        help="static: the test site's pages replayed by a fast server (benchmarks/static_site.py);"
+        " site: the test site itself (a threaded stdlib server, CPU-heavy per page)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
 
     queue: multiprocessing.Queue = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(queue,), daemon=True)
+    if args.server == "static":
+        from tests.site.generated import generated_path
+
+        last = args.pages + 20 + args.rss_pages + 20
+        paths = ["/robots.txt"] + [generated_path(n) for n in range(1, last + 1)]
+        server = multiprocessing.Process(target=static_site.serve, args=(paths, queue), daemon=True)
+    else:
+        server = multiprocessing.Process(target=serve, args=(queue,), daemon=True)
     server.start()
-    base = queue.get(timeout=30)
+    base = queue.get(timeout=120)
     try:
         # Pages 1..N are timed; N+1.. warm up; the RSS run uses later pages (all distinct).
         with httpx.Client() as client:
@@ -218,6 +235,7 @@ def main() -> None:
             {
                 "benchmark": "extract_throughput",
                 "pages": args.pages,
+                "server": args.server,
                 "raw_pages_per_s": round(raw_rate, 1),
                 "core_pages_per_s": round(core_rate, 1),
                 "ratio": round(core_rate / raw_rate, 3),
