@@ -6,19 +6,17 @@ every day's digest as a version of one artifact on the Artifacts page.
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from digests.mailer import SmtpSettings
 from digests.select import today
+from flows.digest_setup import digest_options, send_owed_digests
 from flows.jobs.digest import build_digest, send_digest
 from flows.runtime import database_url, engine_for
-from flows.settings import Settings, get_settings
+from flows.settings import get_settings
 
 ARTIFACT_KEY = "daily-digest"
 
@@ -27,34 +25,22 @@ class DigestNotSentError(RuntimeError):
     """Some recipients did not get the digest (the files exist; the failures are recorded)."""
 
 
-def smtp_from_settings(settings: Settings) -> SmtpSettings | None:
-    """The SMTP settings, or None when no SMTP host is configured."""
-    if not settings.smtp_host:
-        return None
-    return SmtpSettings(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        user=settings.smtp_user,
-        password=settings.smtp_password,
-        starttls=settings.smtp_starttls,
-        use_ssl=settings.smtp_ssl,
-        sender=settings.smtp_from,
-    )
-
-
 @task(name="build-digest", cache_policy=NONE, persist_result=False)
-def build_digest_task(
-    db_url: str, day: date, published: bool, timezone: str, out_dir: str, send: bool
-) -> dict[str, object]:
+def build_digest_task(db_url: str, day: date, published: bool, send: bool) -> dict[str, object]:
     """Write the digest files, publish the Markdown artifact and, if asked, email it.
 
     Building and sending share one task so the rendered digest never becomes a Prefect result.
     """
     logger = get_run_logger()
-    settings = get_settings()
+    options = digest_options(get_settings())
     engine = engine_for(db_url)
     result = build_digest(
-        engine, day, published=published, tz=ZoneInfo(timezone), out_dir=Path(out_dir)
+        engine,
+        day,
+        published=published,
+        tz=options.tz,
+        out_dir=options.out_dir,
+        relevance_topic=options.relevance_topic,
     )
     create_markdown_artifact(
         key=ARTIFACT_KEY,
@@ -78,8 +64,7 @@ def build_digest_task(
     }
     if not send:
         return summary
-    smtp = smtp_from_settings(settings)
-    recipients = settings.digest_recipients
+    smtp, recipients = options.smtp, options.recipients
     if smtp is None or not recipients:
         logger.info("not emailing the digest: NEWSMON_SMTP_HOST or NEWSMON_DIGEST_TO is not set")
         return summary
@@ -94,29 +79,32 @@ def build_digest_task(
             f"{first} (recorded; the next run sends what is owed)"
         )
     logger.info("digest emailed to %d recipient(s)", len(report.sent))
+    for owed in send_owed_digests(engine, options, before=day):
+        summary["sent"] = int(str(summary["sent"])) + len(owed.sent)
+        logger.info("owed digest %s sent to %d recipient(s)", owed.day, len(owed.sent))
+        if owed.failed:
+            logger.warning("owed digest %s still not sent: %s", owed.day, owed.failed)
     return summary
 
 
 @flow(name="digest", log_prints=False)
 def digest(
-    day: date | None = None, send_email: bool = False, published: bool = False
+    day: date | None = None,
+    send_email: bool = False,
+    published: bool = False,
+    previous_day: bool = False,
 ) -> dict[str, object]:
     """Write the daily digest (Markdown + HTML) and publish it; email it when asked to.
 
     Args:
-        day: The day to report; empty means today in NEWSMON_TIMEZONE.
+        day: The day to report; empty means today in NEWSMON_TIMEZONE (or yesterday, see
+            previous_day).
         send_email: Email the digest to NEWSMON_DIGEST_TO (each recipient once per day) when
-            an SMTP host is configured.
+            an SMTP host is configured; earlier days still owed after a failed send go too.
         published: Select articles by publication date instead of the day they were first seen.
+        previous_day: With no day given, report yesterday, a complete day (the 07:00 schedule
+            uses this), instead of today so far.
     """
-    settings = get_settings()
-    zone = ZoneInfo(settings.timezone)
-    wanted = day or today(zone)
-    return build_digest_task(
-        database_url(settings),
-        wanted,
-        published,
-        settings.timezone,
-        str(settings.data_dir / "digests"),
-        send_email,
-    )
+    options = digest_options(get_settings())
+    wanted = day or today(options.tz) - timedelta(days=1 if previous_day else 0)
+    return build_digest_task(database_url(get_settings()), wanted, published, send_email)

@@ -52,8 +52,11 @@ def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
         digest.to_deployment(
             DEPLOYMENT_NAME,
             schedules=[Cron(config.schedule.digest_cron, timezone=zone)],
-            parameters={"send_email": True},
-            description="Write the daily digest and email it when recipients are configured.",
+            parameters={"send_email": True, "previous_day": True},
+            description=(
+                "Write the digest of the previous day and email it when recipients are "
+                "configured."
+            ),
             **common,
         ),
         backfill.to_deployment(
@@ -90,7 +93,7 @@ def scheduled_jobs(config: SourcesConfig, ingest_now: bool = False) -> list[Sche
         ),
         ScheduledJob(
             "digest",
-            flow_call(digest, send_email=True),
+            flow_call(digest, send_email=True, previous_day=True),
             cron_trigger(config.schedule.digest_cron, zone),
         ),
     ]

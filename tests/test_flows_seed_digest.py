@@ -94,3 +94,37 @@ def test_digest_flow_writes_files_publishes_the_artifact_and_mails_once(
     assert ours
     assert ours[0].type == "markdown"
     assert ours[0].data == md_path.read_text(encoding="utf-8")
+
+
+def test_scheduled_digest_reports_the_previous_complete_day(newsmon_env: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from digests.select import today
+
+    yesterday = today(ZoneInfo("Europe/Amsterdam")).toordinal() - 1
+    summary = digest(previous_day=True)
+    assert summary["day"] == date.fromordinal(yesterday).isoformat()
+    assert Path(str(summary["markdown_path"])).name == f"{summary['day']}.md"
+
+
+def test_digest_flow_sends_an_earlier_day_still_owed_once_the_server_answers(
+    newsmon_env: Path, monkeypatch: pytest.MonkeyPatch, smtp_inbox: tuple[int, Inbox]
+) -> None:
+    from flows.digest_flow import DigestNotSentError
+
+    port, inbox = smtp_inbox
+    monkeypatch.setenv("NEWSMON_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NEWSMON_SMTP_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("NEWSMON_DIGEST_TO", "desk@example.org")
+    get_settings.cache_clear()
+    seed()
+    with pytest.raises(DigestNotSentError, match="not sent"):
+        digest(day=date(2022, 10, 10), send_email=True, published=True)
+    assert (newsmon_env / "digests" / "2022-10-10-published.md").exists()
+
+    monkeypatch.setenv("NEWSMON_SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    summary = digest(day=date(2022, 10, 11), send_email=True, published=True)
+    assert summary["sent"] == 2  # the day itself and the owed 2022-10-10
+    subjects = sorted(str(m["Subject"]) for m in inbox.messages)
+    assert [s[:25] for s in subjects] == ["newsmon digest 2022-10-10", "newsmon digest 2022-10-11"]

@@ -39,7 +39,7 @@ def test_three_deployments_with_the_configured_crons() -> None:
     ]
     assert crons == [[("*/10 * * * *", "Europe/Amsterdam")], [("30 6 * * *", "Europe/Amsterdam")]]
     assert backfill.schedules == []
-    assert digest.parameters == {"send_email": True}
+    assert digest.parameters == {"send_email": True, "previous_day": True}
     for deployment in (ingest, digest, backfill):
         assert deployment.concurrency_limit == 1
 

@@ -71,7 +71,7 @@ def test_serve_registers_three_scheduled_deployments_and_runs_a_backfill(
         (digest_schedule,) = digest.schedules
         assert digest_schedule.schedule.cron == "0 7 * * *"
         assert digest_schedule.schedule.timezone == "Europe/Amsterdam"
-        assert digest.parameters == {"send_email": True}
+        assert digest.parameters == {"send_email": True, "previous_day": True}
         assert backfill.schedules == []
         assert not ingest.paused and not digest.paused
 
