@@ -54,8 +54,7 @@ def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
             schedules=[Cron(config.schedule.digest_cron, timezone=zone)],
             parameters={"send_email": True, "previous_day": True},
             description=(
-                "Write the digest of the previous day and email it when recipients are "
-                "configured."
+                "Write the digest of the previous day and email it when recipients are configured."
             ),
             **common,
         ),
