@@ -30,13 +30,13 @@ from flows.backfill_params import (
     plan_backfill,
 )
 from flows.ingest_flow import report_rows
-from flows.ingest_record import SourceOutcome, failed_discovery, record_ingest
 from flows.ingest_tasks import (
     current_config,
     discover_task,
     fetch_in_lanes,
     release_processor,
 )
+from flows.jobs.ingest_record import SourceOutcome, failed_discovery, record_ingest
 from flows.jobs.ingest_types import DISCOVERY_FAILED, Discovery, SourceCounts
 from flows.runtime import database_url, engine_for
 from storage.db import session_scope

@@ -12,8 +12,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from flows.ingest_record import SourceOutcome, failed_discovery, record_ingest
 from flows.ingest_tasks import current_config, discover_task, fetch_in_lanes
+from flows.jobs.ingest_record import SourceOutcome, failed_discovery, record_ingest
 from flows.jobs.ingest_types import DISCOVERY_FAILED, DISCOVERY_OK, Discovery, SourceCounts
 from flows.runtime import database_url, engine_for
 from flows.seed_flow import store_seeds_task

@@ -39,9 +39,9 @@ from typing import Any, TypeVar
 from flows.jobs.ingest_client import IngestContext
 from flows.jobs.ingest_discover import adiscover_source
 from flows.jobs.ingest_pages import afetch_and_store
+from flows.jobs.ingest_record import SourceOutcome, record_ingest
 from flows.jobs.ingest_types import (
     DISCOVERY_FAILED,
-    STATUS_OK,
     Discovery,
     IngestReport,
     SourceCounts,
@@ -50,9 +50,7 @@ from flows.jobs.ingest_types import (
 from scrapers.candidates import Candidate
 from scrapers.sources import SourceConfig, select_sources
 from storage.db import session_scope
-from storage.models import IngestRun, Source
-from storage.runs import finish_run, record_source_counts, start_run
-from storage.sources import record_source_failure, record_source_success
+from storage.runs import start_run
 
 __all__ = [
     "Discovery",
@@ -114,7 +112,6 @@ def run_ingest(
     with session_scope(ctx.engine) as session:
         if ctx.run_id is None:
             ctx.run_id = start_run(session, trigger=ctx.trigger).id
-    report = IngestReport(run_id=ctx.run_id)
     for source in sources:
         ctx.source_id(source)
 
@@ -123,29 +120,11 @@ def run_ingest(
             return list(await asyncio.gather(*(_one_source(s, ctx, notify) for s in sources)))
 
     outcomes = asyncio.run(main()) if sources else []
-    with session_scope(ctx.engine) as session:
-        run = session.get(IngestRun, ctx.run_id)
-        assert run is not None
-        for source, (discovery, counts) in zip(sources, outcomes, strict=True):
-            status = health_status(discovery, counts)
-            report.sources[source.name] = counts
-            report.source_status[source.name] = status
-            row = session.get(Source, ctx.source_id(source))
-            assert row is not None
-            if status == STATUS_OK:
-                record_source_success(session, row)
-            else:
-                record_source_failure(session, row, _summary(discovery, counts), status)
-            record_source_counts(
-                session, run, source.name, counts.as_counts(), counts.errors, status
-            )
-        bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
-        errors = any(c.errors for c in report.sources.values())
-        if sources and len(bad) == len(sources):
-            report.status = "failed"
-        elif bad or errors:
-            report.status = "partial"
-        finish_run(session, run, report.status)
+    report = record_ingest(
+        ctx.engine,
+        ctx.run_id,
+        [SourceOutcome(s, d, c) for s, (d, c) in zip(sources, outcomes, strict=True)],
+    )
     notify("run_done", report=report)
     return report
 
@@ -178,12 +157,3 @@ async def _one_source(
         "source_done", source=source.name, counts=counts, status=health_status(discovery, counts)
     )
     return discovery, counts
-
-
-def _summary(discovery: Discovery, counts: SourceCounts) -> str:
-    """The error text a source's health shows: the first error of the run."""
-    for error in discovery.errors or counts.errors:
-        return f"{error.get('outcome')}: {error.get('url')}: {error.get('error')}"
-    if counts.blocked_responses:
-        return f"{counts.blocked_responses} article requests refused (403/429)"
-    return f"{counts.unreachable_responses} article requests could not connect"

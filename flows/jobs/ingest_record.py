@@ -1,7 +1,7 @@
 """Recording an ingest run's outcome: per-source counts and errors, source health, run status.
 
-The same bookkeeping ``flows.jobs.ingest.run_ingest`` does at the end of a run, for the flows,
-whose discovery and fetching happen in separate tasks.
+One implementation for ``flows.jobs.ingest.run_ingest`` and for the Prefect flows, whose
+discovery and fetching happen in separate tasks.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from flows.jobs.ingest import _summary
 from flows.jobs.ingest_types import (
     DISCOVERY_FAILED,
     DISCOVERY_OK,
@@ -26,6 +25,9 @@ from storage.fetchlog import set_validators
 from storage.models import IngestRun
 from storage.runs import finish_run, record_source_counts
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
+
+# Article fetch outcomes worth retrying on the next run (the server may answer then).
+TRANSIENT_OUTCOMES = frozenset({"timeout", "connect_error", "http_error", "blocked"})
 
 
 @dataclass(slots=True)
@@ -60,8 +62,9 @@ def record_ingest(
             raise LookupError(f"ingest run {run_id} does not exist")
         for outcome in outcomes:
             source, discovery, counts = outcome.source, outcome.discovery, outcome.counts
-            if discovery.status == DISCOVERY_OK and counts.failed:
-                # Read the listing in full next time, so the failed articles are retried.
+            if discovery.status == DISCOVERY_OK and has_transient_failures(counts):
+                # Read the listing in full next time, so the failed articles are retried;
+                # a permanent refusal (off-host, robots, too large) keeps the 304 path.
                 for url in discovery.listing_urls:
                     set_validators(session, url, None, None)
             status = health_status(discovery, counts)
@@ -78,7 +81,7 @@ def record_ingest(
             if update_health and status == STATUS_OK:
                 record_source_success(session, row)
             elif update_health:
-                record_source_failure(session, row, _summary(discovery, counts), status)
+                record_source_failure(session, row, health_summary(discovery, counts), status)
             record_source_counts(
                 session, run, source.name, counts.as_counts(), counts.errors, status
             )
@@ -90,3 +93,17 @@ def record_ingest(
             report.status = "partial"
         finish_run(session, run, report.status)
     return report
+
+
+def health_summary(discovery: Discovery, counts: SourceCounts) -> str:
+    """The error text a source's health shows: the first error of the run."""
+    for error in discovery.errors or counts.errors:
+        return f"{error.get('outcome')}: {error.get('url')}: {error.get('error')}"
+    if counts.blocked_responses:
+        return f"{counts.blocked_responses} article requests refused (403/429)"
+    return f"{counts.unreachable_responses} article requests could not connect"
+
+
+def has_transient_failures(counts: SourceCounts) -> bool:
+    """Whether some article of the run failed in a way a later run may get past."""
+    return any(error.get("outcome") in TRANSIENT_OUTCOMES for error in counts.errors)
