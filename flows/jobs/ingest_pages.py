@@ -121,15 +121,11 @@ async def _one(
         return result
     body, fetched.body = fetched.body, None  # the HTML goes no further than extraction
     final_url = fetched.final_url or candidate.url
+    tagger = ctx.get_processor().tagger  # a broken taxonomy fails the chunk, as in the store
     async with limiter:
         try:
             parsed: Parsed = await aparse_page(
-                body,
-                fetched.content_type,
-                final_url,
-                ctx.extract_workers,
-                candidate.title,
-                ctx.get_processor().tagger,
+                body, fetched.content_type, final_url, ctx.extract_workers, candidate.title, tagger
             )
         except Exception as exc:  # a parser bug on one odd page must not sink the whole chunk
             log.exception("extracting %s failed unexpectedly", final_url)
