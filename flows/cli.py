@@ -45,7 +45,11 @@ app.command("stories")(stories)
 
 
 @app.callback()
-def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
+def _main(
+    verbose: int = typer.Option(
+        0, "--verbose", "-v", count=True, help="-v: log every fetch; -vv: debug detail."
+    ),
+) -> None:
     configure_logging(verbose)
 
 

@@ -21,10 +21,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def configure_logging(verbose: bool = False) -> None:
-    """Readable logs on stderr; quiet third-party chatter unless ``--verbose``."""
+def configure_logging(verbosity: int = 0) -> None:
+    """Readable logs on stderr: warnings and errors by default (the commands print their own
+    summaries), every fetch with ``-v``, debug detail and third-party chatter with ``-vv``."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    level = logging.DEBUG if verbose else logging.INFO
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(
         level=level,
         format="%(message)s",
@@ -33,7 +34,16 @@ def configure_logging(verbose: bool = False) -> None:
         force=True,
     )
     for noisy in ("httpx", "httpcore", "alembic", "trafilatura", "htmldate", "courlan"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+
+
+def log_service_progress() -> None:
+    """Long-running commands (serve, schedule) log newsmon's own INFO messages by default:
+    an operator watching them wants to see runs start, finish and stop."""
+    for name in ("flows", "scrapers", "storage", "digests", "processing"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import console, fail
+from flows.cli_common import console, fail, log_service_progress
 from flows.runtime import prefect_env_defaults
 from flows.settings import get_settings
 from scrapers.errors import SourcesConfigError
@@ -38,6 +38,7 @@ def serve_command(
 ) -> None:
     """Serve the ingest, digest and backfill deployments against PREFECT_API_URL (blocks)."""
     prefect_env_defaults()
+    log_service_progress()
     config = _config()
     if not os.environ.get("PREFECT_API_URL"):
         console.print(
@@ -58,6 +59,7 @@ def schedule_command(
 ) -> None:
     """Run the ingest and digest schedules in this process, no Prefect server (Ctrl-C stops)."""
     prefect_env_defaults()
+    log_service_progress()
     config = _config()
     from flows.scheduler import build_scheduler, run_until_stopped
     from flows.serve import scheduled_jobs
