@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scrapers.candidates import Candidate
+from storage.runs import COUNT_FIELDS
 from storage.sources import STATUS_BLOCKED, STATUS_FAILING, STATUS_OK, STATUS_UNREACHABLE
 
 # Discovery status: the listing was read, was unchanged (304), or could not be read.
@@ -82,16 +83,8 @@ class SourceCounts:
         return {name: int(data[name]) for name in COUNT_NAMES}
 
 
-COUNT_NAMES = (
-    "discovered",
-    "new",
-    "known",
-    "not_modified",
-    "failed",
-    "no_article",
-    "duplicates",
-    "updated",
-)
+# The count columns of ``ingest_run_sources``: one list, kept by storage.
+COUNT_NAMES = COUNT_FIELDS
 
 
 @dataclass(slots=True)
