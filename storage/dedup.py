@@ -66,20 +66,52 @@ def precedence(session: Session, article: Article) -> tuple[datetime, int, int]:
     A month-precision date counts as the month's last day (we only know it was published by
     then), so a day-precise article of the same month wins; unknown dates come last.
     """
-    published = _latest_possible(article)
+    return precedence_of(
+        session, article.published_at, article.date_precision, article.source_id, article.id
+    )
+
+
+def precedence_of(
+    session: Session,
+    published_at: datetime | None,
+    date_precision: str | None,
+    source_id: int | None,
+    article_id: int,
+) -> tuple[datetime, int, int]:
+    """:func:`precedence` from an article's columns (for rows read without the ORM)."""
+    published = _latest_possible(published_at, date_precision)
     priority = 100
-    if article.source_id is not None:
-        source = session.get(Source, article.source_id)
+    if source_id is not None:
+        source = source_row(session, source_id)
         if source is not None:
             priority = source.priority
-    return published, priority, article.id
+    return published, priority, article_id
 
 
-def _latest_possible(article: Article) -> datetime:
-    if article.published_at is None or article.date_precision == PRECISION_UNKNOWN:
+def source_row(session: Session, source_id: int) -> Source | None:
+    """``session.get(Source, id)`` that keeps the row referenced for the session's lifetime.
+
+    The identity map holds objects weakly, so a plain ``get`` on a source nobody references
+    re-selects it on every call (once per story member when ranking them). The cached object
+    is the session's own, so priority edits in the session are seen; after a commit it is
+    refreshed on first access like any other.
+    """
+    cache: dict[int, Source] = session.info.setdefault("newsmon_sources", {})
+    source = cache.get(source_id)
+    if source is None or source not in session:
+        source = session.get(Source, source_id)
+        if source is None:
+            cache.pop(source_id, None)
+            return None
+        cache[source_id] = source
+    return source
+
+
+def _latest_possible(published_at: datetime | None, date_precision: str | None) -> datetime:
+    if published_at is None or date_precision == PRECISION_UNKNOWN:
         return _FAR_FUTURE
-    published = article.published_at.replace(tzinfo=None)
-    if article.date_precision == PRECISION_MONTH:
+    published = published_at.replace(tzinfo=None)
+    if date_precision == PRECISION_MONTH:
         last = calendar.monthrange(published.year, published.month)[1]
         return published.replace(day=last, hour=23, minute=59, second=59)
     return published

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from storage.dedup import precedence
+from storage.dedup import precedence_of
 from storage.models import Article, Story
 from storage.types import utcnow
 
@@ -38,13 +38,24 @@ def join_story(session: Session, story: Story, article: Article, centroid: dict[
 def refresh_story(session: Session, story: Story) -> None:
     """Representative = earliest-published member (ties: source priority, then id); its title
     labels the story; first/last published span the members' known dates."""
-    members = story_members(session, story.id)
+    # Only the columns the rule needs, not whole articles: a story can have many members.
+    members = session.execute(
+        select(
+            Article.id,
+            Article.title,
+            Article.published_at,
+            Article.date_precision,
+            Article.source_id,
+        )
+        .where(Article.story_id == story.id)
+        .order_by(Article.id)
+    ).all()
     if not members:
         return
-    representative = min(members, key=lambda a: precedence(session, a))
-    story.representative_id = representative.id
-    story.label = representative.title
-    dates = [a.published_at for a in members if a.published_at is not None]
+    representative = min(members, key=lambda m: precedence_of(session, m[2], m[3], m[4], m[0]))
+    story.representative_id = representative[0]
+    story.label = representative[1]
+    dates = [m[2] for m in members if m[2] is not None]
     story.first_published_at = min(dates) if dates else None
     story.last_published_at = max(dates) if dates else None
     story.updated_at = utcnow()
