@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, ArticleVersion
+from storage.models import Article, ArticleVersion, Source
 from storage.records import ArticleRecord
 from storage.sources import ensure_source
 from storage.types import utcnow
@@ -27,11 +27,14 @@ class UpsertResult:
     action: str  # new | known | updated
 
 
-def upsert_article(session: Session, record: ArticleRecord, text_hash: str) -> UpsertResult:
+def upsert_article(
+    session: Session, record: ArticleRecord, text_hash: str, flush: bool = True
+) -> UpsertResult:
     """Insert an article, or record a new version when the text at its URL changed.
 
     The canonical URL is the identity: storing the same record twice changes nothing but the
-    last-checked time, so every ingest can be re-run safely.
+    last-checked time, so every ingest can be re-run safely. ``flush=False`` leaves the writes
+    pending (a new article has no id yet) so the caller can add its tags and flush once.
     """
     now = utcnow()
     existing = session.scalar(select(Article).where(Article.canonical_url == record.canonical_url))
@@ -55,12 +58,13 @@ def upsert_article(session: Session, record: ArticleRecord, text_hash: str) -> U
                 fetched_at=now,
             )
         )
-        session.flush()
+        if flush:
+            session.flush()
         return UpsertResult(existing, NEW_VERSION)
 
     source_id = None
     if record.source_name:
-        source_id = ensure_source(session, record.source_name, kind=record.origin).id
+        source_id = _source_id(session, record.source_name, record.origin)
     article = Article(
         canonical_url=record.canonical_url,
         url=record.url,
@@ -88,8 +92,23 @@ def upsert_article(session: Session, record: ArticleRecord, text_hash: str) -> U
         )
     )
     session.add(article)
-    session.flush()
+    if flush:
+        session.flush()
     return UpsertResult(article, INSERTED)
+
+
+def _source_id(session: Session, name: str, kind: str) -> int:
+    """The id of source ``name`` (created on first use), looked up once per session.
+
+    The row object is kept, not just its id, so a source whose creation was rolled back (it
+    left the session) is looked up again instead of leaving a dangling id.
+    """
+    cache: dict[str, Source] = session.info.setdefault("newsmon_sources_by_name", {})
+    source = cache.get(name)
+    if source is None or source not in session:
+        source = ensure_source(session, name, kind=kind)
+        cache[name] = source
+    return source.id
 
 
 def known_canonical_urls(session: Session, urls: Sequence[str]) -> set[str]:

@@ -18,23 +18,40 @@ def replace_tags(
     topics: Sequence[TopicMatch],
     relevant: bool,
     relevance_score: float,
+    flush: bool = True,
 ) -> None:
-    """Store the article's relevance and replace its tags (re-tagging after a text change)."""
-    session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
-    session.expire(article, ["tags"])
-    for topic in topics:
-        session.add(
-            ArticleTag(
-                article_id=article.id,
+    """Store the article's relevance and replace its tags (re-tagging after a text change).
+
+    An article not yet flushed (no id) has no tags to delete: its tags are attached to it
+    and written by the caller's flush together with the article (``flush=False``).
+    """
+    if article.id is None:
+        for topic in topics:
+            tag = ArticleTag(
+                article=article,
                 topic=topic.slug,
                 label=topic.label,
                 score=round(topic.score, 4),
                 evidence=list(topic.evidence),
             )
-        )
+            session.add(tag)
+    else:
+        session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
+        session.expire(article, ["tags"])
+        for topic in topics:
+            session.add(
+                ArticleTag(
+                    article_id=article.id,
+                    topic=topic.slug,
+                    label=topic.label,
+                    score=round(topic.score, 4),
+                    evidence=list(topic.evidence),
+                )
+            )
     article.relevant = relevant
     article.relevance_score = round(relevance_score, 4)
-    session.flush()
+    if flush:
+        session.flush()
 
 
 def tags_by_article(session: Session, article_ids: Sequence[int]) -> dict[int, list[ArticleTag]]:

@@ -78,7 +78,8 @@ def store_record(
     processor = processor or Processor.from_topics_file()
     processor.warm(session)
     digest = precomputed.text_hash if precomputed else text_hash(record.text)
-    upserted = upsert_article(session, record, digest)
+    # Not flushed yet: minhash and tags of a new article go out with it in one flush.
+    upserted = upsert_article(session, record, digest, flush=False)
     article = upserted.article
     if upserted.action == UNCHANGED and article.relevant is not None:
         return StoreResult(article, UNCHANGED)
@@ -89,6 +90,7 @@ def store_record(
         minhash = signature_from_bytes(precomputed.minhash) if precomputed.minhash else None
         article.minhash = precomputed.minhash
     _tag(session, processor, article, precomputed)
+    session.flush()
     if upserted.action == NEW_VERSION:
         if article.duplicate_of is None and minhash is not None:
             processor.near_dups.add(article.id, minhash, article.first_seen_at)
@@ -119,7 +121,7 @@ def _tag(
         tags = precomputed.tags
     else:
         tags = processor.tagger.tag(document)
-    replace_tags(session, article, tags.topics, tags.relevant, tags.score)
+    replace_tags(session, article, tags.topics, tags.relevant, tags.score, flush=False)
 
 
 def _dedup(
