@@ -8,6 +8,7 @@ keeps them and a new process loads instead of recomputing them.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -65,7 +66,18 @@ def shingle_hashes(words: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
 
 def signature(text: str, num_perm: int = NUM_PERM) -> MinHash | None:
     """The MinHash of ``text``, or None when it has fewer than :data:`MIN_WORDS` words."""
-    words = normalize_for_hash(text).split()
+    return _signature_of_normalized(normalize_for_hash(text), num_perm)
+
+
+def hash_and_signature(text: str) -> tuple[str, MinHash | None]:
+    """``(text_hash(text), signature(text))`` normalising the text once, not twice."""
+    normalized = normalize_for_hash(text)
+    digest = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+    return digest, _signature_of_normalized(normalized, NUM_PERM)
+
+
+def _signature_of_normalized(normalized: str, num_perm: int) -> MinHash | None:
+    words = normalized.split()
     if len(words) < MIN_WORDS:
         return None
     minhash = MinHash(

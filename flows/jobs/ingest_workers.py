@@ -22,8 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from processing.dedup import signature, signature_to_bytes
-from processing.normalize import text_hash
+from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.extract import ExtractedPage, decode_html, extract_page
@@ -80,11 +79,11 @@ def parse_page(
     except ExtractionError as exc:
         return Parsed(None, "parse_error", exc.reason)
     title = article_title(page, candidate_title)
-    minhash = signature(page.text)
+    digest, minhash = hash_and_signature(page.text)
     return Parsed(
         page,
         title=title,
-        text_hash=text_hash(page.text),
+        text_hash=digest,
         minhash=signature_to_bytes(minhash) if minhash is not None else None,
         tags=tagger.tag(f"{title}\n{page.text}") if tagger is not None else None,
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from flows.jobs.processor import Processor
 from processing.dedup import signature, signature_from_bytes, signature_to_bytes
-from processing.normalize import normalize_for_hash, text_hash
+from processing.normalize import text_hash
 from processing.stories import date_interval, lead_words, story_vector
 from processing.tagging import TagResult
 from processing.temporal import month_hint
@@ -28,6 +28,8 @@ from storage.stories import create_story, join_story, refresh_story
 from storage.tags import replace_tags
 
 log = logging.getLogger(__name__)
+
+EMPTY_TEXT_HASH = text_hash("")  # the hash of a text without any words
 
 DUPLICATE = "duplicate"
 __all__ = [
@@ -129,9 +131,10 @@ def _dedup(
 ) -> StoreResult | None:
     """Mark ``article`` as a duplicate of its group's original, if it is one.
 
-    An article without any words (a failed extraction) is nobody's duplicate.
+    An article without any words (a failed extraction) is nobody's duplicate. Its text hash
+    is that of the empty normalised text, so the check needs no second normalisation.
     """
-    if not normalize_for_hash(article.text):
+    if article.text_hash == EMPTY_TEXT_HASH:
         return None
     kind, similarity = "exact", 1.0
     match = find_same_text(session, article.text_hash, article.id)
