@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.dedup import precedence_of
-from storage.models import Article, Story
+from storage.models import PRECISION_MONTH, PRECISION_UNKNOWN, Article, Story
 from storage.types import utcnow
 
 
@@ -38,26 +38,45 @@ def join_story(session: Session, story: Story, article: Article, centroid: dict[
 def refresh_story(session: Session, story: Story) -> None:
     """Representative = earliest-published member (ties: source priority, then id); its title
     labels the story; first/last published span the members' known dates."""
-    # Only the columns the rule needs, not whole articles: a story can have many members.
-    members = session.execute(
+    in_story = Article.story_id == story.id
+    dated = Article.published_at.is_not(None) & (Article.date_precision != PRECISION_UNKNOWN)
+    day_precise = dated & (Article.date_precision != PRECISION_MONTH)
+    # Dates by aggregate, and the representative ranked among the few members that can win,
+    # so a join costs the same however many members the story has.
+    stamp = Article.published_at.type
+    count, first, last, best_day = session.execute(
+        select(
+            func.count(),
+            func.min(Article.published_at, type_=stamp),
+            func.max(Article.published_at, type_=stamp),
+            func.min(case((day_precise, Article.published_at)), type_=stamp),
+        ).where(in_story)
+    ).one()
+    if not count:
+        return
+    # A member's rank date is at or after its stored date (a month counts as its last day),
+    # and the earliest day-precise member ranks on its stored date: only members stored on or
+    # before it can rank first. Without dated members, all rank equal on the date.
+    if best_day is not None:
+        contenders = in_story & dated & (Article.published_at <= best_day)
+    elif session.scalar(select(func.count()).where(in_story & dated)):
+        contenders = in_story & dated
+    else:
+        contenders = in_story
+    candidates = session.execute(
         select(
             Article.id,
             Article.title,
             Article.published_at,
             Article.date_precision,
             Article.source_id,
-        )
-        .where(Article.story_id == story.id)
-        .order_by(Article.id)
+        ).where(contenders)
     ).all()
-    if not members:
-        return
-    representative = min(members, key=lambda m: precedence_of(session, m[2], m[3], m[4], m[0]))
+    representative = min(candidates, key=lambda m: precedence_of(session, m[2], m[3], m[4], m[0]))
     story.representative_id = representative[0]
     story.label = representative[1]
-    dates = [m[2] for m in members if m[2] is not None]
-    story.first_published_at = min(dates) if dates else None
-    story.last_published_at = max(dates) if dates else None
+    story.first_published_at = first
+    story.last_published_at = last
     story.updated_at = utcnow()
     session.flush()
 
