@@ -92,7 +92,11 @@ async def afetch_and_store(
             with session_scope(ctx.engine) as session:
                 for result in ready:
                     _count_response(result.fetched, counts)
-                    _store_one(session, ctx, source, source_id, result, counts)
+                    _store_one(session, ctx, source, result, counts)
+                # Logged after the batch's articles (same transaction): the rows then go out
+                # in one flush at commit instead of one flush per article's savepoint.
+                for result in ready:
+                    _log_one(session, ctx, source_id, result)
             await asyncio.sleep(0)  # let finished fetches and parses come in
     finally:
         if tasks:  # storing failed: do not leave fetches running
@@ -148,21 +152,24 @@ def _count_response(fetched: Fetched, counts: SourceCounts) -> None:
         counts.unreachable_responses += 1
 
 
-def _store_one(
-    session: Session,
-    ctx: IngestContext,
-    source: SourceConfig,
-    source_id: int,
-    result: PageResult,
-    counts: SourceCounts,
-) -> None:
-    """Log the fetch, then store the page (or count why not)."""
-    candidate = result.candidate
+def _log_one(session: Session, ctx: IngestContext, source_id: int, result: PageResult) -> None:
+    """The page's fetch-log row, and its validators for later re-checks."""
     log_fetch(session, ctx, source_id, result.fetched, result.outcome, result.error)
     fetched = result.fetched
     if fetched.outcome == "ok" and (fetched.etag or fetched.last_modified):
         # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
-        set_validators(session, candidate.url, fetched.etag, fetched.last_modified)
+        set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
+
+
+def _store_one(
+    session: Session,
+    ctx: IngestContext,
+    source: SourceConfig,
+    result: PageResult,
+    counts: SourceCounts,
+) -> None:
+    """Store the page (or count why not)."""
+    candidate = result.candidate
     if result.outcome == "not_modified":
         counts.not_modified += 1
         return
