@@ -178,9 +178,7 @@ async def fetch_page(
     )
     fetched = Fetched.from_result(result)
     if fetched.outcome in HOST_DOWN_OUTCOMES and host:
-        log.info(
-            "%s is unreachable (%s); skipping it for the rest of the run", host, fetched.error
-        )
+        log.info("%s is unreachable (%s); skipping it for the rest of the run", host, fetched.error)
         ctx.down_hosts.add(host)
     return fetched
 
