@@ -72,7 +72,10 @@ class FetchLog(Base):
     """One HTTP request (or refusal to make one) with its outcome and validators."""
 
     __tablename__ = "fetch_log"
-    __table_args__ = (Index("ix_fetch_log_source_requested", "source_id", "requested_at"),)
+    __table_args__ = (
+        Index("ix_fetch_log_source_requested", "source_id", "requested_at"),
+        Index("ix_fetch_log_url", "url", postgresql_using="hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
@@ -133,6 +136,7 @@ class Article(Base):
         Index("ix_articles_source_id", "source_id"),
         # The digest's "published that day" query: day-precise dates, or month-only ones.
         Index("ix_articles_precision_published_at", "date_precision", "published_at"),
+        Index("ix_articles_url", "url", postgresql_using="hash"),
         # The digest's "seen today" query also takes articles whose text changed that day.
         Index(
             "ix_articles_changed_updated_at",
