@@ -69,7 +69,6 @@ def build_digest_task(db_url: str, day: date, published: bool, send: bool) -> di
         logger.info("not emailing the digest: NEWSMON_SMTP_HOST or NEWSMON_DIGEST_TO is not set")
         return summary
     report = send_digest(engine, result, smtp, recipients)
-    summary["sent"] = len(report.sent)
     if report.skipped:
         logger.info("already sent to %d recipient(s) today", len(report.skipped))
     if report.failed:
@@ -79,11 +78,12 @@ def build_digest_task(db_url: str, day: date, published: bool, send: bool) -> di
             f"{first} (recorded; the next run sends what is owed)"
         )
     logger.info("digest emailed to %d recipient(s)", len(report.sent))
-    for owed in send_owed_digests(engine, options, before=day):
-        summary["sent"] = int(str(summary["sent"])) + len(owed.sent)
+    owed_reports = send_owed_digests(engine, options, before=day)
+    for owed in owed_reports:
         logger.info("owed digest %s sent to %d recipient(s)", owed.day, len(owed.sent))
         if owed.failed:
             logger.warning("owed digest %s still not sent: %s", owed.day, owed.failed)
+    summary["sent"] = len(report.sent) + sum(len(owed.sent) for owed in owed_reports)
     return summary
 
 
