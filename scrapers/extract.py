@@ -2,8 +2,9 @@
 
 The page is decoded once (header charset, BOM, ``<meta charset>``, UTF-8, then windows-1252)
 and parsed once; our cheap metadata reading (canonical link, title, author, dates, language)
-runs on that tree before ``trafilatura.extract`` takes it, so the text is exactly what
-trafilatura gives on the raw page, minus NOS's share/related/navigation leftovers. A page
+runs on that tree before ``trafilatura.extract`` takes it. The text is what trafilatura's main
+extractor gives on the raw page (its slower fallback extractors run only when that finds too
+little text), minus NOS's share/related/navigation leftovers. A page
 without article text raises :class:`NoArticleError` with the reason.
 """
 
@@ -111,8 +112,7 @@ def extract_page(html: str, final_url: str) -> ExtractedPage:
     language = _language(tree, meta)
     hint = _page_kind(tree, meta, identity)
 
-    text = trafilatura.extract(tree, url=final_url, prune_xpath=PRUNE_XPATH)
-    text = strip_boilerplate(text or "")
+    text = _extract_text(tree, final_url)
     if hint == "live blog":
         raise NoArticleError(identity, "live blog page (a stream of updates, not an article)")
     if hint == "video" and len(text) < MIN_VIDEO_PAGE_CHARS:
@@ -120,6 +120,19 @@ def extract_page(html: str, final_url: str) -> ExtractedPage:
     if len(text) < MIN_TEXT_CHARS:
         raise NoArticleError(identity, f"no article text ({len(text)} characters)")
     return ExtractedPage(identity, title, text, author, published, language)
+
+
+def _extract_text(tree: HtmlElement, final_url: str) -> str:
+    """trafilatura's main extractor alone (``fast``); its slower fallback extractors only when
+    that finds too little text. Comment sections are never article text."""
+    for fast in (True, False):
+        raw = trafilatura.extract(
+            tree, url=final_url, prune_xpath=PRUNE_XPATH, include_comments=False, fast=fast
+        )
+        text = strip_boilerplate(raw or "")
+        if len(text) >= MIN_TEXT_CHARS:
+            break
+    return text
 
 
 def strip_boilerplate(text: str) -> str:
