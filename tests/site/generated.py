@@ -1,10 +1,12 @@
 """Deterministic generated articles for throughput benchmarks: ``/gen/artikel/<n>-<slug>``.
 
 Page ``n`` (1 … :data:`MAX_GENERATED`) is always the same HTML, built with the same chrome as
-the hand-written articles and a body of 8–14 paragraphs drawn from a fixed sentence bank (a
-size comparable to a real NOS article). ``/gen/feed?count=N`` lists pages 1 … N; the archive
-``/gen/archief/YYYY-MM-DD`` lists the :data:`PER_DAY` pages of that day, counted from
-:data:`FIRST_DAY`.
+the hand-written articles and a body of 8–14 paragraphs of sentences put together from word
+banks (a size comparable to a real NOS article). Like a real feed, the pages are distinct
+articles, except that every :data:`COPY_EVERY`-th page is a wire copy: the text of the page
+:data:`COPY_BACK` numbers before it under its own title and URL. ``/gen/feed?count=N`` lists
+pages 1 … N; the archive ``/gen/archief/YYYY-MM-DD`` lists the :data:`PER_DAY` pages of that
+day, counted from :data:`FIRST_DAY`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ SUBJECTS = [
     "Het kabinet",
     "De gemeente",
     "Een woordvoerder van het ministerie",
-    "De Belarussische regering",
-    "Het Kremlin",
     "De Europese Commissie",
     "Onderzoekers van de universiteit",
     "De vakbond",
@@ -34,6 +34,10 @@ SUBJECTS = [
     "De burgemeester",
     "Een meerderheid in de Tweede Kamer",
 ]
+# Only pages on these topics speak of Belarus and Russia (a fifth of the pages, far more than
+# in a general news feed, so that the relevant-article path is well exercised).
+BEAT_TOPICS = ("sancties", "grenscontroles")
+BEAT_SUBJECTS = ["De Belarussische regering", "Het Kremlin"]
 VERBS = [
     "zegt dat",
     "verwacht dat",
@@ -44,20 +48,177 @@ VERBS = [
     "vreest dat",
     "bevestigt dat",
 ]
-CLAUSES = [
-    "de maatregelen voorlopig van kracht blijven",
-    "er volgende week meer duidelijkheid komt over de kosten",
-    "de gesprekken over een nieuw akkoord moeizaam verlopen",
-    "de handel tussen beide landen dit jaar sterk is gegroeid",
-    "het aantal meldingen de afgelopen maanden is verdubbeld",
-    "de situatie aan de grens rustig maar gespannen is",
-    "de plannen pas na de zomer in werking treden",
-    "er nog geen besluit is genomen over extra geld",
-    "de oppositie een eigen voorstel heeft ingediend",
-    "de uitvoering langer duurt dan gepland",
-    "er zorgen zijn over de gevolgen voor de economie",
-    "de resultaten van het onderzoek eind dit jaar bekend worden",
+# Sentences are put together from these banks, so two pages share few word triples: a stream
+# of distinct articles, as a news feed is (a near-duplicate detector should not fire on them).
+NOUNS = [
+    "het akkoord",
+    "de begroting",
+    "het onderzoek",
+    "de regeling",
+    "de subsidie",
+    "het verdrag",
+    "de sancties",
+    "de export",
+    "de import",
+    "de grensovergang",
+    "de pijpleiding",
+    "de kerncentrale",
+    "de oefening",
+    "het tarief",
+    "de heffing",
+    "de uitkering",
+    "de vergunning",
+    "de rechtszaak",
+    "het vonnis",
+    "de coalitie",
+    "de oppositie",
+    "de delegatie",
+    "de gezant",
+    "het parlement",
+    "de commissie",
+    "de toezichthouder",
+    "de haven",
+    "de spoorlijn",
+    "de graanoogst",
+    "de melkprijs",
+    "de stroomprijs",
+    "de gasvoorraad",
+    "de woningmarkt",
+    "de huurverhoging",
+    "de wachtlijst",
+    "het schoolrooster",
+    "het lerarentekort",
+    "de verkiezingsuitslag",
+    "de peiling",
+    "het referendum",
+    "de hervorming",
+    "de wetgeving",
+    "de begrotingsregel",
+    "de luchtmacht",
+    "de marine",
+    "de grenswacht",
+    "de douane",
+    "de belastingdienst",
+    "de inspectie",
+    "het kadaster",
+    "de provincie",
+    "het waterschap",
 ]
+BEAT_PLACES = [
+    "Minsk",
+    "Moskou",
+    "Brest",
+    "Grodno",
+    "Gomel",
+    "Vitebsk",
+    "Mogiljov",
+    "Smolensk",
+    "Pskov",
+    "Kaliningrad",
+]
+PLACES = [
+    "Vilnius",
+    "Warschau",
+    "Riga",
+    "Kyiv",
+    "Den Haag",
+    "Brussel",
+    "Amsterdam",
+    "Rotterdam",
+    "Utrecht",
+    "Groningen",
+    "Maastricht",
+    "Eindhoven",
+    "Zwolle",
+    "Arnhem",
+    "Leeuwarden",
+    "Middelburg",
+    "Tilburg",
+    "Breda",
+    "Enschede",
+    "Delft",
+    "Leiden",
+    "Haarlem",
+    "Almere",
+    "Nijmegen",
+    "Venlo",
+    "Den Bosch",
+    "Apeldoorn",
+    "Deventer",
+    "Assen",
+    "Emmen",
+    "Lelystad",
+    "Hoorn",
+    "Alkmaar",
+    "Gouda",
+    "Dordrecht",
+    "Schiedam",
+    "Zaandam",
+]
+ADVERBS = [
+    "opnieuw",
+    "voorlopig",
+    "uiteindelijk",
+    "nauwelijks",
+    "grotendeels",
+    "tijdelijk",
+    "definitief",
+    "gedeeltelijk",
+    "onverwacht",
+    "officieel",
+    "stilletjes",
+    "nadrukkelijk",
+    "voorzichtig",
+    "snel",
+    "langzaam",
+    "openlijk",
+    "mogelijk",
+    "waarschijnlijk",
+    "zeker",
+    "deels",
+]
+PREDICATES = [
+    "wordt uitgesteld",
+    "wordt verlengd",
+    "is aangenomen",
+    "is verworpen",
+    "wordt herzien",
+    "is ondertekend",
+    "wordt onderzocht",
+    "is stilgelegd",
+    "wordt uitgebreid",
+    "is ingetrokken",
+    "wordt versoepeld",
+    "is aangescherpt",
+    "wordt besproken",
+    "is goedgekeurd",
+    "wordt heroverwogen",
+    "is vertraagd",
+    "wordt gefinancierd",
+    "is geëvalueerd",
+    "wordt aangevochten",
+    "is afgerond",
+    "wordt voortgezet",
+    "is gehalveerd",
+    "wordt verdubbeld",
+    "is bevroren",
+    "wordt geschrapt",
+]
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+]
+COPY_EVERY = 20  # every 20th page is a wire copy of an earlier page's text (exact duplicate)
+COPY_BACK = 7  # … of the page this many numbers before it
 TOPICS = [
     "grenscontroles",
     "energieprijzen",
@@ -94,22 +255,40 @@ def generated_numbers_on(day: date) -> range:
     return range(first, min(first + PER_DAY, MAX_GENERATED + 1))
 
 
-def generated_article(n: int) -> Article:
-    """Page ``n`` as an :class:`Article` (same seed, same text, every time)."""
+def _sentence(rng: random.Random, subjects: list[str], places: list[str]) -> str:
+    noun = rng.choice(NOUNS)
+    number = rng.randint(2, 980)
+    return (
+        f"{rng.choice(subjects)} {rng.choice(VERBS)} {noun} in {rng.choice(places)} "
+        f"{rng.choice(ADVERBS)} {rng.choice(PREDICATES)}, met {number} betrokkenen sinds "
+        f"{rng.randint(1, 28)} {rng.choice(MONTHS)}."
+    )
+
+
+def _body(n: int, topic: str) -> tuple[str, ...]:
+    """The paragraphs of page ``n`` (a wire copy repeats an earlier page's paragraphs)."""
+    if n % COPY_EVERY == 0 and n > COPY_BACK:
+        source = n - COPY_BACK
+        return _body(source, TOPICS[source % len(TOPICS)])
     rng = random.Random(n)
-    topic = TOPICS[n % len(TOPICS)]
-    day = generated_day(n)
-    minute = (n - 1) % PER_DAY * 7
-    published = datetime(day.year, day.month, day.day, 6, 0, tzinfo=_TZ) + timedelta(minutes=minute)
+    beat = topic in BEAT_TOPICS
+    subjects = SUBJECTS + BEAT_SUBJECTS if beat else SUBJECTS
+    places = PLACES + BEAT_PLACES if beat else PLACES
     paragraphs = []
     for i in range(rng.randint(8, 14)):
         if i and i % 4 == 0:
             paragraphs.append(f"## {rng.choice(SUBJECTS).split()[-1].capitalize()} over {topic}")
-        sentences = [
-            f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAUSES)}."
-            for _ in range(rng.randint(3, 5))
-        ]
-        paragraphs.append(f"Bericht {n}, alinea {i + 1}: " + " ".join(sentences))
+        sentences = [_sentence(rng, subjects, places) for _ in range(rng.randint(2, 4))]
+        paragraphs.append(" ".join(sentences))
+    return tuple(paragraphs)
+
+
+def generated_article(n: int) -> Article:
+    """Page ``n`` as an :class:`Article` (same seed, same text, every time)."""
+    topic = TOPICS[n % len(TOPICS)]
+    day = generated_day(n)
+    minute = (n - 1) % PER_DAY * 7
+    published = datetime(day.year, day.month, day.day, 6, 0, tzinfo=_TZ) + timedelta(minutes=minute)
     return Article(
         id=9_000_000 + n,
         kind="gen",
@@ -119,7 +298,7 @@ def generated_article(n: int) -> Article:
         section="Binnenland" if n % 3 else "Buitenland",
         author="" if n % 2 else "Redactie",
         lead=f"Over {topic} wordt opnieuw overlegd, meldt bericht {n}. Een besluit volgt later.",
-        paragraphs=tuple(paragraphs),
+        paragraphs=_body(n, topic),
         caption=f"Archiefbeeld bij bericht {n}",
         explicit_path=generated_path(n),
     )
