@@ -12,7 +12,7 @@ GIL), then measures on the same HTML:
 - ``ratio`` (goal >= 0.85) and ``rss_growth_mb``: peak RSS growth over 2,000 pages through the
   core (goal < 300 MB), of this process plus the parsing workers (``worker_rss_growth_mb``);
 - where the time goes: CPU ms per page of this process (event loop: HTTP, store) and of the
-  workers, the wall time inside ``flows.jobs.store.store_record`` per page, and the pages/s
+  workers, the wall time inside ``flows.jobs.store_batch.store_batch`` per page, and the pages/s
   with that time taken out (``fetch_extract_*``; fetching and parsing overlap the store, so
   this is only an upper bound of what a faster store would give).
 
@@ -140,9 +140,9 @@ async def run_core(ctx: IngestContext, base: str, start: int, count: int) -> flo
 STORE_SECONDS = [0.0]
 
 
-def time_store_record() -> None:
-    """Count the time spent in ``store_record`` (upsert + dedup + stories + tags)."""
-    real = ingest_pages.store_record
+def time_store() -> None:
+    """Count the time spent in ``store_batch`` (inserts, dedup, stories, tags)."""
+    real = ingest_pages.store_batch
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         began = time.perf_counter()
@@ -151,7 +151,7 @@ def time_store_record() -> None:
         finally:
             STORE_SECONDS[0] += time.perf_counter() - began
 
-    ingest_pages.store_record = timed
+    ingest_pages.store_batch = timed
 
 
 def main() -> None:
@@ -210,7 +210,7 @@ def main() -> None:
             )
             ctx = IngestContext(engine, config)
             warm = args.pages + 1
-            time_store_record()
+            time_store()
             asyncio.run(run_core(ctx, base, warm, 20))  # warm-up, not timed
             STORE_SECONDS[0] = 0.0
             cpu_before, worker_before = time.process_time(), worker_cpu_s()
@@ -244,7 +244,7 @@ def main() -> None:
                 "main_cpu_ms_per_page": round(main_cpu / args.pages * 1000, 2),
                 "worker_cpu_ms_per_page": round(worker_cpu / args.pages * 1000, 2),
                 "raw_extract_ms_per_page": round(1000 / raw_rate, 2),
-                "store_record_ms_per_page": round(store_s / args.pages * 1000, 1),
+                "store_ms_per_page": round(store_s / args.pages * 1000, 1),
                 "fetch_extract_pages_per_s": round(args.pages / (elapsed - store_s), 1),
                 "fetch_extract_ratio": round(args.pages / (elapsed - store_s) / raw_rate, 3),
                 "rss_pages": args.rss_pages,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, ArticleVersion, Source
-from storage.records import ArticleRecord
+from storage.models import Article, ArticleTag, ArticleVersion, Source
+from storage.records import ArticleRecord, TopicMatch
 from storage.sources import ensure_source
 from storage.types import utcnow
 
@@ -62,9 +62,7 @@ def upsert_article(
             session.flush()
         return UpsertResult(existing, NEW_VERSION)
 
-    source_id = None
-    if record.source_name:
-        source_id = _source_id(session, record.source_name, record.origin)
+    source_id = _source_id(session, record.source_name, record.origin)
     article = Article(
         canonical_url=record.canonical_url,
         url=record.url,
@@ -97,13 +95,98 @@ def upsert_article(
     return UpsertResult(article, INSERTED)
 
 
-def _source_id(session: Session, name: str, kind: str) -> int:
+@dataclass(slots=True, frozen=True)
+class NewArticle:
+    """A record with no stored row at its canonical URL, and what processing made of it."""
+
+    record: ArticleRecord
+    text_hash: str
+    minhash: bytes | None
+    topics: Sequence[TopicMatch]
+    relevant: bool
+    relevance_score: float
+
+
+def insert_new_articles(session: Session, items: Sequence[NewArticle]) -> list[int]:
+    """Insert new articles with their first version and tags: three statements for the lot.
+
+    The ingest's hot path: what :func:`upsert_article` plus ``replace_tags`` write for a new
+    record, without the ORM's per-object bookkeeping. Returns the ids in ``items`` order. The
+    caller has checked the URLs are new; a row stored meanwhile by another process makes the
+    insert fail on the unique canonical URL, and the caller then stores the items one by one.
+    """
+    if not items:
+        return []
+    now = utcnow()
+    rows = []
+    for item in items:
+        record = item.record
+        source_id = _source_id(session, record.source_name, record.origin)
+        rows.append(
+            {
+                "canonical_url": record.canonical_url,
+                "url": record.url,
+                "source_id": source_id,
+                "origin": record.origin,
+                "seed_file": record.seed_file,
+                "title": record.title,
+                "author": record.author,
+                "language": record.language,
+                "published_at": record.published_at,
+                "date_precision": record.date_precision,
+                "date_source": record.date_source,
+                "date_conflict": record.date_conflict,
+                "text": record.text,
+                "n_chars": len(record.text),
+                "text_hash": item.text_hash,
+                "minhash": item.minhash,
+                "relevant": item.relevant,
+                "relevance_score": round(item.relevance_score, 4),
+                "version": 1,
+                "first_seen_at": now,
+                "last_checked_at": now,
+                "updated_at": now,
+            }
+        )
+    statement = insert(Article).returning(Article.id, sort_by_parameter_order=True)
+    ids = list(session.scalars(statement, rows))
+    versions = [
+        {
+            "article_id": article_id,
+            "version": 1,
+            "title": item.record.title,
+            "text": item.record.text,
+            "text_hash": item.text_hash,
+            "fetched_at": now,
+        }
+        for article_id, item in zip(ids, items, strict=True)
+    ]
+    session.execute(insert(ArticleVersion), versions)
+    tags = [
+        {
+            "article_id": article_id,
+            "topic": topic.slug,
+            "label": topic.label,
+            "score": round(topic.score, 4),
+            "evidence": list(topic.evidence),
+        }
+        for article_id, item in zip(ids, items, strict=True)
+        for topic in item.topics
+    ]
+    if tags:
+        session.execute(insert(ArticleTag), tags)
+    return ids
+
+
+def _source_id(session: Session, name: str | None, kind: str) -> int | None:
     """The id of source ``name`` (created on first use), looked up once per session.
 
     The row object is kept, not just its id, so a source whose creation was rolled back (it
     left the session) is looked up again instead of leaving a dangling id.
     """
     cache: dict[str, Source] = session.info.setdefault("newsmon_sources_by_name", {})
+    if not name:
+        return None
     source = cache.get(name)
     if source is None or source not in session:
         source = ensure_source(session, name, kind=kind)

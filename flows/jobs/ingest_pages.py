@@ -4,10 +4,10 @@ Known canonical URLs are skipped before any request (unless re-check is asked fo
 case the stored validators make it a conditional GET). Pages are fetched concurrently; the
 polite client enforces the per-host interval and the global cap. Parsing (decode, extract,
 text hash, MinHash) runs in worker processes (``flows.jobs.ingest_workers``), so fetching and
-storing go on meanwhile. Pages are stored in candidate order as soon as they are parsed, through
-``flows.jobs.store.store_record``, a run of ready pages per transaction (never held across an
-await, so parallel sources in one event loop never wait on each other's SQLite lock), each
-article in a savepoint so one bad record cannot undo the others.
+storing go on meanwhile. Pages are stored in candidate order as soon as they are parsed, a run
+of ready pages per transaction (never held across an await, so parallel sources in one event
+loop never wait on each other's SQLite lock), through ``flows.jobs.store_batch``: plainly new
+articles in bulk, the others one by one, so one bad record cannot undo the others.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from flows.jobs.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
 from flows.jobs.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
 from flows.jobs.ingest_workers import Parsed, aparse_page, article_title
-from flows.jobs.store import DUPLICATE, Precomputed, store_record
+from flows.jobs.store import DUPLICATE, Precomputed
+from flows.jobs.store_batch import BatchItem, store_batch
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
@@ -92,7 +92,7 @@ async def afetch_and_store(
             with session_scope(ctx.engine) as session:
                 for result in ready:
                     _count_response(result.fetched, counts)
-                    _store_one(session, ctx, source, result, counts)
+                _store_ready(session, ctx, source, ready, counts)
                 # Logged after the batch's articles (same transaction): the rows then go out
                 # in one flush at commit instead of one flush per article's savepoint.
                 for result in ready:
@@ -161,46 +161,42 @@ def _log_one(session: Session, ctx: IngestContext, source_id: int, result: PageR
         set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
 
 
-def _store_one(
+def _store_ready(
     session: Session,
     ctx: IngestContext,
     source: SourceConfig,
-    result: PageResult,
+    ready: list[PageResult],
     counts: SourceCounts,
 ) -> None:
-    """Store the page (or count why not)."""
-    candidate = result.candidate
-    if result.outcome == "not_modified":
-        counts.not_modified += 1
-        return
-    if result.outcome == "no_article":
-        counts.no_article += 1
-        _error(counts, candidate.url, "no_article", result.error)
-        return
-    if result.page is None:
-        counts.failed += 1
-        _error(counts, candidate.url, result.outcome, result.error)
-        return
-    record = _record(result.page, candidate, source, counts)
-    try:
-        with session.begin_nested():
-            stored = store_record(session, record, ctx.get_processor(), result.precomputed)
-    except SQLAlchemyError as exc:
-        log.exception("storing %s failed", record.canonical_url)
-        counts.failed += 1
-        _error(counts, candidate.url, "store_error", str(exc).splitlines()[0])
-        return
-    if stored.action in (INSERTED, DUPLICATE):
-        # A duplicate is a new row too (stored with duplicate_of set), and counted as such.
-        counts.new += 1
-        counts.stored_ids.append(stored.article.id)
-        if stored.action == DUPLICATE or stored.article.duplicate_of is not None:
-            counts.duplicates += 1
-    elif stored.action == NEW_VERSION:
-        counts.updated += 1
-        counts.stored_ids.append(stored.article.id)
-    elif stored.action == UNCHANGED:
-        counts.known += 1
+    """Store the parsed pages of ``ready`` (or count why not)."""
+    items: list[BatchItem] = []
+    for result in ready:
+        if result.outcome == "not_modified":
+            counts.not_modified += 1
+        elif result.outcome == "no_article":
+            counts.no_article += 1
+            _error(counts, result.candidate.url, "no_article", result.error)
+        elif result.page is None:
+            counts.failed += 1
+            _error(counts, result.candidate.url, result.outcome, result.error)
+        else:
+            record = _record(result.page, result.candidate, source, counts)
+            items.append(BatchItem(record, result.precomputed, label=result.candidate.url))
+    for item, stored in zip(items, store_batch(session, items, ctx.get_processor()), strict=True):
+        if stored.action is None or stored.article_id is None:
+            counts.failed += 1
+            _error(counts, item.label, "store_error", stored.error)
+        elif stored.action in (INSERTED, DUPLICATE):
+            # A duplicate is a new row too (stored with duplicate_of set), and counted as such.
+            counts.new += 1
+            counts.stored_ids.append(stored.article_id)
+            if stored.duplicate:
+                counts.duplicates += 1
+        elif stored.action == NEW_VERSION:
+            counts.updated += 1
+            counts.stored_ids.append(stored.article_id)
+        elif stored.action == UNCHANGED:
+            counts.known += 1
 
 
 def _record(

@@ -97,7 +97,7 @@ def store_record(
         if article.duplicate_of is None and minhash is not None:
             processor.near_dups.add(article.id, minhash, article.first_seen_at)
         if article.duplicate_of is None and article.story_id is None:
-            _assign_story(session, processor, article)  # it may have become relevant
+            assign_story(session, processor, article)  # it may have become relevant
         session.flush()
         return StoreResult(article, NEW_VERSION)
 
@@ -106,7 +106,7 @@ def store_record(
         return result
     if minhash is not None:
         processor.near_dups.add(article.id, minhash, article.first_seen_at)
-    _assign_story(session, processor, article)
+    assign_story(session, processor, article)
     session.flush()
     return StoreResult(article, upserted.action)
 
@@ -168,7 +168,7 @@ def _dedup(
     return StoreResult(article, DUPLICATE, kind, similarity)
 
 
-def _assign_story(session: Session, processor: Processor, article: Article) -> None:
+def assign_story(session: Session, processor: Processor, article: Article) -> None:
     """Join the best matching story in the window, or start a new one.
 
     Only relevant articles get a story: the digest groups only those, and a story per
