@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 EXTRACT_THREADS = 2  # pages parsed at once without worker processes
 PAGES_QUEUED_PER_WORKER = 8  # parsed or waiting per worker process (bounds the bodies held)
-STORE_BATCH = 10  # ready pages per transaction before the event loop gets a turn
+STORE_BATCH = 10  # pages stored per transaction (one bulk insert for the new ones)
+STORE_WAIT_S = 0.1  # how long a short batch waits for the next page before it is stored
 MAX_ERRORS_KEPT = 200  # per batch, so a dead source cannot bloat the run row
 
 
@@ -87,7 +88,12 @@ async def afetch_and_store(
     try:
         while tasks:
             ready = [await tasks.popleft()]
-            while tasks and tasks[0].done() and len(ready) < STORE_BATCH:
+            while tasks and len(ready) < STORE_BATCH:
+                if not tasks[0].done():
+                    # Pages in flight: wait a moment, so stores come in batches, not one by one.
+                    await asyncio.wait([tasks[0]], timeout=STORE_WAIT_S)
+                    if not tasks[0].done():
+                        break  # a slow page does not hold back the ones before it
                 ready.append(tasks.popleft().result())
             with session_scope(ctx.engine) as session:
                 for result in ready:
