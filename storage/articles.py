@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 from storage.models import Article, ArticleTag, ArticleVersion, Source
 from storage.records import ArticleRecord, TopicMatch
 from storage.sources import ensure_source
+from storage.tags import tag_values
 from storage.types import utcnow
 
 # What an upsert did with a record.
@@ -62,33 +65,8 @@ def upsert_article(
             session.flush()
         return UpsertResult(existing, NEW_VERSION)
 
-    source_id = _source_id(session, record.source_name, record.origin)
-    article = Article(
-        canonical_url=record.canonical_url,
-        url=record.url,
-        source_id=source_id,
-        origin=record.origin,
-        seed_file=record.seed_file,
-        title=record.title,
-        author=record.author,
-        language=record.language,
-        published_at=record.published_at,
-        date_precision=record.date_precision,
-        date_source=record.date_source,
-        date_conflict=record.date_conflict,
-        text=record.text,
-        n_chars=len(record.text),
-        text_hash=text_hash,
-        version=1,
-        first_seen_at=now,
-        last_checked_at=now,
-        updated_at=now,
-    )
-    article.versions.append(
-        ArticleVersion(
-            version=1, title=record.title, text=record.text, text_hash=text_hash, fetched_at=now
-        )
-    )
+    article = Article(**_new_article_values(session, record, text_hash, now))
+    article.versions.append(ArticleVersion(**_first_version_values(record, text_hash, now)))
     session.add(article)
     if flush:
         session.flush()
@@ -118,64 +96,68 @@ def insert_new_articles(session: Session, items: Sequence[NewArticle]) -> list[i
     if not items:
         return []
     now = utcnow()
-    rows = []
-    for item in items:
-        record = item.record
-        source_id = _source_id(session, record.source_name, record.origin)
-        rows.append(
-            {
-                "canonical_url": record.canonical_url,
-                "url": record.url,
-                "source_id": source_id,
-                "origin": record.origin,
-                "seed_file": record.seed_file,
-                "title": record.title,
-                "author": record.author,
-                "language": record.language,
-                "published_at": record.published_at,
-                "date_precision": record.date_precision,
-                "date_source": record.date_source,
-                "date_conflict": record.date_conflict,
-                "text": record.text,
-                "n_chars": len(record.text),
-                "text_hash": item.text_hash,
-                "minhash": item.minhash,
-                "relevant": item.relevant,
-                "relevance_score": round(item.relevance_score, 4),
-                "version": 1,
-                "first_seen_at": now,
-                "last_checked_at": now,
-                "updated_at": now,
-            }
-        )
+    rows = [
+        _new_article_values(session, item.record, item.text_hash, now)
+        | {
+            "minhash": item.minhash,
+            "relevant": item.relevant,
+            "relevance_score": round(item.relevance_score, 4),
+        }
+        for item in items
+    ]
     statement = insert(Article).returning(Article.id, sort_by_parameter_order=True)
     ids = list(session.scalars(statement, rows))
     versions = [
-        {
-            "article_id": article_id,
-            "version": 1,
-            "title": item.record.title,
-            "text": item.record.text,
-            "text_hash": item.text_hash,
-            "fetched_at": now,
-        }
+        {"article_id": article_id} | _first_version_values(item.record, item.text_hash, now)
         for article_id, item in zip(ids, items, strict=True)
     ]
     session.execute(insert(ArticleVersion), versions)
     tags = [
-        {
-            "article_id": article_id,
-            "topic": topic.slug,
-            "label": topic.label,
-            "score": round(topic.score, 4),
-            "evidence": list(topic.evidence),
-        }
+        {"article_id": article_id} | tag_values(topic)
         for article_id, item in zip(ids, items, strict=True)
         for topic in item.topics
     ]
     if tags:
         session.execute(insert(ArticleTag), tags)
     return ids
+
+
+def _new_article_values(
+    session: Session, record: ArticleRecord, text_hash: str, now: datetime
+) -> dict[str, Any]:
+    """The columns of a new article's row, from its record (version 1, first seen ``now``)."""
+    return {
+        "canonical_url": record.canonical_url,
+        "url": record.url,
+        "source_id": _source_id(session, record.source_name, record.origin),
+        "origin": record.origin,
+        "seed_file": record.seed_file,
+        "title": record.title,
+        "author": record.author,
+        "language": record.language,
+        "published_at": record.published_at,
+        "date_precision": record.date_precision,
+        "date_source": record.date_source,
+        "date_conflict": record.date_conflict,
+        "text": record.text,
+        "n_chars": len(record.text),
+        "text_hash": text_hash,
+        "version": 1,
+        "first_seen_at": now,
+        "last_checked_at": now,
+        "updated_at": now,
+    }
+
+
+def _first_version_values(record: ArticleRecord, text_hash: str, now: datetime) -> dict[str, Any]:
+    """The columns of a new article's version 1 (all but its article id)."""
+    return {
+        "version": 1,
+        "title": record.title,
+        "text": record.text,
+        "text_hash": text_hash,
+        "fetched_at": now,
+    }
 
 
 def _source_id(session: Session, name: str | None, kind: str) -> int | None:

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleTag
 from storage.records import TopicMatch
+
+
+def tag_values(topic: TopicMatch) -> dict[str, Any]:
+    """The columns of a topic's tag row (all but its article id)."""
+    return {
+        "topic": topic.slug,
+        "label": topic.label,
+        "score": round(topic.score, 4),
+        "evidence": list(topic.evidence),
+    }
 
 
 def replace_tags(
@@ -27,27 +38,12 @@ def replace_tags(
     """
     if article.id is None:
         for topic in topics:
-            tag = ArticleTag(
-                article=article,
-                topic=topic.slug,
-                label=topic.label,
-                score=round(topic.score, 4),
-                evidence=list(topic.evidence),
-            )
-            session.add(tag)
+            session.add(ArticleTag(article=article, **tag_values(topic)))
     else:
         session.execute(delete(ArticleTag).where(ArticleTag.article_id == article.id))
         session.expire(article, ["tags"])
         for topic in topics:
-            session.add(
-                ArticleTag(
-                    article_id=article.id,
-                    topic=topic.slug,
-                    label=topic.label,
-                    score=round(topic.score, 4),
-                    evidence=list(topic.evidence),
-                )
-            )
+            session.add(ArticleTag(article_id=article.id, **tag_values(topic)))
     article.relevant = relevant
     article.relevance_score = round(relevance_score, 4)
     if flush:
