@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from flows.jobs.ingest_record import configured_source_row
 from flows.jobs.ingest_workers import default_workers
 from flows.jobs.processor import Processor
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
 from storage.fetchlog import get_validators, record_fetch, set_validators
-from storage.sources import get_or_create_source
 
 log = logging.getLogger(__name__)
 
@@ -143,15 +143,7 @@ class IngestContext:
         """The ``sources`` row id of ``source`` (created on first use, config applied)."""
         if source.name not in self.source_ids:
             with session_scope(self.engine) as session:
-                row = get_or_create_source(
-                    session,
-                    source.name,
-                    kind=source.kind,
-                    url=source.url,
-                    enabled=source.enabled,
-                    priority=source.priority,
-                )
-                self.source_ids[source.name] = row.id
+                self.source_ids[source.name] = configured_source_row(session, source).id
         return self.source_ids[source.name]
 
 

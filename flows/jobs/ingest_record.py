@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from flows.jobs.ingest_types import (
     DISCOVERY_FAILED,
@@ -22,12 +23,24 @@ from flows.jobs.ingest_types import (
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.fetchlog import set_validators
-from storage.models import IngestRun
+from storage.models import IngestRun, Source
 from storage.runs import finish_run, record_source_counts
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
 # Article fetch outcomes worth retrying on the next run (the server may answer then).
 TRANSIENT_OUTCOMES = frozenset({"timeout", "connect_error", "http_error", "blocked"})
+
+
+def configured_source_row(session: Session, source: SourceConfig) -> Source:
+    """The ``sources`` row of ``source`` (created on first use), with its configuration."""
+    return get_or_create_source(
+        session,
+        source.name,
+        kind=source.kind,
+        url=source.url,
+        enabled=source.enabled,
+        priority=source.priority,
+    )
 
 
 @dataclass(slots=True)
@@ -70,14 +83,7 @@ def record_ingest(
             status = health_status(discovery, counts)
             report.sources[source.name] = counts
             report.source_status[source.name] = status
-            row = get_or_create_source(
-                session,
-                source.name,
-                kind=source.kind,
-                url=source.url,
-                enabled=source.enabled,
-                priority=source.priority,
-            )
+            row = configured_source_row(session, source)
             if update_health and status == STATUS_OK:
                 record_source_success(session, row)
             elif update_health:
