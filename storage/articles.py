@@ -166,9 +166,9 @@ def _source_id(session: Session, name: str | None, kind: str) -> int | None:
     The row object is kept, not just its id, so a source whose creation was rolled back (it
     left the session) is looked up again instead of leaving a dangling id.
     """
-    cache: dict[str, Source] = session.info.setdefault("newsmon_sources_by_name", {})
     if not name:
         return None
+    cache: dict[str, Source] = session.info.setdefault("newsmon_sources_by_name", {})
     source = cache.get(name)
     if source is None or source not in session:
         source = ensure_source(session, name, kind=kind)

@@ -34,11 +34,13 @@ EMPTY_TEXT_HASH = text_hash("")  # the hash of a text without any words
 DUPLICATE = "duplicate"
 __all__ = [
     "DUPLICATE",
+    "EMPTY_TEXT_HASH",
     "INSERTED",
     "NEW_VERSION",
     "UNCHANGED",
     "Precomputed",
     "StoreResult",
+    "assign_story",
     "store_record",
 ]
 
