@@ -36,6 +36,7 @@ from scrapers.http_rules import (
 from scrapers.pacing import HostPacer, InProcessPacer, RequestGate
 from scrapers.robots import RobotsCache, RobotsPolicy
 from scrapers.sources import FetchConfig, normalize_host
+from scrapers.transport import make_transport
 
 __all__ = [
     "CONTENT_TYPES",
@@ -294,13 +295,16 @@ class PoliteClient:
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             n = self.config.max_concurrency
+            # The transport carries the connection limits and HTTP/2 (the client's own
+            # arguments for them apply only to httpx's default transport).
+            transport = self._transport or make_transport(
+                max_connections=n, http2=self.config.http2
+            )
             self._http = httpx.AsyncClient(
-                http2=self.config.http2,
                 follow_redirects=False,
                 timeout=httpx.Timeout(self.config.timeout_s),
-                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
                 headers={"User-Agent": self.config.user_agent},
-                transport=self._transport,
+                transport=transport,
             )
         return self._http
 
