@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from flows.jobs.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
 from flows.jobs.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
-from flows.jobs.ingest_workers import Parsed, aparse_page, article_title
+from flows.jobs.ingest_workers import PageParser, Parsed, article_title, page_parser
 from flows.jobs.store import DUPLICATE, Precomputed
 from flows.jobs.store_batch import BatchItem, store_batch
 from processing.urls import canonicalize_url
@@ -78,12 +78,29 @@ async def afetch_and_store(
     ctx.claimed.update(c.canonical_url for c in todo)
     counts.known += len(unique) - len(todo)
 
-    workers = ctx.extract_workers
+    if not todo:
+        return counts
+    async with page_parser(ctx.extract_workers) as parser:
+        await _fetch_parse_store(ctx, source, todo, validators, parser, counts, source_id)
+    return counts
+
+
+async def _fetch_parse_store(
+    ctx: IngestContext,
+    source: SourceConfig,
+    todo: list[Candidate],
+    validators: dict[str, Validators],
+    parser: PageParser,
+    counts: SourceCounts,
+    source_id: int,
+) -> None:
+    """Fetch and parse ``todo`` concurrently; store the results in order, in batches."""
     limiter = asyncio.Semaphore(
-        PAGES_QUEUED_PER_WORKER * workers if workers > 0 else EXTRACT_THREADS
+        PAGES_QUEUED_PER_WORKER * parser.processes if parser.processes else EXTRACT_THREADS
     )
     tasks = deque(
-        asyncio.ensure_future(_one(ctx, source, c, validators.get(c.url), limiter)) for c in todo
+        asyncio.ensure_future(_one(ctx, source, c, validators.get(c.url), limiter, parser))
+        for c in todo
     )
     try:
         while tasks:
@@ -109,7 +126,6 @@ async def afetch_and_store(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-    return counts
 
 
 async def _one(
@@ -118,6 +134,7 @@ async def _one(
     candidate: Candidate,
     validators: Validators | None,
     limiter: asyncio.Semaphore,
+    parser: PageParser,
 ) -> PageResult:
     fetched = await fetch_page(
         ctx,
@@ -134,8 +151,8 @@ async def _one(
     tagger = ctx.get_processor().tagger  # a broken taxonomy fails the chunk, as in the store
     async with limiter:
         try:
-            parsed: Parsed = await aparse_page(
-                body, fetched.content_type, final_url, ctx.extract_workers, candidate.title, tagger
+            parsed: Parsed = await parser.parse(
+                body, fetched.content_type, final_url, candidate.title, tagger
             )
         except Exception as exc:  # a parser bug on one odd page must not sink the whole chunk
             log.exception("extracting %s failed unexpectedly", final_url)

@@ -1,39 +1,32 @@
 """Page parsing off the event loop: decode + extract (+ text hash and MinHash) in worker processes.
 
 Extraction is CPU-bound Python (trafilatura walks the lxml tree), so threads mostly wait for
-the GIL; a small process pool lets it run on another core while the event loop fetches and
-the store writes. The pool is process-wide (Prefect runs one task per chunk, so a pool per
-chunk would pay the worker start-up each time), started on first use, and shut down at exit
-(or by :func:`shutdown_extract_pool`). Workers get the page bytes and return plain data; no
-HTML goes back, and nothing reaches Prefect results.
+the GIL; worker processes let it run on another core while the event loop fetches and the
+store writes. The processes are process-wide and leased by one event loop at a time
+(:mod:`flows.jobs.worker_pool`: Prefect runs a chunk per task, each in its own loop, and a
+worker costs a second to start). Workers get the page bytes and return plain data; no HTML
+goes back, and nothing reaches Prefect results.
 
-``workers=0`` parses in a thread of this process instead (no extra processes).
+``workers=0`` parses in threads of this process instead (no extra processes); so does a loop
+that finds every allowed worker leased by others.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
+import contextlib
 import logging
-import multiprocessing
 import os
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from flows.jobs.worker_pool import Lease, lease_workers, shutdown_workers, worker_pids
 from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.extract import ExtractedPage, decode_html, extract_page
 
 log = logging.getLogger(__name__)
-
-# A worker is replaced after this many pages, so whatever a parser leaks stays bounded.
-PAGES_PER_WORKER = 5000
-
-_lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
 
 
 def default_workers() -> int:
@@ -94,71 +87,54 @@ def _warm_up() -> None:
     parse_page(b"<html><body><p>warm</p></body></html>", None, "http://localhost/")
 
 
-def extract_pool(workers: int) -> ProcessPoolExecutor:
-    """The process-wide pool (started on first use with ``workers`` processes)."""
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=workers,
-                # spawn: forking a process that runs threads (Prefect, the event loop) is unsafe.
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_warm_up,
-                max_tasks_per_child=PAGES_PER_WORKER,
-            )
-            log.debug("started %d extraction worker process(es)", workers)
-        return _pool
+class PageParser:
+    """Parses pages for one event loop: in leased worker processes, else in threads."""
+
+    def __init__(self, lease: Lease | None) -> None:
+        self._lease = lease if lease is not None and lease.size else None
+
+    @property
+    def processes(self) -> int:
+        """How many worker processes parse for this loop (0: threads do)."""
+        return self._lease.size if self._lease is not None else 0
+
+    async def parse(
+        self,
+        body: bytes,
+        content_type: str | None,
+        final_url: str,
+        candidate_title: str | None = None,
+        tagger: Tagger | None = None,
+    ) -> Parsed:
+        """:func:`parse_page` off the event loop.
+
+        The tagger goes to a worker only when it can be pickled (built from a taxonomy's TOML
+        text); otherwise the store tags instead.
+        """
+        args = (body, content_type, final_url, candidate_title)
+        if self._lease is None:
+            return await asyncio.to_thread(parse_page, *args, tagger)
+        if tagger is not None and not tagger.taxonomy.source:
+            tagger = None
+        parsed: Parsed = await self._lease.call(*args, tagger)
+        return parsed
+
+
+@contextlib.asynccontextmanager
+async def page_parser(workers: int) -> AsyncIterator[PageParser]:
+    """A :class:`PageParser` with up to ``workers`` worker processes (0: threads)."""
+    if workers <= 0:
+        yield PageParser(None)
+        return
+    async with lease_workers(workers, parse_page, _warm_up) as lease:
+        yield PageParser(lease)
 
 
 def extract_pool_pids() -> list[int]:
     """The pids of the running worker processes (for memory measurements)."""
-    with _lock:
-        processes = getattr(_pool, "_processes", None) or {}
-        return list(processes)
+    return worker_pids()
 
 
 def shutdown_extract_pool() -> None:
-    """Stop the workers and wait for them (also registered to run at exit)."""
-    global _pool
-    with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-atexit.register(shutdown_extract_pool)
-
-
-async def aparse_page(
-    body: bytes,
-    content_type: str | None,
-    final_url: str,
-    workers: int,
-    candidate_title: str | None = None,
-    tagger: Tagger | None = None,
-) -> Parsed:
-    """:func:`parse_page` in a worker process (or a thread when ``workers`` is 0).
-
-    The tagger goes along only when it can be pickled (built from a taxonomy's TOML text).
-    """
-    args = (body, content_type, final_url, candidate_title)
-    if workers <= 0:
-        return await asyncio.to_thread(parse_page, *args, tagger)
-    if tagger is not None and not tagger.taxonomy.source:
-        tagger = None  # the store tags instead
-    loop = asyncio.get_running_loop()
-    pool = extract_pool(workers)
-    try:
-        return await loop.run_in_executor(pool, parse_page, *args, tagger)
-    except BrokenProcessPool:
-        # A worker died (killed, out of memory): start afresh for the next pages.
-        _discard(pool)
-        raise
-
-
-def _discard(pool: ProcessPoolExecutor) -> None:
-    global _pool
-    with _lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
+    """Stop the workers and wait for them (also done at exit)."""
+    shutdown_workers()
