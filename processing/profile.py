@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import islice
 
 from processing.normalize import fold
 
@@ -30,9 +31,13 @@ _STOPWORD_TEXT = """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-def content_words(text: str) -> list[str]:
-    """Folded words of four or more letters that are not stop words."""
-    return [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS]
+def content_words(text: str, limit: int | None = None) -> list[str]:
+    """Folded words of four or more letters that are not stop words (only the first ``limit``
+    when given: a lead needs no scan of the whole text)."""
+    if limit is None:
+        return [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS]
+    words = (m.group() for m in _WORD.finditer(fold(text)))
+    return list(islice((w for w in words if w not in STOPWORDS), limit))
 
 
 def build_profile(texts: Iterable[str], min_docs: int = 2, size: int = 150) -> dict[str, float]:

@@ -43,20 +43,28 @@ Interval = tuple[datetime, datetime]
 def story_vector(text: str) -> dict[str, float]:
     """The unit-length lead vector of ``text`` (empty for a text without content words)."""
     weights: dict[str, float] = {}
-    for position, word in enumerate(content_words(text)[:LEAD_WORDS]):
+    get = weights.get
+    seen: set[str] = set()
+    for position, word in enumerate(content_words(text, LEAD_WORDS)):
+        if word in seen:
+            continue  # its first place weighed it (and its grams) at least as much
+        seen.add(word)
         weight = HEAD_WEIGHT if position < HEAD_WORDS else 1.0
-        weights[word] = max(weights.get(word, 0.0), weight)
+        if get(word, 0.0) < weight:
+            weights[word] = weight
+        half = weight * GRAM_WEIGHT
         padded = f"<{word}>"
         for i in range(len(padded) - GRAM_SIZE + 1):
             gram = padded[i : i + GRAM_SIZE]
-            weights[gram] = max(weights.get(gram, 0.0), weight * GRAM_WEIGHT)
+            if get(gram, 0.0) < half:
+                weights[gram] = half
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return {w: v / norm for w, v in weights.items()} if norm else {}
 
 
 def lead_words(text: str) -> int:
     """How many content words of the lead a story vector is built from."""
-    return min(len(content_words(text)), LEAD_WORDS)
+    return len(content_words(text, LEAD_WORDS))
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
