@@ -33,9 +33,29 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFD", text))
 
 
+def _ascii_separators() -> dict[int, str]:
+    """ASCII translation: what ``_PUNCT_OR_SPACE`` matches becomes a space, the rest stays."""
+    return {c: " " if _PUNCT_OR_SPACE.match(chr(c)) else chr(c) for c in range(128)}
+
+
+_ASCII_SEPARATORS = _ascii_separators()
+
+
+def hash_words(text: str) -> list[str]:
+    """The words of :func:`normalize_for_hash` (it joins them with single spaces).
+
+    A folded text is nearly always ASCII (Dutch diacritics fold away); then a translation
+    table and ``str.split`` give the same words as the regex, several times faster.
+    """
+    folded = fold(text)
+    if folded.isascii():
+        return folded.translate(_ASCII_SEPARATORS).split()
+    return _PUNCT_OR_SPACE.sub(" ", folded).split()
+
+
 def normalize_for_hash(text: str) -> str:
     """The text reduced to folded words separated by single spaces (punctuation removed)."""
-    return _PUNCT_OR_SPACE.sub(" ", fold(text)).strip()
+    return " ".join(hash_words(text))
 
 
 def text_hash(text: str) -> str:

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+import numpy as np
+
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SERIALS = itertools.count()
@@ -35,6 +36,73 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _word_mask_table() -> dict[int, str]:
+    """ASCII translation: word characters stay, the others become a space (see ``_words``)."""
+    return {c: chr(c) if _WORD_CHAR.match(chr(c)) else " " for c in range(128)}
+
+
+_ASCII_WORD_MASK = _word_mask_table()
+_SPACE = ord(" ")
+
+
+@lru_cache(maxsize=8192)
+def _mask_char(ch: str) -> str:
+    """A non-ASCII folded character as an ASCII stand-in: ``a`` for a word character, else
+    a space (so the masked text is ASCII and splits like ``\\w+`` runs)."""
+    return "a" if _WORD_CHAR.match(ch) else " "
+
+
+# Offset map breakpoints: (folded start, original index there, constant run?), starts ascending.
+Breaks = list[tuple[int, int, bool]]
+
+
+class OffsetMap:
+    """Folded index -> original index, stored only where folding changed the length.
+
+    Nearly every character folds to exactly one (``ë`` -> ``e``), so the map is the identity
+    between a few breakpoints: a character that folds to several (``ß`` -> ``ss``, ``ﬁ``) is a
+    run of folded characters that all map to it; one that folds to nothing (a combining mark)
+    shifts what follows. Indexing behaves like the per-character list it replaces (negative
+    indices, ``IndexError`` past the end), for ``FoldedText.span``.
+    """
+
+    __slots__ = ("_constant", "_origins", "_size", "_starts")
+
+    def __init__(self, size: int, breaks: Breaks | None = None) -> None:
+        self._size = size
+        self._starts = [b[0] for b in breaks] if breaks else None
+        self._origins = [b[1] for b in breaks] if breaks else []
+        self._constant = [b[2] for b in breaks] if breaks else []
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index: int) -> int:
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError("list index out of range")
+        if self._starts is None:
+            return index
+        k = bisect_right(self._starts, index) - 1
+        origin = self._origins[k]
+        return origin if self._constant[k] else origin + index - self._starts[k]
+
+    def to_list(self) -> list[int]:
+        """Every folded character's original index (for tests and debugging)."""
+        return [self[i] for i in range(self._size)]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OffsetMap):
+            other = other.to_list()
+        return isinstance(other, list) and self.to_list() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"OffsetMap({self.to_list()!r})"
+
+
 @dataclass(slots=True)
 class FoldedText:
     """``folded`` is the text to match on; ``offsets[i]`` is the original index of folded[i].
@@ -45,7 +113,7 @@ class FoldedText:
 
     original: str
     folded: str
-    offsets: list[int]
+    offsets: OffsetMap
     word_starts: list[int]
     words: list[str]
     candidates: dict[int, list[int]] | None = None
@@ -67,34 +135,67 @@ def fold_with_offsets(text: str) -> FoldedText:
     """Fold ``text`` character by character, remembering where each folded char came from.
 
     ASCII runs fold with ``str.lower`` (the same result, one call per run); only the other
-    characters go through the per-character fold.
+    characters go through the per-character fold, and only those whose fold is not exactly one
+    character leave a breakpoint in the offset map.
     """
     if text.isascii():
         folded = text.lower()
-        offsets = list(range(len(text)))
+        offsets = OffsetMap(len(folded))
     else:
-        parts: list[str] = []
-        offsets = []
-        pos = 0
-        for match in _NON_ASCII.finditer(text):
-            index = match.start()
-            if index > pos:
-                parts.append(text[pos:index].lower())
-                offsets.extend(range(pos, index))
-            piece = _fold_char(match.group())
-            parts.append(piece)
-            offsets.extend([index] * len(piece))
-            pos = index + 1
-        if pos < len(text):
-            parts.append(text[pos:].lower())
-            offsets.extend(range(pos, len(text)))
-        folded = "".join(parts)
-    word_starts: list[int] = []
-    words: list[str] = []
-    for match in _WORD.finditer(folded):
-        word_starts.append(match.start())
-        words.append(match.group())
+        folded, breaks = _fold_mixed(text)
+        offsets = OffsetMap(len(folded), breaks)
+    word_starts, words = _words(folded)
     return FoldedText(text, folded, offsets, word_starts, words)
+
+
+def _fold_mixed(text: str) -> tuple[str, Breaks | None]:
+    """The fold of a text with non-ASCII characters, and the breaks of its offset map (None
+    when every character folded to exactly one)."""
+    parts: list[str] = []
+    breaks: Breaks = [(0, 0, False)]
+    pos = shift = 0  # shift: folded length minus original length so far
+    for match in _NON_ASCII.finditer(text):
+        index = match.start()
+        if index > pos:
+            parts.append(text[pos:index].lower())
+        piece = _fold_char(match.group())
+        parts.append(piece)
+        pos = index + 1
+        if len(piece) == 1:
+            continue
+        here = index + shift
+        if piece:  # several folded characters, all from this one
+            _add_break(breaks, here, index, True)
+        _add_break(breaks, here + len(piece), index + 1, False)
+        shift += len(piece) - 1
+    if pos < len(text):
+        parts.append(text[pos:].lower())
+    return "".join(parts), breaks if len(breaks) > 1 or breaks[0][1] else None
+
+
+def _add_break(breaks: Breaks, start: int, origin: int, constant: bool) -> None:
+    """Start a new run at folded ``start``; a run that would cover nothing is replaced."""
+    if breaks[-1][0] == start:
+        breaks[-1] = (start, origin, constant)
+    else:
+        breaks.append((start, origin, constant))
+
+
+def _words(folded: str) -> tuple[list[int], list[str]]:
+    """The ``\\w+`` runs of ``folded`` and where they start, without a regex: the text is
+    masked to ASCII (word characters kept or ``a``, the others a space), and the runs are
+    where the non-space flags switch on and off (numpy), the words what ``split`` gives."""
+    ascii_text = folded.isascii()
+    masked = folded if ascii_text else _NON_ASCII.sub(lambda m: _mask_char(m.group()), folded)
+    spaced = masked.translate(_ASCII_WORD_MASK)
+    # Flags of the text between two spaces: where they change, word i starts or ends at i.
+    flags = np.frombuffer(f" {spaced} ".encode("ascii"), dtype=np.uint8) != _SPACE
+    edges = np.flatnonzero(flags[1:] != flags[:-1])  # start, end, start, end…
+    starts: list[int] = edges[::2].tolist()
+    if ascii_text:
+        return starts, spaced.split()
+    ends: list[int] = edges[1::2].tolist()
+    return starts, list(map(folded.__getitem__, map(slice, starts, ends)))
 
 
 def fold_term(term: str) -> str:
