@@ -18,8 +18,9 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+from datasketch.minhash import _fmix
 
-from processing.normalize import normalize_for_hash
+from processing.normalize import hash_words
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -33,6 +34,7 @@ LSH_THRESHOLD = 0.3
 JACCARD_THRESHOLD = 0.4
 # datasketch's hashing scheme; stored signatures are only comparable within one scheme.
 SCHEME = "affine32"
+_SCHEME_WIDTH = 32  # bits of a hash value in SCHEME (the width of datasketch's pre-mix)
 
 
 def _hash32(value: int) -> int:
@@ -49,9 +51,8 @@ def shingle_hashes(words: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     """
     if not words:
         return np.zeros(0, dtype=np.uint64)
-    word_hashes = np.fromiter(
-        (zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words)
-    )
+    crcs = map(zlib.crc32, map(str.encode, words))  # C-level maps, no generator frames
+    word_hashes = np.fromiter(crcs, dtype=np.uint64, count=len(words))
     if len(words) < size:
         grams = [word_hashes]
     else:
@@ -66,18 +67,17 @@ def shingle_hashes(words: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
 
 def signature(text: str, num_perm: int = NUM_PERM) -> MinHash | None:
     """The MinHash of ``text``, or None when it has fewer than :data:`MIN_WORDS` words."""
-    return _signature_of_normalized(normalize_for_hash(text), num_perm)
+    return _signature_of_words(hash_words(text), num_perm)
 
 
 def hash_and_signature(text: str) -> tuple[str, MinHash | None]:
-    """``(text_hash(text), signature(text))`` normalising the text once, not twice."""
-    normalized = normalize_for_hash(text)
-    digest = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
-    return digest, _signature_of_normalized(normalized, NUM_PERM)
+    """``(text_hash(text), signature(text))`` folding and splitting the text once, not twice."""
+    words = hash_words(text)
+    digest = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+    return digest, _signature_of_words(words, NUM_PERM)
 
 
-def _signature_of_normalized(normalized: str, num_perm: int) -> MinHash | None:
-    words = normalized.split()
+def _signature_of_words(words: list[str], num_perm: int) -> MinHash | None:
     if len(words) < MIN_WORDS:
         return None
     minhash = MinHash(
@@ -86,16 +86,28 @@ def _signature_of_normalized(normalized: str, num_perm: int) -> MinHash | None:
         permutations=_permutations(num_perm),
         scheme=SCHEME,
     )
-    minhash.update_batch(shingle_hashes(words).tolist())
+    _update(minhash, shingle_hashes(words))
     return minhash
 
 
+def _update(minhash: MinHash, hashes: np.ndarray) -> None:
+    """``minhash.update_batch(hashes.tolist())`` for our identity ``hashfunc``, without a
+    Python call and a Python int per shingle: the same arithmetic as datasketch's CPU path
+    (32-bit values, its pre-mix, ``a * h + b`` wrapping, column minimum);
+    tests/test_dedup_update.py checks it against ``update_batch``."""
+    if len(hashes) == 0:
+        return
+    a, b = minhash.permutations
+    mixed = _fmix(hashes.astype(np.uint32).reshape(-1, 1), _SCHEME_WIDTH)
+    minhash.hashvalues = np.minimum(minhash.hashvalues, (mixed * a + b).min(axis=0))
+
+
 @lru_cache(maxsize=4)
-def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's permutations for seed 1, computed once (they cost more than hashing)."""
+def _permutations(num_perm: int) -> np.ndarray:
+    """datasketch's permutations for seed 1, computed once (they cost more than hashing), as
+    the ``(2, num_perm)`` array MinHash shares instead of converting and copying."""
     template = MinHash(num_perm=num_perm, hashfunc=_hash32, scheme=SCHEME)
-    a, b = template.permutations
-    return a, b
+    return np.asarray(template.permutations)
 
 
 def signature_to_bytes(minhash: MinHash) -> bytes:
@@ -210,11 +222,18 @@ class NearDupIndex:
     def query(self, minhash: MinHash, exclude: Iterable[int] = ()) -> list[NearDuplicate]:
         """Indexed keys whose estimated Jaccard with ``minhash`` reaches the threshold,
         best first (ties: lowest key, i.e. the earliest stored)."""
-        skip = set(exclude)
-        found = []
-        for key in self.candidates(minhash) - skip:
-            jaccard = float(minhash.jaccard(self._signatures[key]))
-            if jaccard >= self.threshold:
-                found.append(NearDuplicate(key, jaccard))
+        keys = list(self.candidates(minhash) - set(exclude))
+        if not keys:
+            return []
+        # MinHash.jaccard per candidate, for all of them in one numpy comparison (a story's
+        # articles share bands, so a query often has dozens of candidates).
+        stacked = np.stack([self._signatures[key].hashvalues for key in keys])
+        agreeing = np.count_nonzero(stacked == minhash.hashvalues, axis=1).tolist()
+        size = float(len(minhash.hashvalues))
+        found = [
+            NearDuplicate(key, float(count) / size)
+            for key, count in zip(keys, agreeing, strict=True)
+            if float(count) / size >= self.threshold
+        ]
         found.sort(key=lambda d: (-d.jaccard, d.key))
         return found
