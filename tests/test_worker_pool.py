@@ -135,3 +135,17 @@ def test_when_every_worker_is_leased_pages_are_parsed_in_threads(
             return first.processes, second.processes
 
     assert asyncio.run(main()) == (1, 0)
+
+
+def test_a_short_batch_starts_no_worker_but_uses_an_idle_one() -> None:
+    async def sizes() -> tuple[int, int, int]:
+        async with page_parser(1, pages=5) as short:
+            before = short.processes  # nothing idle, too few pages to start one
+        async with page_parser(1, pages=50) as long:
+            started = long.processes
+        async with page_parser(1, pages=5) as short_again:
+            reused = short_again.processes
+        return before, started, reused
+
+    assert asyncio.run(sizes()) == (0, 1, 1)
+    assert len(worker_pids()) == 1

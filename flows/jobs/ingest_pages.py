@@ -80,7 +80,7 @@ async def afetch_and_store(
 
     if not todo:
         return counts
-    async with page_parser(ctx.extract_workers) as parser:
+    async with page_parser(ctx.extract_workers, len(todo)) as parser:
         await _fetch_parse_store(ctx, source, todo, validators, parser, counts, source_id)
     return counts
 

@@ -28,6 +28,11 @@ from scrapers.extract import ExtractedPage, decode_html, extract_page
 
 log = logging.getLogger(__name__)
 
+# Starting a worker costs about a second of CPU (imports, trafilatura's set-up), some 200 pages'
+# worth of parsing; for a short batch in a process without an idle worker (a one-off ingest of
+# a feed's few new items) threads are cheaper, and spare the other processes' CPU.
+MIN_PAGES_TO_START_WORKER = 20
+
 
 def default_workers() -> int:
     """One worker per core beyond the first (the event loop and the store use that one)."""
@@ -121,12 +126,17 @@ class PageParser:
 
 
 @contextlib.asynccontextmanager
-async def page_parser(workers: int) -> AsyncIterator[PageParser]:
-    """A :class:`PageParser` with up to ``workers`` worker processes (0: threads)."""
+async def page_parser(
+    workers: int, pages: int = MIN_PAGES_TO_START_WORKER
+) -> AsyncIterator[PageParser]:
+    """A :class:`PageParser` with up to ``workers`` worker processes (0: threads) for about
+    ``pages`` pages: a worker is started only for :data:`MIN_PAGES_TO_START_WORKER` or more
+    (an idle one is used for any number)."""
     if workers <= 0:
         yield PageParser(None)
         return
-    async with lease_workers(workers, parse_page, _warm_up) as lease:
+    start_new = pages >= MIN_PAGES_TO_START_WORKER
+    async with lease_workers(workers, parse_page, _warm_up, start_new) as lease:
         yield PageParser(lease)
 
 

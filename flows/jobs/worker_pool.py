@@ -110,12 +110,16 @@ def _stop(worker: Worker, wait: bool = True) -> None:
             worker.process.join(STOP_TIMEOUT_S)
 
 
-def _take(count: int, handler: Callable[..., Any], warm_up: Callable[[], Any]) -> list[Worker]:
-    """Up to ``count`` workers for one lease: idle ones first, then new ones under the cap."""
+def _take(
+    count: int, handler: Callable[..., Any], warm_up: Callable[[], Any], start_new: bool = True
+) -> list[Worker]:
+    """Up to ``count`` workers for one lease: idle ones first, then (``start_new``) new ones
+    under the cap."""
     global _starting
     with _lock:
         taken = [_idle.pop() for _ in range(min(count, len(_idle)))]
-        new = max(0, min(count - len(taken), MAX_WORKERS - len(_all) - _starting))
+        room = MAX_WORKERS - len(_all) - _starting
+        new = max(0, min(count - len(taken), room)) if start_new else 0
         _starting += new
     started: list[Worker] = []
     try:
@@ -249,12 +253,13 @@ class Lease:
 
 @contextlib.asynccontextmanager
 async def lease_workers(
-    count: int, handler: Callable[..., Any], warm_up: Callable[[], Any]
+    count: int, handler: Callable[..., Any], warm_up: Callable[[], Any], start_new: bool = True
 ) -> AsyncIterator[Lease]:
-    """Up to ``count`` worker processes running ``handler`` for this event loop (``size`` may
-    be 0 when every allowed worker is leased elsewhere: parse in a thread then)."""
+    """Up to ``count`` worker processes running ``handler`` for this event loop: idle ones,
+    and new ones only when ``start_new``. ``size`` may be 0 (every allowed worker is leased
+    elsewhere, or none is idle and none may start): parse in a thread then."""
     lease = Lease(handler, warm_up)
-    workers = await asyncio.to_thread(_take, count, handler, warm_up) if count > 0 else []
+    workers = await asyncio.to_thread(_take, count, handler, warm_up, start_new) if count else []
     try:
         for worker in workers:
             lease._channels.append(await lease._open(worker))
