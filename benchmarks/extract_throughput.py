@@ -18,7 +18,8 @@ GIL), then measures on the same HTML:
   of what a faster store would give).
 
 Both rates are the best of ``--repeat`` timed runs (default 3; the core's each on a fresh
-database), as the machine's other load makes single runs vary by about ten percent.
+database), raw and core runs alternating, as the machine's speed drifts and single runs vary by
+ten to twenty percent.
 
 Prints ONE JSON line. Usage: ``.venv/bin/python benchmarks/extract_throughput.py [--pages 500]``.
 """
@@ -213,20 +214,18 @@ def main() -> None:
         with httpx.Client() as client:
             pages = [client.get(url).content for url in page_urls(base, 1, args.pages)]
         trafilatura.extract(pages[0])  # warm-up (imports, caches)
+        time_store()
         raw_seconds = []
+        runs = []
+        # Raw and core runs alternate, so a drift in the machine's speed (it wanders by 20%
+        # within minutes here) weighs on both rates alike.
         for _ in range(args.repeat):
             began = time.perf_counter()
             for html in pages:
                 trafilatura.extract(html)
             raw_seconds.append(time.perf_counter() - began)
-        raw_rate = len(pages) / min(raw_seconds)
-        del pages
-        gc.collect()
-
-        time_store()
-        runs = []
-        for _ in range(args.repeat):  # each on a fresh database: every page is new again
-            with tempfile.TemporaryDirectory() as tmp:
+            gc.collect()
+            with tempfile.TemporaryDirectory() as tmp:  # a fresh database: every page is new
                 ctx = bench_context(f"sqlite:///{tmp}/bench.db", base)
                 asyncio.run(run_core(ctx, base, args.pages + 1, 20))  # warm-up, not timed
                 STORE_SECONDS[0] = 0.0
@@ -243,6 +242,8 @@ def main() -> None:
                     }
                 )
                 ctx.engine.dispose()
+        raw_rate = len(pages) / min(raw_seconds)
+        del pages
         best = min(runs, key=lambda run: run["elapsed"])
         elapsed, store_s = best["elapsed"], best["store"]
         core_rate = args.pages / elapsed
