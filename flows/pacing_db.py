@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from functools import lru_cache
 
 from sqlalchemy import Engine
@@ -34,6 +36,8 @@ PACER_DATABASE = "database"
 #: hand-off, a cold process's first connection): the guard keeps the gap the host sees at or
 #: above the configured interval. 50 ms is 5 % of the default 1 s.
 GUARD_S = 0.05
+#: How much later than the others a process that just had a host's turn asks for the next one.
+YIELD_S = 0.02
 
 
 class DatabasePacer:
@@ -43,14 +47,29 @@ class DatabasePacer:
         self._engine = engine
         self._holder = holder or default_holder()
         self._guard_s = guard_s
+        self._last_turn: dict[str, float] = {}  # when this process last had a host's turn
 
     async def wait_turn(self, host: str, min_interval_s: float) -> None:
-        """Reserve this host's next slot (a short locking transaction), then sleep until it."""
+        """Take this host's slot when it is free now (a short locking transaction); until
+        then sleep and ask again. A slot reserved ahead would be planned from the time of
+        asking: a process whose event loop woke late for it would send later than planned
+        and shorten the gap to the next process's request.
+
+        Fairness: a process that had the last turn asks again a little after the slot opens,
+        so one that has been waiting gets it (taking turns, as reserved slots did).
+        """
         interval = min_interval_s + self._guard_s if min_interval_s > 0 else 0.0
-        slot = await asyncio.to_thread(reserve_slot, self._engine, host, interval, self._holder)
-        if slot.wait_s > 0:
-            log.debug("waiting %.2f s for %s", slot.wait_s, host)
-            await asyncio.sleep(slot.wait_s)
+        while True:
+            slot = await asyncio.to_thread(
+                reserve_slot, self._engine, host, interval, self._holder, only_now=True
+            )
+            if slot.wait_s <= 0:
+                self._last_turn[host] = time.monotonic()
+                return
+            recent = time.monotonic() - self._last_turn.get(host, -math.inf) < interval * 1.5
+            wait = slot.wait_s + (YIELD_S if recent else 0.0)
+            log.debug("waiting %.2f s for %s", wait, host)
+            await asyncio.sleep(wait)
 
 
 def pacer_kind(settings: Settings, engine: Engine) -> str:

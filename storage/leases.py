@@ -41,25 +41,34 @@ def default_holder() -> str:
 
 
 def reserve_slot(
-    engine: Engine, host: str, min_interval_s: float, holder: str | None = None
+    engine: Engine,
+    host: str,
+    min_interval_s: float,
+    holder: str | None = None,
+    *,
+    only_now: bool = False,
 ) -> Slot:
     """Reserve the next request slot for ``host``: its start and the seconds to wait for it.
 
     Slots for one host are at least ``min_interval_s`` apart whichever process reserved them;
-    a wait of zero means "go now".
+    a wait of zero means "go now". With ``only_now`` a slot is taken only when it starts now;
+    otherwise nothing is reserved and ``wait_s`` says when to ask again (a caller that wakes
+    late then never shortens the gap to the next process's request).
     """
     if min_interval_s < 0:
         raise ValueError(f"min_interval_s must be >= 0, got {min_interval_s}")
     holder = holder or default_holder()
     dialect = engine.dialect.name
     if dialect == "postgresql":
-        return _reserve_postgresql(engine, host, min_interval_s, holder)
+        return _reserve_postgresql(engine, host, min_interval_s, holder, only_now)
     if dialect == "sqlite":
-        return _reserve_sqlite(engine, host, min_interval_s, holder)
+        return _reserve_sqlite(engine, host, min_interval_s, holder, only_now)
     raise NotImplementedError(f"host leases are not supported on {dialect}")
 
 
-def _reserve_postgresql(engine: Engine, host: str, interval: float, holder: str) -> Slot:
+def _reserve_postgresql(
+    engine: Engine, host: str, interval: float, holder: str, only_now: bool
+) -> Slot:
     with engine.begin() as conn:
         # A lease lost in a crash costs nothing, so the commit need not wait for the disk: the
         # sooner it returns, the sooner the request of the reserved slot is on its way.
@@ -74,10 +83,12 @@ def _reserve_postgresql(engine: Engine, host: str, interval: float, holder: str)
         ).scalar_one()
         # Read the clock only once the row lock is ours: waiting for it must not count.
         now = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
-        return _take(conn, host, interval, holder, now, next_allowed)
+        return _take(conn, host, interval, holder, now, next_allowed, only_now)
 
 
-def _reserve_sqlite(engine: Engine, host: str, interval: float, holder: str) -> Slot:
+def _reserve_sqlite(
+    engine: Engine, host: str, interval: float, holder: str, only_now: bool
+) -> Slot:
     with engine.connect() as conn:
         # pysqlite starts no transaction before a SELECT; BEGIN IMMEDIATE takes the database's
         # write lock up front, so two processes cannot both read the same next_allowed_at.
@@ -92,7 +103,7 @@ def _reserve_sqlite(engine: Engine, host: str, interval: float, holder: str) -> 
             next_allowed = conn.execute(
                 select(_LEASES.c.next_allowed_at).where(_LEASES.c.host == host)
             ).scalar_one()
-            slot = _take(conn, host, interval, holder, now, next_allowed)
+            slot = _take(conn, host, interval, holder, now, next_allowed, only_now)
         except BaseException:
             conn.rollback()
             raise
@@ -107,8 +118,12 @@ def _take(
     holder: str,
     now: datetime,
     next_allowed: datetime,
+    only_now: bool = False,
 ) -> Slot:
-    """With the row locked: claim ``max(now, next_allowed)`` and push the next slot on."""
+    """With the row locked: claim ``max(now, next_allowed)`` and push the next slot on (with
+    ``only_now``, only when that is now; else claim nothing and say how long to wait)."""
+    if only_now and next_allowed > now:
+        return Slot(start=next_allowed, wait_s=(next_allowed - now).total_seconds())
     start = max(now, next_allowed)
     conn.execute(
         update(_LEASES)

@@ -29,6 +29,16 @@ def test_first_slot_is_now_and_the_next_ones_queue(engine: Engine) -> None:
     assert lease == (third.start + timedelta(seconds=1), "c")
 
 
+def test_only_now_takes_a_free_slot_and_otherwise_reserves_nothing(engine: Engine) -> None:
+    first = reserve_slot(engine, "nos.nl", 1.0, holder="a", only_now=True)
+    assert first.wait_s < 0.5
+    busy = reserve_slot(engine, "nos.nl", 1.0, holder="b", only_now=True)
+    # Not free yet: the wait until it is, and the lease still belongs to the first taker.
+    assert 0.5 < busy.wait_s <= 1.0
+    assert busy.start == first.start + timedelta(seconds=1)
+    assert lease_of(engine, "nos.nl") == (first.start + timedelta(seconds=1), "a")
+
+
 def test_hosts_do_not_wait_for_each_other(engine: Engine) -> None:
     reserve_slot(engine, "nos.nl", 5.0)
     other = reserve_slot(engine, "feeds.nos.nl", 5.0)
