@@ -149,3 +149,17 @@ def test_a_short_batch_starts_no_worker_but_uses_an_idle_one() -> None:
 
     assert asyncio.run(sizes()) == (0, 1, 1)
     assert len(worker_pids()) == 1
+
+
+def test_callers_arriving_together_after_a_death_share_one_replacement() -> None:
+    async def main() -> tuple[int, set[int]]:
+        async with lease_workers(1, _echo, _no_warm_up) as lease:
+            _, first_pid = await lease.call("warm")
+            os.kill(first_pid, signal.SIGKILL)
+            await asyncio.sleep(0.3)  # the death is noticed: the channel is broken
+            answers = await asyncio.gather(*(lease.call(f"p{n}") for n in range(6)))
+            return first_pid, {pid for _, pid in answers}
+
+    first, pids = asyncio.run(main())
+    assert len(pids) == 1 and first not in pids
+    assert worker_pids() == list(pids)

@@ -196,6 +196,7 @@ class Lease:
         self._handler = handler
         self._warm_up = warm_up
         self._channels: list[_Channel] = []
+        self._replacing = asyncio.Lock()
 
     @property
     def size(self) -> int:
@@ -210,9 +211,7 @@ class Lease:
     async def call(self, *args: Any) -> Any:
         """The handler's result for ``args`` in a worker, or its exception raised here;
         :class:`WorkerDied` when the worker ended (the next call gets a new one)."""
-        channel = min(self._channels, key=lambda c: len(c.waiting))
-        if channel.worker.broken:
-            channel = await self._replace(channel)
+        channel = await self._healthy_channel()
         data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         channel.waiting.append(future)
@@ -223,15 +222,23 @@ class Lease:
             raise value
         return value
 
-    async def _replace(self, channel: _Channel) -> _Channel:
-        await self._close(channel)
-        self._channels.remove(channel)
-        fresh = _take(1, self._handler, self._warm_up)
-        if not fresh:
-            raise WorkerDied("parsing worker ended and no replacement could start")
-        replacement = await self._open(fresh[0])
-        self._channels.append(replacement)
-        return replacement
+    async def _healthy_channel(self) -> _Channel:
+        """The least busy channel whose worker is alive, replacing dead workers first. Callers
+        that arrive while a replacement is under way wait for it rather than start another."""
+        if not self._replacing.locked():
+            healthy = [c for c in self._channels if not c.worker.broken]
+            if len(healthy) == len(self._channels) and healthy:
+                return min(healthy, key=lambda c: len(c.waiting))
+        async with self._replacing:
+            for broken in [c for c in self._channels if c.worker.broken]:
+                self._channels.remove(broken)
+                await self._close(broken)
+                fresh = await asyncio.to_thread(_take, 1, self._handler, self._warm_up)
+                if fresh:
+                    self._channels.append(await self._open(fresh[0]))
+            if not self._channels:
+                raise WorkerDied("parsing worker ended and no replacement could start")
+            return min(self._channels, key=lambda c: len(c.waiting))
 
     async def _close(self, channel: _Channel) -> None:
         if channel.waiting:
