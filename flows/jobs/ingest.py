@@ -18,6 +18,9 @@ Interface (stable):
   (unless ``ctx.refetch``), fetches the rest politely and concurrently, extracts, stores through
   ``flows.jobs.store.store_record``, logs every request in ``fetch_log``, counts discovered /
   new / known / not_modified / failed / no_article / duplicates / updated and keeps errors.
+- ``afetch_source(candidates, source, ctx, counts, on_chunk=None)``: all of a source's
+  candidates in chunks, the next chunk's fetches overlapping the previous one's last parses
+  (``flows.jobs.ingest_source``); what ``run_ingest`` does per source.
 - ``run_ingest(ctx, source_names=None, progress=None) -> IngestReport``: every enabled source
   (or the named ones), one failing source never stopping the others; writes an ``ingest_runs``
   row with per-source counts and updates each source's health (ok, blocked on 403 / 429s,
@@ -40,6 +43,7 @@ from flows.jobs.ingest_client import IngestContext
 from flows.jobs.ingest_discover import adiscover_source
 from flows.jobs.ingest_pages import afetch_and_store
 from flows.jobs.ingest_record import SourceOutcome, record_ingest
+from flows.jobs.ingest_source import afetch_source
 from flows.jobs.ingest_types import (
     DISCOVERY_FAILED,
     Discovery,
@@ -59,6 +63,7 @@ __all__ = [
     "SourceCounts",
     "adiscover_source",
     "afetch_and_store",
+    "afetch_source",
     "discover_source",
     "fetch_and_store",
     "open_client",
@@ -140,12 +145,13 @@ async def _one_source(
         discovery = await adiscover_source(source, ctx)
         counts.errors.extend(discovery.errors)
         notify("discovered", source=source.name, n=len(discovery.candidates))
-        candidates = discovery.candidates
-        for start in range(0, len(candidates), ctx.chunk_size):
-            chunk = candidates[start : start + ctx.chunk_size]
-            part = await afetch_and_store(chunk, source, ctx)
-            counts.add(part)
-            notify("fetched", source=source.name, n=len(chunk), counts=counts)
+        await afetch_source(
+            discovery.candidates,
+            source,
+            ctx,
+            counts,
+            lambda n, so_far: notify("fetched", source=source.name, n=n, counts=so_far),
+        )
         if discovery.status != DISCOVERY_FAILED and discovery.outcome == "not_modified":
             counts.not_modified += 1
     except Exception as exc:  # one source must never stop the others: record why it failed

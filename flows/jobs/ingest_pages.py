@@ -13,6 +13,7 @@ articles in bulk, the others one by one, so one bad record cannot undo the other
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from dataclasses import dataclass
@@ -55,10 +56,48 @@ class PageResult:
     precomputed: Precomputed | None = None
 
 
+class ParserShare:
+    """The page parser and the cap on pages queued at it, shared by the chunks of one source.
+
+    Opened on the first chunk that has pages to fetch (a re-poll whose items are all stored
+    starts no worker), closed by the owner with :meth:`aclose`.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._stack = contextlib.AsyncExitStack()
+        self._opening = asyncio.Lock()
+        self._opened: tuple[PageParser, asyncio.Semaphore] | None = None
+
+    async def get(self, pages: int) -> tuple[PageParser, asyncio.Semaphore]:
+        """The parser (opened for about ``pages`` pages on first use) and its queue cap."""
+        async with self._opening:
+            if self._opened is None:
+                parser = await self._stack.enter_async_context(page_parser(self._workers, pages))
+                queued = PAGES_QUEUED_PER_WORKER * parser.processes or EXTRACT_THREADS
+                self._opened = (parser, asyncio.Semaphore(queued))
+            return self._opened
+
+    async def aclose(self) -> None:
+        self._opened = None
+        await self._stack.aclose()
+
+
 async def afetch_and_store(
-    candidates: list[Candidate], source: SourceConfig, ctx: IngestContext
+    candidates: list[Candidate],
+    source: SourceConfig,
+    ctx: IngestContext,
+    share: ParserShare | None = None,
+    handed_over: asyncio.Event | None = None,
+    pages_hint: int = 0,
 ) -> SourceCounts:
-    """Fetch the new candidates of ``source``, extract and store them; return the counts."""
+    """Fetch the new candidates of ``source``, extract and store them; return the counts.
+
+    ``share`` is the parser of the source's other chunks (default: one for this call only).
+    ``handed_over`` is set once every page of this chunk is fetched and queued at the parser
+    (or failed): the caller may then start the next chunk, which keeps the parser busy while
+    this one finishes. ``pages_hint``: pages expected after this chunk (sizes the parser).
+    """
     counts = SourceCounts(discovered=len(candidates))
     unique = unique_candidates(candidates)
     counts.known += len(candidates) - len(unique)
@@ -78,11 +117,40 @@ async def afetch_and_store(
     ctx.claimed.update(c.canonical_url for c in todo)
     counts.known += len(unique) - len(todo)
 
-    if not todo:
-        return counts
-    async with page_parser(ctx.extract_workers, len(todo)) as parser:
-        await _fetch_parse_store(ctx, source, todo, validators, parser, counts, source_id)
+    handover = _Handover(len(todo), handed_over)
+    try:
+        if not todo:
+            return counts
+        own = share is None
+        share = share if share is not None else ParserShare(ctx.extract_workers)
+        try:
+            parser, limiter = await share.get(len(todo) + pages_hint)
+            await _fetch_parse_store(
+                ctx, source, todo, validators, parser, limiter, handover, counts, source_id
+            )
+        finally:
+            if own:
+                await share.aclose()
+    finally:
+        handover.finish()
     return counts
+
+
+class _Handover:
+    """Counts the chunk's pages not yet queued at the parser; sets the event at zero."""
+
+    def __init__(self, pages: int, event: asyncio.Event | None) -> None:
+        self.left = pages
+        self.event = event
+
+    def one(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.finish()
+
+    def finish(self) -> None:
+        if self.event is not None:
+            self.event.set()
 
 
 async def _fetch_parse_store(
@@ -91,15 +159,16 @@ async def _fetch_parse_store(
     todo: list[Candidate],
     validators: dict[str, Validators],
     parser: PageParser,
+    limiter: asyncio.Semaphore,
+    handover: _Handover,
     counts: SourceCounts,
     source_id: int,
 ) -> None:
     """Fetch and parse ``todo`` concurrently; store the results in order, in batches."""
-    limiter = asyncio.Semaphore(
-        PAGES_QUEUED_PER_WORKER * parser.processes if parser.processes else EXTRACT_THREADS
-    )
     tasks = deque(
-        asyncio.ensure_future(_one(ctx, source, c, validators.get(c.url), limiter, parser))
+        asyncio.ensure_future(
+            _one(ctx, source, c, validators.get(c.url), limiter, parser, handover)
+        )
         for c in todo
     )
     try:
@@ -135,6 +204,7 @@ async def _one(
     validators: Validators | None,
     limiter: asyncio.Semaphore,
     parser: PageParser,
+    handover: _Handover,
 ) -> PageResult:
     fetched = await fetch_page(
         ctx,
@@ -145,11 +215,13 @@ async def _one(
     )
     result = PageResult(candidate, fetched, outcome=fetched.outcome, error=fetched.error)
     if fetched.outcome != "ok" or fetched.body is None:
+        handover.one()
         return result
     body, fetched.body = fetched.body, None  # the HTML goes no further than extraction
     final_url = fetched.final_url or candidate.url
     tagger = ctx.get_processor().tagger  # a broken taxonomy fails the chunk, as in the store
     async with limiter:
+        handover.one()
         try:
             parsed: Parsed = await parser.parse(
                 body, fetched.content_type, final_url, candidate.title, tagger

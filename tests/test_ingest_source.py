@@ -1,0 +1,142 @@
+"""A source's chunks in a pipeline: the next chunk's fetches overlap the previous one's end."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from flows.jobs import ingest_source, ingest_workers
+from flows.jobs.ingest import IngestContext, open_client
+from flows.jobs.ingest_source import afetch_source
+from flows.jobs.ingest_types import SourceCounts
+from flows.jobs.ingest_workers import extract_pool_pids, shutdown_extract_pool
+from scrapers.candidates import Candidate, make_candidate
+from storage.db import make_engine, session_scope
+from storage.models import Article
+from tests.site import NosSite
+from tests.site.generated import generated_path
+
+PAGES = 60
+CHUNK = 15
+
+
+@pytest.fixture
+def db(sqlite_url: str) -> Iterator[Engine]:
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def ctx(site: NosSite, db: Engine) -> IngestContext:
+    config = site.generated_sources_config(count=PAGES)
+    return IngestContext(db, config, chunk_size=CHUNK, extract_workers=1)
+
+
+def _candidates(site: NosSite, ctx: IngestContext, count: int = PAGES) -> list[Candidate]:
+    source = ctx.config.sources[0]
+    return [
+        make_candidate(site.url(generated_path(n)), source.name, "rss") for n in range(1, count + 1)
+    ]
+
+
+def _stored(db: Engine) -> int:
+    with session_scope(db) as session:
+        return int(session.scalar(select(func.count()).select_from(Article)) or 0)
+
+
+class ChunkLog:
+    """Wraps ``afetch_and_store`` as ``afetch_source`` calls it: when each chunk starts and ends."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_at: int | None = None) -> None:
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        real = ingest_source.afetch_and_store
+
+        async def logged(*args: Any, **kwargs: Any) -> SourceCounts:
+            index = len(self.starts)
+            self.starts.append(time.perf_counter())
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                if index == fail_at:
+                    raise RuntimeError("the database went away")
+                return await real(*args, **kwargs)
+            finally:
+                self.in_flight -= 1
+                self.ends.append(time.perf_counter())
+
+        monkeypatch.setattr(ingest_source, "afetch_and_store", logged)
+
+
+def _run(ctx: IngestContext, candidates: list[Candidate], counts: SourceCounts, seen: list) -> None:
+    async def main() -> None:
+        async with open_client(ctx):
+            await afetch_source(
+                candidates,
+                ctx.config.sources[0],
+                ctx,
+                counts,
+                lambda size, so_far: seen.append((size, so_far.new)),
+            )
+
+    asyncio.run(main())
+
+
+def test_chunks_overlap_two_at_a_time_and_every_page_is_stored(
+    site: NosSite, ctx: IngestContext, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chunks = ChunkLog(monkeypatch)
+    counts, seen = SourceCounts(), []
+    _run(ctx, _candidates(site, ctx), counts, seen)
+
+    assert counts.new == PAGES and counts.failed == 0 and counts.discovered == PAGES
+    assert _stored(db) == PAGES
+    assert len(chunks.starts) == PAGES // CHUNK
+    # Each chunk started before the one before it had finished (its last pages were still
+    # being parsed and stored), and never more than two ran at once.
+    assert all(
+        start < end for start, end in zip(chunks.starts[1:], sorted(chunks.ends), strict=False)
+    )
+    assert chunks.most_in_flight == 2
+    # Progress: one report per chunk, in order, with the counts so far.
+    assert [size for size, _ in seen] == [CHUNK] * (PAGES // CHUNK)
+    assert [new for _, new in seen] == [CHUNK * (i + 1) for i in range(PAGES // CHUNK)]
+    requested = [r.path for r in site.requests(prefix="/gen/artikel/")]
+    assert len(requested) == len(set(requested)) == PAGES  # each page fetched once
+
+
+def test_a_failing_chunk_stops_the_source_and_keeps_what_earlier_chunks_did(
+    site: NosSite, ctx: IngestContext, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ChunkLog(monkeypatch, fail_at=2)
+    counts, seen = SourceCounts(), []
+    with pytest.raises(RuntimeError, match="database went away"):
+        _run(ctx, _candidates(site, ctx), counts, seen)
+    # The two chunks before the failing one finished and were counted; none after it ran.
+    assert counts.new == 2 * CHUNK
+    assert _stored(db) == 2 * CHUNK
+    assert len(seen) == 2
+
+
+def test_a_source_whose_items_are_all_stored_starts_no_worker(
+    site: NosSite, ctx: IngestContext, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_workers, "MIN_PAGES_TO_START_WORKER", 1)
+    candidates = _candidates(site, ctx, 20)
+    _run(ctx, candidates, SourceCounts(), [])
+    assert extract_pool_pids()  # the new pages were parsed in a worker
+    shutdown_extract_pool()
+
+    again = IngestContext(db, ctx.config, chunk_size=CHUNK, extract_workers=1)
+    counts = SourceCounts()
+    _run(again, candidates, counts, [])
+    assert counts.new == 0 and counts.known == 20
+    assert extract_pool_pids() == []  # nothing to parse: no worker was started
