@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleTag, ArticleVersion, Source
@@ -105,21 +105,30 @@ def insert_new_articles(session: Session, items: Sequence[NewArticle]) -> list[i
         }
         for item in items
     ]
-    statement = insert(Article).returning(Article.id, sort_by_parameter_order=True)
-    ids = list(session.scalars(statement, rows))
+    # Core inserts on the tables (the rows are plain column dicts): the ORM's bulk insert
+    # would map every dict through the mapper first, a third of the store's CPU per page.
+    articles = _table(Article)
+    statement = insert(articles).returning(articles.c.id, sort_by_parameter_order=True)
+    ids = list(session.execute(statement, rows).scalars())
     versions = [
         {"article_id": article_id} | _first_version_values(item.record, item.text_hash, now)
         for article_id, item in zip(ids, items, strict=True)
     ]
-    session.execute(insert(ArticleVersion), versions)
+    session.execute(insert(_table(ArticleVersion)), versions)
     tags = [
         {"article_id": article_id} | tag_values(topic)
         for article_id, item in zip(ids, items, strict=True)
         for topic in item.topics
     ]
     if tags:
-        session.execute(insert(ArticleTag), tags)
+        session.execute(insert(_table(ArticleTag)), tags)
     return ids
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _new_article_values(

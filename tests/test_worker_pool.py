@@ -54,6 +54,14 @@ def test_answers_come_back_in_order_from_a_worker_process() -> None:
     assert _call_all(["again"])[0][1] in pids  # reused, not restarted
 
 
+def test_workers_run_at_a_lower_priority_than_the_loop_that_feeds_them() -> None:
+    answers = _call_all(["page"], workers=1)
+    worker = answers[0][1]
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, ours + worker_pool.WORKER_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, worker) == expected
+
+
 def test_two_event_loops_in_threads_lease_different_workers() -> None:
     results: dict[str, list[tuple[str, int]]] = {}
 

@@ -22,6 +22,7 @@ import atexit
 import contextlib
 import logging
 import multiprocessing
+import os
 import pickle
 import socket
 import struct
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 PAGES_PER_WORKER = 5000  # then the process is replaced, so whatever leaks stays bounded
 MAX_WORKERS = 8  # processes alive at once, over all leases (more leases parse in threads)
 STOP_TIMEOUT_S = 5.0
+# Workers yield the CPU to the event loop that feeds them: with as many workers as cores, a
+# starved loop would fetch late, store late and leave the workers without queued pages.
+WORKER_NICENESS = 5
 _HEADER = struct.Struct("!I")  # frame length, then a pickle
 
 _lock = threading.Lock()
@@ -60,6 +64,8 @@ class Worker:
 
 def _serve(sock: socket.socket, handler: Callable[..., Any], warm_up: Callable[[], Any]) -> None:
     """The worker process: answer request frames until the parent closes the socket."""
+    with contextlib.suppress(OSError, AttributeError):  # not allowed, or not on this system
+        os.nice(WORKER_NICENESS)
     warm_up()
     with sock, sock.makefile("rb") as stream:
         while True:
