@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from sqlalchemy import Engine
 
+from flows.runtime import prefect_env_defaults
 from flows.settings import Settings, get_settings
 from storage.db import make_engine
 from storage.migrate import is_migrated
@@ -24,7 +24,7 @@ err_console = Console(stderr=True)
 def configure_logging(verbosity: int = 0) -> None:
     """Readable logs on stderr: warnings and errors by default (the commands print their own
     summaries), every fetch with ``-v``, debug detail and third-party chatter with ``-vv``."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    prefect_env_defaults()
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(
         level=level,

@@ -18,11 +18,16 @@ from storage.db import make_engine
 log = logging.getLogger(__name__)
 
 #: Prefect settings that keep a flow run quiet and private when the caller has not chosen.
-PREFECT_DEFAULTS = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # The ephemeral API server (``make run`` without a server) starts in ~6 s here, but on a
+    # busy 2-core machine Prefect's 20 s default was seen to run out: give it more.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
 
 
 def prefect_env_defaults() -> None:
-    """Set Prefect's analytics off unless the caller chose otherwise (before importing Prefect)."""
+    """Set :data:`PREFECT_DEFAULTS` unless the caller chose otherwise (before importing Prefect)."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
 

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 EXTRACT_THREADS = 2  # pages parsed at once without worker processes
 PAGES_QUEUED_PER_WORKER = 8  # parsed or waiting per worker process (bounds the bodies held)
-STORE_BATCH = 10  # pages stored per transaction (one bulk insert for the new ones)
+STORE_BATCH = 20  # pages stored per transaction (one bulk insert for the new ones; 10 cost
+# 0.35 ms more CPU per page in commits and per-batch look-ups)
 STORE_WAIT_S = 0.1  # how long a short batch waits for the next page before it is stored
 MAX_ERRORS_KEPT = 200  # per batch, so a dead source cannot bloat the run row
 
