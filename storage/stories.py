@@ -29,10 +29,39 @@ def create_story(session: Session, article: Article) -> Story:
 
 
 def join_story(session: Session, story: Story, article: Article, centroid: dict[str, Any]) -> None:
-    """Add ``article`` to ``story``, store the new centroid and refresh representative/label."""
+    """Add ``article`` to ``story``, store the new centroid and refresh representative/label.
+
+    The story's representative and span already describe its other members (every change of
+    membership refreshes them), so the newcomer only has to be compared with them: one row
+    look-up instead of :func:`refresh_story`'s aggregate queries, a sixth of the store's CPU
+    per page when most new articles join a story. Without a usable representative, a full
+    refresh.
+    """
     article.story_id = story.id
     story.centroid = centroid
-    refresh_story(session, story)
+    current = session.get(Article, story.representative_id) if story.representative_id else None
+    if current is None or current.story_id != story.id or current.id == article.id:
+        refresh_story(session, story)
+        return
+    if precedence_of(
+        session, article.published_at, article.date_precision, article.source_id, article.id
+    ) < precedence_of(
+        session, current.published_at, current.date_precision, current.source_id, current.id
+    ):
+        current = article
+    story.representative_id = current.id
+    story.label = current.title
+    widen_span(story, article.published_at)
+    story.updated_at = utcnow()
+
+
+def widen_span(story: Story, published_at: datetime | None) -> None:
+    """Stretch the story's first/last published dates over a member that joins it."""
+    if published_at is None:
+        return
+    first, last = story.first_published_at, story.last_published_at
+    story.first_published_at = published_at if first is None else min(first, published_at)
+    story.last_published_at = published_at if last is None else max(last, published_at)
 
 
 def refresh_story(session: Session, story: Story) -> None:

@@ -13,6 +13,7 @@ from processing.stories import StoryClusterer, StoryState, date_interval, story_
 from storage.db import session_scope
 from storage.models import Article, Story
 from storage.records import ArticleRecord
+from storage.stories import refresh_story
 from tests.conftest import SEEDS_DIR
 
 LATER = (
@@ -145,3 +146,27 @@ def test_story_and_tag_queries_after_seeding(engine: Engine) -> None:
             assert "belarus-russia" in {t.topic for t in rows}
             assert [t.score for t in rows] == sorted((t.score for t in rows), reverse=True)
             assert all(t.evidence for t in rows)
+
+
+def test_a_later_wire_copy_stretches_its_story_to_its_date(engine: Engine) -> None:
+    # An exact copy of a story member, published a week later elsewhere: stored as a duplicate,
+    # it is a member of the story, so the story's span (as a full refresh counts it) reaches it.
+    store_seeds(engine, SEEDS_DIR)
+    with session_scope(engine) as session:
+        member = session.scalars(select(Article).where(Article.seed_file.like("001%"))).one()
+        copy = ArticleRecord(
+            canonical_url="https://example.org/kopie-van-001",
+            url="https://example.org/kopie-van-001",
+            title=member.title,
+            text=member.text,
+            origin="rss",
+            published_at=datetime(2022, 10, 30, 8, tzinfo=UTC),
+            date_precision="day",
+        )
+        stored = store_record(session, copy, Processor.from_topics_file()).article
+        assert stored.duplicate_of == member.id and stored.story_id == member.story_id
+        story = session.get(Story, member.story_id)
+        assert story is not None and story.last_published_at == copy.published_at
+        kept = (story.representative_id, story.first_published_at, story.last_published_at)
+        refresh_story(session, story)
+        assert (story.representative_id, story.first_published_at, story.last_published_at) == kept

@@ -24,7 +24,7 @@ from storage.articles import INSERTED, NEW_VERSION, UNCHANGED, upsert_article
 from storage.dedup import find_same_text, make_original, original_of, precedence
 from storage.models import Article, Story
 from storage.records import ArticleRecord
-from storage.stories import create_story, join_story, refresh_story
+from storage.stories import create_story, join_story, refresh_story, widen_span
 from storage.tags import replace_tags
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,10 @@ def _dedup(
     else:
         article.duplicate_of = original.id
         article.story_id = original.story_id
+        if article.story_id is not None and article.published_at is not None:
+            story = session.get(Story, article.story_id)
+            if story is not None:  # a member now: its date counts in the story's span
+                widen_span(story, article.published_at)
     session.flush()
     log.info("article %s is a %s duplicate of %s", article.id, kind, original.id)
     return StoreResult(article, DUPLICATE, kind, similarity)
