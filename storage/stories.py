@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.dedup import precedence_of
+from storage.dedup import precedence, precedence_of
 from storage.models import PRECISION_MONTH, PRECISION_UNKNOWN, Article, Story
 from storage.types import utcnow
 
@@ -32,10 +32,9 @@ def join_story(session: Session, story: Story, article: Article, centroid: dict[
     """Add ``article`` to ``story``, store the new centroid and refresh representative/label.
 
     The story's representative and span already describe its other members (every change of
-    membership refreshes them), so the newcomer only has to be compared with them: one row
-    look-up instead of :func:`refresh_story`'s aggregate queries, a sixth of the store's CPU
-    per page when most new articles join a story. Without a usable representative, a full
-    refresh.
+    membership keeps them current), so the newcomer only has to be compared with them: one row
+    look-up instead of :func:`refresh_story`'s queries over all members. Without a usable
+    representative, a full refresh.
     """
     article.story_id = story.id
     story.centroid = centroid
@@ -43,11 +42,7 @@ def join_story(session: Session, story: Story, article: Article, centroid: dict[
     if current is None or current.story_id != story.id or current.id == article.id:
         refresh_story(session, story)
         return
-    if precedence_of(
-        session, article.published_at, article.date_precision, article.source_id, article.id
-    ) < precedence_of(
-        session, current.published_at, current.date_precision, current.source_id, current.id
-    ):
+    if precedence(session, article) < precedence(session, current):
         current = article
     story.representative_id = current.id
     story.label = current.title

@@ -50,7 +50,7 @@ async def afetch_source(
 
     try:
         for index, chunk in enumerate(chunks):
-            later = sum(len(c) for c in chunks[index + 1 :])
+            later = max(0, len(candidates) - (index + 1) * size)  # in the chunks after it
             handed_over = asyncio.Event()
             task = asyncio.ensure_future(
                 afetch_and_store(chunk, source, ctx, share, handed_over, later)
