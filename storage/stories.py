@@ -62,6 +62,7 @@ def widen_span(story: Story, published_at: datetime | None) -> None:
 def refresh_story(session: Session, story: Story) -> None:
     """Representative = earliest-published member (ties: source priority, then id); its title
     labels the story; first/last published span the members' known dates."""
+    session.flush()  # the queries below must see every member, also under ``no_autoflush``
     in_story = Article.story_id == story.id
     dated = Article.published_at.is_not(None) & (Article.date_precision != PRECISION_UNKNOWN)
     day_precise = dated & (Article.date_precision != PRECISION_MONTH)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from flows.jobs.processor import Processor
 from flows.jobs.store import INSERTED, NEW_VERSION, UNCHANGED, Precomputed, store_record
@@ -19,7 +19,7 @@ from storage.migrate import upgrade
 from storage.models import Article, ArticleTag, ArticleVersion
 from storage.records import ArticleRecord
 from tests.conftest import SEEDS_DIR
-from tests.site.generated import generated_article
+from tests.site.generated import COPY_EVERY, generated_article
 
 
 def precompute(record: ArticleRecord, processor: Processor) -> Precomputed:
@@ -187,3 +187,40 @@ def test_a_bad_record_fails_alone_and_the_batch_is_stored(engine: Engine) -> Non
         stored = set(session.scalars(select(Article.canonical_url)))
     assert stored == {r.canonical_url for r in good}
     assert len(processor.near_dups) == 3  # the failed record left nothing in the index
+
+
+def statements_to_store(engine: Engine, numbers: list[int]) -> int:
+    """How many SQL statements storing these generated articles as one batch sends."""
+    processor = Processor.from_topics_file()
+    records = [generated_record(n) for n in numbers]
+    items = [BatchItem(r, precompute(r, processor)) for r in records]
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    with session_scope(engine) as session:
+        processor.warm(session)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            results = store_batch(session, items, processor)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert [r.action for r in results] == [INSERTED] * len(records)
+    ids = [r.article_id for r in results]
+    with session_scope(engine) as session:
+        stored = list(session.scalars(select(Article).where(Article.id.in_(ids))))
+    on_beat = [a for a in stored if a.relevant]
+    assert len(on_beat) >= 2 and all(a.story_id is not None for a in on_beat)
+    return len(sent)
+
+
+def test_a_batch_of_new_articles_costs_the_same_statements_whatever_its_size(
+    engine: Engine,
+) -> None:
+    """New articles are inserted, indexed and put in stories with statements for the lot (one
+    insert per table, one flush of the story changes), not a round of statements per article."""
+    distinct = [n for n in range(21, 91) if n % COPY_EVERY]  # no wire copies
+    small = statements_to_store(engine, distinct[:14])
+    large = statements_to_store(engine, distinct[14:])
+    assert large == small

@@ -124,14 +124,21 @@ def _insert_pending(
         with session.begin_nested():
             ids = insert_new_articles(session, [new for _, new, _ in batch])
             seen_at = utcnow()
-            for (_, new, minhash), article_id in zip(batch, ids, strict=True):
+            for (_, _, minhash), article_id in zip(batch, ids, strict=True):
                 if minhash is not None:
                     processor.near_dups.add(article_id, minhash, seen_at)
                     indexed.append(article_id)
-                if new.relevant:
-                    article = session.get(Article, article_id)
-                    if article is not None:
-                        assign_story(session, processor, article)
+            pairs = zip(batch, ids, strict=True)
+            relevant = [article_id for (_, new, _), article_id in pairs if new.relevant]
+            if relevant:
+                # One query for the lot, and one flush: a look-up per article would first flush
+                # the previous article's story change, one UPDATE at a time. (Story look-ups
+                # are by key, so they see unflushed changes; a full refresh flushes itself.)
+                loaded = session.scalars(select(Article).where(Article.id.in_(relevant)))
+                articles = {article.id: article for article in loaded}
+                with session.no_autoflush:
+                    for article_id in relevant:
+                        assign_story(session, processor, articles[article_id])
             session.flush()
     except SQLAlchemyError as exc:
         # Most likely another process stored one of these URLs meanwhile: one by one instead.
