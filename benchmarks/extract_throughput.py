@@ -18,7 +18,7 @@ GIL), then measures on the same HTML:
   (``fetch_extract_*``; fetching and parsing overlap the store, so this is only an upper bound
   of what a faster store would give).
 
-Both rates are the best of ``--repeat`` timed runs (default 3; the core's each on a fresh
+Both rates are the best of ``--repeat`` timed runs (default 5; the core's each on a fresh
 database), raw and core runs alternating, as the machine's speed drifts and single runs vary by
 ten to twenty percent.
 
@@ -185,7 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--rss-pages", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best one counts")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs; the best one counts")
     parser.add_argument(
         "--server",
         choices=("static", "site"),
