@@ -4,7 +4,7 @@ Most pages an ingest fetches are new articles that duplicate nothing. For those,
 :func:`flows.jobs.store.store_record` would only insert the row, its first version and its
 tags, index the signature and (when relevant) assign a story; done per article through the
 ORM, that bookkeeping costs more CPU than extracting the page. Here a batch is checked in
-memory and with two queries, and such articles are inserted with three statements for the
+memory and with two queries, and such articles are inserted with four statements for the
 lot. Anything else (a URL already stored, an exact or near duplicate, a page without worker
 results) goes through ``store_record``, in the batch's order, so the outcome is the same as
 storing the records one by one.
