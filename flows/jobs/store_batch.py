@@ -124,12 +124,13 @@ def _insert_pending(
         with session.begin_nested():
             ids = insert_new_articles(session, [new for _, new, _ in batch])
             seen_at = utcnow()
-            for (_, _, minhash), article_id in zip(batch, ids, strict=True):
+            relevant: list[int] = []
+            for (_, new, minhash), article_id in zip(batch, ids, strict=True):
                 if minhash is not None:
                     processor.near_dups.add(article_id, minhash, seen_at)
                     indexed.append(article_id)
-            pairs = zip(batch, ids, strict=True)
-            relevant = [article_id for (_, new, _), article_id in pairs if new.relevant]
+                if new.relevant:
+                    relevant.append(article_id)
             if relevant:
                 # One query for the lot, and one flush: a look-up per article would first flush
                 # the previous article's story change, one UPDATE at a time. (Story look-ups
