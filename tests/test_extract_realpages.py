@@ -21,10 +21,8 @@ from flows.jobs.ingest import IngestContext, run_ingest
 from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import make_engine, session_scope
 from storage.models import Article
-from tests.conftest import REALDATA_DIR
+from tests.realdata import require_realdata
 from tests.site import NosSite
-
-PAGES = sorted((REALDATA_DIR / "extraction").glob("*.html"))
 
 
 def tokens(text: str) -> list[str]:
@@ -54,9 +52,10 @@ def db(sqlite_url: str) -> Iterator[Engine]:
 def test_real_pages_through_the_fetch_path_score_at_least_raw_trafilatura(
     site: NosSite, db: Engine
 ) -> None:
-    assert len(PAGES) == 9
+    pages = sorted(require_realdata("extraction").glob("*.html"))
+    assert len(pages) == 9
     items = []
-    for page in PAGES:
+    for page in pages:
         url = site.add_page(f"/echt/{page.stem}", page.read_bytes())
         items.append(f"<item><title>{page.stem}</title><link>{url}</link></item>")
     feed = (
@@ -70,11 +69,11 @@ def test_real_pages_through_the_fetch_path_score_at_least_raw_trafilatura(
 
     report = run_ingest(IngestContext(db, config))
 
-    assert report.sources["echt"].new == len(PAGES), report.sources["echt"].errors
+    assert report.sources["echt"].new == len(pages), report.sources["echt"].errors
     with session_scope(db) as session:
         texts = {a.canonical_url: a.text for a in session.scalars(select(Article))}
-    ours = [token_f1(texts[site.url(f"/echt/{p.stem}")], expected_text(p)) for p in PAGES]
-    raw = [token_f1(trafilatura.extract(p.read_bytes()) or "", expected_text(p)) for p in PAGES]
+    ours = [token_f1(texts[site.url(f"/echt/{p.stem}")], expected_text(p)) for p in pages]
+    raw = [token_f1(trafilatura.extract(p.read_bytes()) or "", expected_text(p)) for p in pages]
     mean_ours, mean_raw = sum(ours) / len(ours), sum(raw) / len(raw)
     assert mean_raw > 0.9  # the measurement itself works
     assert mean_ours >= mean_raw, (mean_ours, mean_raw)

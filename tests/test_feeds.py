@@ -8,7 +8,7 @@ import pytest
 
 from scrapers.errors import FeedParseError
 from scrapers.feeds import parse_feed
-from tests.conftest import REALDATA_DIR
+from tests.realdata import require_realdata
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>NOS</title>
@@ -71,7 +71,7 @@ def test_bozo_feed_that_still_parses_is_used() -> None:
 
 
 def test_real_tutby_feed_strips_tracking_parameters() -> None:
-    body = (REALDATA_DIR / "feeds" / "tutby_news_all_2019-12-30.xml").read_bytes()
+    body = require_realdata("feeds", "tutby_news_all_2019-12-30.xml").read_bytes()
     found = parse_feed(body, "https://news.tut.by/rss/all.rss", "tut.by")
     assert len(found) == 100
     assert all("utm_" not in c.canonical_url for c in found)

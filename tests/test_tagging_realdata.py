@@ -9,7 +9,8 @@ import pytest
 
 from flows.jobs.processor import DEFAULT_TOPICS_FILE, load_tagger
 from processing.tagging import Tagger
-from tests.conftest import REALDATA_DIR, SEEDS_DIR
+from tests.conftest import SEEDS_DIR
+from tests.realdata import REALDATA_DIR, require_realdata
 
 FEED = REALDATA_DIR / "feeds" / "tutby_news_all_2019-12-30.xml"
 PAGES = sorted((REALDATA_DIR / "extraction").glob("*.expected.txt"))
@@ -20,15 +21,15 @@ def tagger() -> Tagger:
     return load_tagger(DEFAULT_TOPICS_FILE, SEEDS_DIR)
 
 
-@pytest.mark.skipif(not PAGES, reason="realdata not available")
 def test_off_beat_english_news_pages_are_not_relevant(tagger: Tagger) -> None:
+    require_realdata("extraction")
     assert len(PAGES) == 9
     for page in PAGES:  # the Moon, Taylor Swift, Tottenham, Syria, oil prices, Bolivia …
         assert not tagger.tag(page.read_text(encoding="utf-8")).relevant, page.name
 
 
-@pytest.mark.skipif(not FEED.is_file(), reason="realdata not available")
 def test_a_russian_language_belarusian_feed(tagger: Tagger) -> None:
+    require_realdata("feeds", FEED.name)
     entries = feedparser.parse(str(FEED)).entries
     assert len(entries) == 100
     results = {
