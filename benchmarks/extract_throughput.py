@@ -14,7 +14,7 @@ GIL), then measures on the same HTML:
   core (goal < 300 MB), of this process plus the parsing workers (``worker_rss_growth_mb``);
 - where the time goes: CPU ms per page of this process (event loop: HTTP, store), of the
   workers and of the page server (all share the machine's cores), the wall time inside
-  ``flows.jobs.store_batch.store_batch`` per page, and the pages/s with that time taken out
+  ``pipeline.store_batch.store_batch`` per page, and the pages/s with that time taken out
   (``fetch_extract_*``; fetching and parsing overlap the store, so this is only an upper bound
   of what a faster store would give).
 
@@ -51,9 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import static_site  # benchmarks/static_site.py, next to this file
 
-from flows.jobs import ingest_pages
-from flows.jobs.ingest import IngestContext, SourceCounts, afetch_source, open_client
-from flows.jobs.ingest_workers import extract_pool_pids, shutdown_extract_pool
+from pipeline import ingest_pages
+from pipeline.ingest import IngestContext, SourceCounts, afetch_source, open_client
+from pipeline.ingest_workers import extract_pool_pids, shutdown_extract_pool
 from scrapers.candidates import make_candidate
 from scrapers.sources import parse_sources
 from storage.db import make_engine

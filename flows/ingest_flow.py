@@ -1,6 +1,6 @@
 """The ``ingest`` flow: seeds, then every enabled source, as batched tasks.
 
-Wiring only: discovery and fetching are :mod:`flows.jobs.ingest`; the run's per-source counts,
+Wiring only: discovery and fetching are :mod:`pipeline.ingest`; the run's per-source counts,
 errors and source health are written as by ``run_ingest``, and published as a keyed table
 artifact (``ingest-report``) so each run's numbers are one click away in the Prefect UI.
 """
@@ -12,12 +12,12 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
+from cli.settings import get_settings
 from flows.ingest_tasks import current_config, discover_task, fetch_in_lanes
-from flows.jobs.ingest_record import SourceOutcome, failed_discovery, record_ingest
-from flows.jobs.ingest_types import DISCOVERY_FAILED, DISCOVERY_OK, Discovery, SourceCounts
 from flows.runtime import database_url, engine_for
 from flows.seed_flow import store_seeds_task
-from flows.settings import get_settings
+from pipeline.ingest_record import SourceOutcome, failed_discovery, record_ingest
+from pipeline.ingest_types import DISCOVERY_FAILED, DISCOVERY_OK, Discovery, SourceCounts
 from scrapers.sources import select_sources
 from storage.db import session_scope
 from storage.runs import start_run

@@ -20,12 +20,12 @@ from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.tasks import exponential_backoff
 
-from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
-from flows.jobs.ingest_types import Discovery, SourceCounts
-from flows.jobs.processor import Processor
-from flows.pacing_db import process_pacer
+from cli.settings import get_settings, make_processor
 from flows.runtime import engine_for
-from flows.settings import get_settings
+from pipeline.ingest import IngestContext, discover_source, fetch_and_store
+from pipeline.ingest_types import Discovery, SourceCounts
+from pipeline.pacing_db import process_pacer
+from pipeline.processor import Processor
 from scrapers.candidates import Candidate
 from scrapers.sources import SourcesConfig, load_sources_file
 
@@ -57,7 +57,7 @@ def run_processor(db_url: str, run_id: int) -> Processor:
     with _RUN_PROCESSORS_LOCK:
         key = (db_url, run_id)
         if key not in _RUN_PROCESSORS:
-            _RUN_PROCESSORS[key] = Processor.from_topics_file()
+            _RUN_PROCESSORS[key] = make_processor(get_settings())
         return _RUN_PROCESSORS[key]
 
 
@@ -81,9 +81,13 @@ def make_context(
     another (a backfill) shares one instead.
     """
     engine = engine_for(db_url)
-    shared = run_processor(db_url, run_id) if share_processor and run_id is not None else None
+    settings = get_settings()
+    if share_processor and run_id is not None:
+        processor = run_processor(db_url, run_id)
+    else:
+        processor = make_processor(settings)
     return IngestContext(
-        processor=shared,
+        processor=processor,
         engine=engine,
         config=current_config(),
         run_id=run_id,
@@ -92,7 +96,7 @@ def make_context(
         chunk_size=CHUNK_SIZE,
         # One pacer for every task of this process (parallel chunks still space requests per
         # host), shared with other processes through the database when NEWSMON_PACER says so.
-        pacer=process_pacer(engine),
+        pacer=process_pacer(engine, settings.pacer),
     )
 
 

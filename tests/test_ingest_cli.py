@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.cli_common import console
-from flows.settings import get_settings
+from cli.common import console
+from cli.main import app
+from cli.settings import get_settings
 from tests.site import NosSite
 
 

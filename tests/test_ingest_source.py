@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from flows.jobs import ingest_source, ingest_workers
-from flows.jobs.ingest import IngestContext, open_client
-from flows.jobs.ingest_source import afetch_source
-from flows.jobs.ingest_types import SourceCounts
-from flows.jobs.ingest_workers import extract_pool_pids, shutdown_extract_pool
+from pipeline import ingest_source, ingest_workers
+from pipeline.ingest import IngestContext, open_client
+from pipeline.ingest_source import afetch_source
+from pipeline.ingest_types import SourceCounts
+from pipeline.ingest_workers import extract_pool_pids, shutdown_extract_pool
 from scrapers.candidates import Candidate, make_candidate
 from storage.db import session_scope
 from storage.models import Article

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
-from flows.jobs import ingest_workers
-from flows.jobs.ingest import IngestContext, run_ingest
-from flows.jobs.ingest_workers import extract_pool_pids, parse_page, shutdown_extract_pool
-from flows.jobs.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
-from flows.jobs.store import Precomputed, store_record
+from pipeline import ingest_workers
+from pipeline.ingest import IngestContext, run_ingest
+from pipeline.ingest_workers import extract_pool_pids, parse_page, shutdown_extract_pool
+from pipeline.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
+from pipeline.store import Precomputed, store_record
 from processing.normalize import text_hash
 from storage.db import make_engine, session_scope
 from storage.models import Article, ArticleTag

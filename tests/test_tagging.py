@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.jobs.processor import DEFAULT_TOPICS_FILE, load_tagger
+from pipeline.processor import DEFAULT_TOPICS_FILE, load_tagger
 from processing.rules import RuleParser, RuleSyntaxError
 from processing.tagging import Tagger, TagResult
 from processing.taxonomy import TaxonomyError, parse_taxonomy

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from flows.jobs.processor import DEFAULT_TOPICS_FILE
+from pipeline.processor import DEFAULT_TOPICS_FILE
 from processing.taxonomy import parse_taxonomy
 from processing.textmatch import TermIndex, TermSet, fold_with_offsets
 from scrapers.seedfiles import load_seed_dir

@@ -7,7 +7,7 @@ import re
 import feedparser
 import pytest
 
-from flows.jobs.processor import DEFAULT_TOPICS_FILE, load_tagger
+from pipeline.processor import DEFAULT_TOPICS_FILE, load_tagger
 from processing.tagging import Tagger
 from tests.conftest import SEEDS_DIR
 from tests.realdata import REALDATA_DIR, require_realdata

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from flows.jobs import worker_pool
-from flows.jobs.ingest_workers import page_parser
-from flows.jobs.worker_pool import WorkerDied, lease_workers, shutdown_workers, worker_pids
+from pipeline import worker_pool
+from pipeline.ingest_workers import page_parser
+from pipeline.worker_pool import WorkerDied, lease_workers, shutdown_workers, worker_pids
 
 
 def _no_warm_up() -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from flows.settings import get_settings
 from processing.dedup import NearDupIndex, signature_from_bytes
 from processing.stories import StoryClusterer, StoryState
 from processing.tagging import Tagger
@@ -26,7 +25,7 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPICS_FILE = REPO_ROOT / "config" / "topics.toml"
 DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
 DEFAULT_WINDOW_DAYS = 14
@@ -59,7 +58,7 @@ def _load_tagger(topics_file: Path, mtime_ns: int, seeds_dir: Path | None) -> Ta
 
 @dataclass
 class Processor:
-    """Everything :func:`flows.jobs.store.store_record` needs beyond the record itself."""
+    """Everything :func:`pipeline.store.store_record` needs beyond the record itself."""
 
     tagger: Tagger
     window_days: int = DEFAULT_WINDOW_DAYS
@@ -76,15 +75,14 @@ class Processor:
     ) -> Processor:
         """A fresh processor for one run (the tagger is shared between runs).
 
-        Without arguments the taxonomy and seeds come from the settings
-        (``NEWSMON_TOPICS_FILE``, ``NEWSMON_SEEDS_DIR``); relative paths that do not exist
-        from the working directory are looked up in the repository.
+        Without arguments the shipped taxonomy and seeds are used (entry points pass the
+        configured ones); relative paths that do not exist from the working directory are
+        looked up in the repository.
         """
-        settings = get_settings()
-        topics = _locate(path or settings.topics_file)
+        topics = _locate(path or DEFAULT_TOPICS_FILE)
         if not topics.is_file():
             raise FileNotFoundError(f"topics file not found: {topics}")
-        seeds = _locate(seeds_dir or settings.seeds_dir)
+        seeds = _locate(seeds_dir or DEFAULT_SEEDS_DIR)
         return cls(tagger=load_tagger(topics, seeds), window_days=window_days)
 
     def warm(self, session: Session) -> None:

@@ -3,10 +3,10 @@
 Known canonical URLs are skipped before any request (unless re-check is asked for, in which
 case the stored validators make it a conditional GET). Pages are fetched concurrently; the
 polite client enforces the per-host interval and the global cap. Parsing (decode, extract,
-text hash, MinHash) runs in worker processes (``flows.jobs.ingest_workers``), so fetching and
+text hash, MinHash) runs in worker processes (``pipeline.ingest_workers``), so fetching and
 storing go on meanwhile. Pages are stored in candidate order as soon as they are parsed, a run
 of ready pages per transaction (never held across an await, so parallel sources in one event
-loop never wait on each other's SQLite lock), through ``flows.jobs.store_batch``: plainly new
+loop never wait on each other's SQLite lock), through ``pipeline.store_batch``: plainly new
 articles in bulk, the others one by one, so one bad record cannot undo the others.
 """
 
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from flows.jobs.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
-from flows.jobs.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
-from flows.jobs.ingest_workers import PageParser, Parsed, article_title, page_parser
-from flows.jobs.store import DUPLICATE, Precomputed
-from flows.jobs.store_batch import BatchItem, store_batch
+from pipeline.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
+from pipeline.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
+from pipeline.ingest_workers import PageParser, Parsed, article_title, page_parser
+from pipeline.store import DUPLICATE, Precomputed
+from pipeline.store_batch import BatchItem, store_batch
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date

@@ -15,9 +15,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import console, fail, log_service_progress
+from cli.common import console, fail, log_service_progress
+from cli.settings import get_settings
 from flows.runtime import prefect_env_defaults
-from flows.settings import get_settings
 from scrapers.errors import SourcesConfigError
 from scrapers.sources import SourcesConfig, load_sources_file
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datasketch import MinHash
 from sqlalchemy.orm import Session
 
-from flows.jobs.processor import Processor
+from pipeline.processor import Processor
 from processing.dedup import signature, signature_from_bytes, signature_to_bytes
 from processing.normalize import text_hash
 from processing.stories import date_interval, lead_words, story_vector

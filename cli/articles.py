@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import console, fail, iso_utc, open_engine
+from cli.common import console, fail, iso_utc, open_engine
 from storage.articles import get_article, list_articles
 from storage.db import session_scope
 from storage.models import Article

@@ -10,9 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli_common import console, fail, iso_utc, open_engine
-from flows.jobs.processor import load_tagger
-from flows.settings import get_settings
+from cli.common import console, fail, iso_utc, open_engine
+from cli.settings import get_settings
+from pipeline.processor import load_tagger
 from processing.taxonomy import TaxonomyError
 from storage.db import session_scope
 from storage.stories import list_stories, member_ids

@@ -16,15 +16,15 @@ Interface (stable):
   today in Europe/Amsterdam); sitemaps keep only URLs dated ``day`` when it is given.
 - ``fetch_and_store(candidates, source, ctx) -> SourceCounts``: skips stored canonical URLs
   (unless ``ctx.refetch``), fetches the rest politely and concurrently, extracts, stores through
-  ``flows.jobs.store.store_record``, logs every request in ``fetch_log``, counts discovered /
+  ``pipeline.store.store_record``, logs every request in ``fetch_log``, counts discovered /
   new / known / not_modified / failed / no_article / duplicates / updated and keeps errors.
 - ``afetch_source(candidates, source, ctx, counts, on_chunk=None)``: all of a source's
   candidates in chunks, the next chunk's fetches overlapping the previous one's last parses
-  (``flows.jobs.ingest_source``); what ``run_ingest`` does per source.
+  (``pipeline.ingest_source``); what ``run_ingest`` does per source.
 - ``run_ingest(ctx, source_names=None, progress=None) -> IngestReport``: every enabled source
   (or the named ones), one failing source never stopping the others; writes an ``ingest_runs``
   row with per-source counts and updates each source's health (ok, blocked on 403 / 429s,
-  unreachable on connect errors, failing otherwise). Seeds are stored by ``flows/jobs/seed.py``.
+  unreachable on connect errors, failing otherwise). Seeds are stored by ``pipeline/seed.py``.
 
 The sync functions run their own event loop (``asyncio.run``) with a fresh client; async
 callers use ``adiscover_source`` / ``afetch_and_store`` inside ``open_client(ctx)``.
@@ -39,12 +39,12 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any, TypeVar
 
-from flows.jobs.ingest_client import IngestContext
-from flows.jobs.ingest_discover import adiscover_source
-from flows.jobs.ingest_pages import afetch_and_store
-from flows.jobs.ingest_record import SourceOutcome, record_ingest
-from flows.jobs.ingest_source import afetch_source
-from flows.jobs.ingest_types import (
+from pipeline.ingest_client import IngestContext
+from pipeline.ingest_discover import adiscover_source
+from pipeline.ingest_pages import afetch_and_store
+from pipeline.ingest_record import SourceOutcome, record_ingest
+from pipeline.ingest_source import afetch_source
+from pipeline.ingest_types import (
     DISCOVERY_FAILED,
     Discovery,
     IngestReport,

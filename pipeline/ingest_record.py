@@ -1,6 +1,6 @@
 """Recording an ingest run's outcome: per-source counts and errors, source health, run status.
 
-One implementation for ``flows.jobs.ingest.run_ingest`` and for the Prefect flows, whose
+One implementation for ``pipeline.ingest.run_ingest`` and for the Prefect flows, whose
 discovery and fetching happen in separate tasks.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from flows.jobs.ingest_types import (
+from pipeline.ingest_types import (
     DISCOVERY_FAILED,
     DISCOVERY_OK,
     STATUS_OK,

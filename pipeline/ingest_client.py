@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from flows.jobs.ingest_record import configured_source_row
-from flows.jobs.ingest_workers import default_workers
-from flows.jobs.processor import Processor
+from pipeline.ingest_record import configured_source_row
+from pipeline.ingest_workers import default_workers
+from pipeline.processor import Processor
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
@@ -117,7 +117,7 @@ class IngestContext:
     # in one run cost one fetch.
     claimed: set[str] = field(default_factory=set)
     processor: Processor | None = None  # dedup/story/tag state, built on first store
-    # Processes that parse pages (0: a thread of this process); see flows/jobs/ingest_workers.
+    # Processes that parse pages (0: a thread of this process); see pipeline/ingest_workers.
     extract_workers: int = field(default_factory=default_workers)
 
     def get_processor(self) -> Processor:

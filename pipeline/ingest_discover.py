@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from flows.jobs.ingest_client import Fetched, IngestContext, fetch_logged
-from flows.jobs.ingest_types import (
+from pipeline.ingest_client import Fetched, IngestContext, fetch_logged
+from pipeline.ingest_types import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
     DISCOVERY_OK,

@@ -1,7 +1,7 @@
 """Store a batch of extracted articles: the plainly new ones in bulk, the rest one by one.
 
 Most pages an ingest fetches are new articles that duplicate nothing. For those,
-:func:`flows.jobs.store.store_record` would only insert the row, its first version and its
+:func:`pipeline.store.store_record` would only insert the row, its first version and its
 tags, index the signature and (when relevant) assign a story; done per article through the
 ORM, that bookkeeping costs more CPU than extracting the page. Here a batch is checked in
 memory and with two queries, and such articles are inserted with four statements for the
@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from flows.jobs.processor import Processor
-from flows.jobs.store import DUPLICATE, EMPTY_TEXT_HASH, Precomputed, assign_story, store_record
+from pipeline.processor import Processor
+from pipeline.store import DUPLICATE, EMPTY_TEXT_HASH, Precomputed, assign_story, store_record
 from processing.dedup import signature_from_bytes
 from storage.articles import INSERTED, NewArticle, insert_new_articles
 from storage.models import Article

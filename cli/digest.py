@@ -7,11 +7,11 @@ from datetime import date
 import typer
 from rich.markup import escape
 
+from cli.common import err_console, fail, open_engine
+from cli.digest_setup import DigestSettingsError, digest_options, send_owed_digests
+from cli.settings import get_settings
 from digests.select import today
-from flows.cli_common import err_console, fail, open_engine
-from flows.digest_setup import DigestSettingsError, digest_options, send_owed_digests
-from flows.jobs.digest import SendReport, build_digest, send_digest
-from flows.settings import get_settings
+from pipeline.digest import SendReport, build_digest, send_digest
 
 
 def _parse_day(value: str | None) -> date | None:

@@ -10,11 +10,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from flows.cli_common import console, err_console, fail, iso_utc, open_engine
-from flows.jobs.ingest import IngestContext, IngestReport, run_ingest
-from flows.jobs.ingest_types import COUNT_NAMES, SourceCounts
-from flows.pacing_db import make_pacer
-from flows.settings import Settings, get_settings
+from cli.common import console, err_console, fail, iso_utc, open_engine
+from cli.settings import Settings, get_settings, make_processor
+from pipeline.ingest import IngestContext, IngestReport, run_ingest
+from pipeline.ingest_types import COUNT_NAMES, SourceCounts
+from pipeline.pacing_db import make_pacer
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, load_sources_file
 from storage.db import session_scope
@@ -49,7 +49,15 @@ def ingest_sources(
     trigger: str = "cli",
 ) -> IngestReport:
     """Run the ingest core with a live progress display (one bar per source)."""
-    ctx = IngestContext(engine, config, refetch=refetch, trigger=trigger, pacer=make_pacer(engine))
+    settings = get_settings()
+    ctx = IngestContext(
+        engine,
+        config,
+        refetch=refetch,
+        trigger=trigger,
+        pacer=make_pacer(engine, settings.pacer),
+        processor=make_processor(settings),
+    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -5,19 +5,19 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from flows.cli_articles import articles_app, search
-from flows.cli_common import configure_logging, console, fail, open_engine
-from flows.cli_digest import digest
-from flows.cli_ingest import ingest, sources
-from flows.cli_orchestration import (
+from cli.articles import articles_app, search
+from cli.common import configure_logging, console, fail, open_engine
+from cli.digest import digest
+from cli.ingest import ingest, sources
+from cli.orchestration import (
     backfill_command,
     run_pipeline,
     schedule_command,
     serve_command,
 )
-from flows.cli_processing import stories, tag
-from flows.jobs.seed import store_seeds
-from flows.settings import get_settings
+from cli.processing import stories, tag
+from cli.settings import get_settings, make_processor
+from pipeline.seed import store_seeds
 from scrapers.errors import SeedFileError
 from storage.articles import count_articles
 from storage.db import session_scope
@@ -67,7 +67,7 @@ def seed() -> None:
     settings = get_settings()
     with open_engine(settings) as engine:
         try:
-            report = store_seeds(engine, settings.seeds_dir)
+            report = store_seeds(engine, settings.seeds_dir, processor=make_processor(settings))
         except SeedFileError as exc:
             raise fail(str(exc)) from exc
         with session_scope(engine) as session:

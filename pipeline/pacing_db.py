@@ -21,7 +21,6 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 
-from flows.settings import Settings, get_settings
 from scrapers.pacing import HostPacer, InProcessPacer
 from storage.leases import default_holder, reserve_slot
 
@@ -72,16 +71,17 @@ class DatabasePacer:
             await asyncio.sleep(wait)
 
 
-def pacer_kind(settings: Settings, engine: Engine) -> str:
-    """``memory`` or ``database``, resolving ``auto`` by the database backend."""
-    if settings.pacer != "auto":
-        return settings.pacer
+def pacer_kind(setting: str, engine: Engine) -> str:
+    """``memory`` or ``database`` for the ``NEWSMON_PACER`` value, resolving ``auto`` by the
+    database backend."""
+    if setting != "auto":
+        return setting
     return PACER_DATABASE if engine.dialect.name == "postgresql" else PACER_MEMORY
 
 
-def make_pacer(engine: Engine, settings: Settings | None = None) -> HostPacer:
+def make_pacer(engine: Engine, setting: str = "auto") -> HostPacer:
     """A new pacer of the configured kind for ``engine``'s database."""
-    kind = pacer_kind(settings or get_settings(), engine)
+    kind = pacer_kind(setting, engine)
     if kind == PACER_DATABASE:
         return DatabasePacer(engine)
     return InProcessPacer()
@@ -92,6 +92,6 @@ def _process_pacer(engine: Engine, kind: str) -> HostPacer:
     return DatabasePacer(engine) if kind == PACER_DATABASE else InProcessPacer()
 
 
-def process_pacer(engine: Engine, settings: Settings | None = None) -> HostPacer:
+def process_pacer(engine: Engine, setting: str = "auto") -> HostPacer:
     """The one pacer of this process for ``engine``: every task and client shares it."""
-    return _process_pacer(engine, pacer_kind(settings or get_settings(), engine))
+    return _process_pacer(engine, pacer_kind(setting, engine))

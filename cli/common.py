@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from sqlalchemy import Engine
 
+from cli.settings import Settings, get_settings
 from flows.runtime import prefect_env_defaults
-from flows.settings import Settings, get_settings
 from storage.db import make_engine
 from storage.migrate import is_migrated
 

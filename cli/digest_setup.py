@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
+from cli.settings import Settings
 from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import SmtpSettings
-from flows.jobs.digest import SendReport, send_owed
-from flows.settings import Settings
+from pipeline.digest import SendReport, send_owed
 
 
 class DigestSettingsError(ValueError):

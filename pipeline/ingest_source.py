@@ -16,9 +16,9 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from flows.jobs.ingest_client import IngestContext
-from flows.jobs.ingest_pages import ParserShare, afetch_and_store
-from flows.jobs.ingest_types import SourceCounts
+from pipeline.ingest_client import IngestContext
+from pipeline.ingest_pages import ParserShare, afetch_and_store
+from pipeline.ingest_types import SourceCounts
 from scrapers.candidates import Candidate
 from scrapers.sources import SourceConfig
 

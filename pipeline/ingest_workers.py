@@ -3,7 +3,7 @@
 Extraction is CPU-bound Python (trafilatura walks the lxml tree), so threads mostly wait for
 the GIL; worker processes let it run on another core while the event loop fetches and the
 store writes. The processes are process-wide and leased by one event loop at a time
-(:mod:`flows.jobs.worker_pool`: Prefect runs a chunk per task, each in its own loop, and a
+(:mod:`pipeline.worker_pool`: Prefect runs a chunk per task, each in its own loop, and a
 worker costs a second to start). Workers get the page bytes and return plain data; no HTML
 goes back, and nothing reaches Prefect results.
 
@@ -20,7 +20,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from flows.jobs.worker_pool import Lease, lease_workers, shutdown_workers, worker_pids
+from pipeline.worker_pool import Lease, lease_workers, shutdown_workers, worker_pids
 from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError

@@ -1,16 +1,20 @@
 """Settings: environment variables with the ``NEWSMON_`` prefix (and an optional ``.env``).
 
-Only ``flows/`` reads settings; every stage below takes its parameters explicitly.
+Only the entry points (``cli/``, ``flows/``) read settings; every stage below takes its
+parameters explicitly.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from pipeline.processor import Processor
 
 
 class Settings(BaseSettings):
@@ -53,6 +57,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'newsmon.db').resolve()}"
+
+
+def make_processor(settings: Settings) -> Processor:
+    """A fresh run's processing state from the configured taxonomy and seed folder."""
+    from pipeline.processor import Processor  # heavy (numpy, datasketch): only when ingesting
+
+    return Processor.from_topics_file(settings.topics_file, settings.seeds_dir)
 
 
 @lru_cache(maxsize=1)
