@@ -117,7 +117,7 @@ class IngestContext:
     # in one run cost one fetch.
     claimed: set[str] = field(default_factory=set)
     processor: Processor | None = None  # dedup/story/tag state, built on first store
-    # Processes that parse pages (0: a thread of this process); see pipeline/ingest_workers.
+    # Pages parsed at once, each in a thread (pipeline/ingest_workers).
     extract_workers: int = field(default_factory=default_workers)
 
     def get_processor(self) -> Processor:

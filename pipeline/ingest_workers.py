@@ -1,14 +1,9 @@
-"""Page parsing off the event loop: decode + extract (+ text hash and MinHash) in worker processes.
+"""Page parsing off the event loop: decode + extract (+ text hash, MinHash, tags) in a thread.
 
-Extraction is CPU-bound Python (trafilatura walks the lxml tree), so threads mostly wait for
-the GIL; worker processes let it run on another core while the event loop fetches and the
-store writes. The processes are process-wide and leased by one event loop at a time
-(:mod:`pipeline.worker_pool`: Prefect runs a chunk per task, each in its own loop, and a
-worker costs a second to start). Workers get the page bytes and return plain data; no HTML
-goes back, and nothing reaches Prefect results.
-
-``workers=0`` parses in threads of this process instead (no extra processes); so does a loop
-that finds every allowed worker leased by others.
+Parsing a page costs a few milliseconds while every host is paced at one request a second or
+slower, so a poll is bound by politeness, not parsing: a thread of this process is enough to
+keep the event loop answering (no worker processes, nothing pickled). The thread gets the page
+bytes and returns plain data; no HTML goes further, and nothing reaches Prefect results.
 """
 
 from __future__ import annotations
@@ -16,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from pipeline.worker_pool import Lease, lease_workers, shutdown_workers, worker_pids
 from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError
@@ -28,18 +21,12 @@ from scrapers.extract import ExtractedPage, decode_html, extract_page
 
 log = logging.getLogger(__name__)
 
-# Starting a worker costs about a second of CPU (imports, trafilatura's set-up), some 200 pages'
-# worth of parsing; for a short batch in a process without an idle worker (a one-off ingest of
-# a feed's few new items) threads are cheaper, and spare the other processes' CPU.
-MIN_PAGES_TO_START_WORKER = 20
+PARSE_THREADS = 2  # pages parsed at once (more only queue for the GIL)
 
 
 def default_workers() -> int:
-    """One worker per core (at most 4). The event loop (HTTP, store) needs about as much CPU
-    per page as a worker, so on a 2-core machine one worker left the second core idle a third
-    of the time; with two, the three processes share both cores (measured: 0.88 against 0.81
-    of raw ``trafilatura.extract``, benchmarks/extract_throughput.py)."""
-    return max(1, min(4, os.cpu_count() or 1))
+    """Pages parsed at once, each in a thread of this process."""
+    return PARSE_THREADS
 
 
 @dataclass(slots=True)
@@ -90,21 +77,10 @@ def parse_page(
     )
 
 
-def _warm_up() -> None:
-    """Runs in each new worker: pay trafilatura's first-call set-up before the first page."""
-    parse_page(b"<html><body><p>warm</p></body></html>", None, "http://localhost/")
-
-
 class PageParser:
-    """Parses pages for one event loop: in leased worker processes, else in threads."""
+    """Parses pages for one event loop, in threads of this process."""
 
-    def __init__(self, lease: Lease | None) -> None:
-        self._lease = lease if lease is not None and lease.size else None
-
-    @property
-    def processes(self) -> int:
-        """How many worker processes parse for this loop (0: threads do)."""
-        return self._lease.size if self._lease is not None else 0
+    processes = 0  # kept for callers that size their queues by worker processes
 
     async def parse(
         self,
@@ -114,40 +90,14 @@ class PageParser:
         candidate_title: str | None = None,
         tagger: Tagger | None = None,
     ) -> Parsed:
-        """:func:`parse_page` off the event loop.
-
-        The tagger goes to a worker only when it can be pickled (built from a taxonomy's TOML
-        text); otherwise the store tags instead.
-        """
-        args = (body, content_type, final_url, candidate_title)
-        if self._lease is None:
-            return await asyncio.to_thread(parse_page, *args, tagger)
-        if tagger is not None and not tagger.taxonomy.source:
-            tagger = None
-        parsed: Parsed = await self._lease.call(*args, tagger)
-        return parsed
+        """:func:`parse_page` in a thread, so the event loop keeps fetching meanwhile."""
+        return await asyncio.to_thread(
+            parse_page, body, content_type, final_url, candidate_title, tagger
+        )
 
 
 @contextlib.asynccontextmanager
-async def page_parser(
-    workers: int, pages: int = MIN_PAGES_TO_START_WORKER
-) -> AsyncIterator[PageParser]:
-    """A :class:`PageParser` with up to ``workers`` worker processes (0: threads) for about
-    ``pages`` pages: a worker is started only for :data:`MIN_PAGES_TO_START_WORKER` or more
-    (an idle one is used for any number)."""
-    if workers <= 0:
-        yield PageParser(None)
-        return
-    start_new = pages >= MIN_PAGES_TO_START_WORKER
-    async with lease_workers(workers, parse_page, _warm_up, start_new) as lease:
-        yield PageParser(lease)
-
-
-def extract_pool_pids() -> list[int]:
-    """The pids of the running worker processes (for memory measurements)."""
-    return worker_pids()
-
-
-def shutdown_extract_pool() -> None:
-    """Stop the workers and wait for them (also done at exit)."""
-    shutdown_workers()
+async def page_parser(workers: int = PARSE_THREADS, pages: int = 0) -> AsyncIterator[PageParser]:
+    """A :class:`PageParser`; ``workers`` and ``pages`` size nothing now (threads are
+    shared by the event loop's default executor)."""
+    yield PageParser()
