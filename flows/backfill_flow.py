@@ -131,7 +131,7 @@ def backfill(
         "days_failed": len(failed),
         "days_skipped": skipped,
         "new": report.total_new,
-        "sources": report_rows(outcomes, report.source_status),
+        "sources": report_rows(report.sources, report.source_status),
     }
     if failed:
         logger.warning(

@@ -22,12 +22,20 @@ from prefect.tasks import exponential_backoff
 
 from cli.settings import get_settings, make_processor
 from flows.runtime import engine_for
-from pipeline.ingest import IngestContext, discover_source, fetch_and_store
+from pipeline.ingest import (
+    IngestContext,
+    SourceResult,
+    SourceRunner,
+    discover_source,
+    fetch_and_store,
+    ingest_source,
+)
+from pipeline.ingest_record import failed_discovery
 from pipeline.ingest_types import Discovery, SourceCounts
 from pipeline.pacing_db import process_pacer
 from pipeline.processor import Processor
 from scrapers.candidates import Candidate
-from scrapers.sources import SourcesConfig, load_sources_file
+from scrapers.sources import SourceConfig, SourcesConfig, load_sources_file
 
 CHUNK_SIZE = 50
 RETRIES = 2
@@ -216,3 +224,49 @@ def fetch_in_lanes(
         results[name] = (counts, failed)
         start_next(name)
     return results
+
+
+@task(
+    name="ingest-source",
+    task_run_name="ingest-{source_name}",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    cache_policy=NONE,
+    persist_result=False,
+)
+def ingest_source_task(
+    db_url: str, source_name: str, run_id: int, refetch: bool, trigger: str
+) -> SourceResult:
+    """Discover, fetch and store one source (idempotent: a retry skips what is stored)."""
+    ctx = make_context(db_url, run_id, refetch, trigger)
+    discovery, counts = ingest_source(ctx.config.get(source_name), ctx)
+    get_run_logger().info(
+        "%s: %s, %d new, %d known, %d failed",
+        source_name,
+        discovery.status,
+        counts.new,
+        counts.known,
+        counts.failed,
+    )
+    return discovery, counts
+
+
+def source_tasks(db_url: str, refetch: bool, trigger: str) -> SourceRunner:
+    """A ``run_sources`` for :func:`pipeline.ingest.run_ingest`: one task per source, run side
+    by side; a task that fails after its retries is recorded as the source's failure."""
+
+    def run(sources: list[SourceConfig], run_id: int) -> list[SourceResult]:
+        futures = [
+            ingest_source_task.submit(db_url, source.name, run_id, refetch, trigger)
+            for source in sources
+        ]
+        results: list[SourceResult] = []
+        for source, future in zip(sources, futures, strict=True):
+            try:
+                results.append(future.result())
+            except Exception as exc:  # the others go on; the reason is kept
+                results.append((failed_discovery(source.name, source.url, exc), SourceCounts()))
+        return results
+
+    return run

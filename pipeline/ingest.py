@@ -1,33 +1,10 @@
-"""The ingest core: discover each source's candidates, fetch and store the new ones.
+"""The ingest driver: discover each source's candidates, fetch and store the new ones.
 
-Plain Python, no Prefect (``flows/`` wraps these in tasks: one per source discovery, one per
-chunk of at most ``IngestContext.chunk_size`` URLs). No return value carries HTML.
-
-Interface (stable):
-
-- ``IngestContext(engine, config, run_id=None, refetch=False, trigger="cli", chunk_size=50,
-  pacer=InProcessPacer(), processor=None)``: the engine, the ``SourcesConfig`` (its ``fetch``
-  is the ``FetchConfig``), the run id, the re-check switch, the per-host pacer shared by the
-  clients it builds, and the dedup/story/tag state passed to ``store_record`` (built on first
-  use). ``make_client()`` builds the polite async client. Within one context a host that
-  refused connections is not tried again and a canonical URL is fetched at most once.
-- ``discover_source(source, ctx, day=None) -> Discovery``: candidates + status
-  (ok | not_modified | failed) + errors. Archive sources read the page of ``day`` (default:
-  today in Europe/Amsterdam); sitemaps keep only URLs dated ``day`` when it is given.
-- ``fetch_and_store(candidates, source, ctx) -> SourceCounts``: skips stored canonical URLs
-  (unless ``ctx.refetch``), fetches the rest politely and concurrently, extracts, stores through
-  ``pipeline.store.store_record``, logs every request in ``fetch_log``, counts discovered /
-  new / known / not_modified / failed / no_article / duplicates / updated and keeps errors.
-- ``afetch_source(candidates, source, ctx, counts, on_chunk=None)``: all of a source's
-  candidates in chunks, the next chunk's fetches overlapping the previous one's last parses
-  (``pipeline.ingest_source``); what ``run_ingest`` does per source.
-- ``run_ingest(ctx, source_names=None, progress=None) -> IngestReport``: every enabled source
-  (or the named ones), one failing source never stopping the others; writes an ``ingest_runs``
-  row with per-source counts and updates each source's health (ok, blocked on 403 / 429s,
-  unreachable on connect errors, failing otherwise). Seeds are stored by ``pipeline/seed.py``.
-
-The sync functions run their own event loop (``asyncio.run``) with a fresh client; async
-callers use ``adiscover_source`` / ``afetch_and_store`` inside ``open_client(ctx)``.
+Plain Python, no Prefect. :func:`run_ingest` is the one driver every runner calls (the CLI,
+the Prefect ``ingest`` flow, the scheduler, tests, benchmarks): it starts the run, ingests
+every chosen source (one failing source never stops the others) and records the run with its
+per-source counts and health. A runner that wants each source in its own unit of work (a
+Prefect task) passes ``run_sources``, which calls :func:`ingest_source` per source.
 """
 
 from __future__ import annotations
@@ -66,6 +43,7 @@ __all__ = [
     "afetch_source",
     "discover_source",
     "fetch_and_store",
+    "ingest_source",
     "open_client",
     "run_ingest",
 ]
@@ -73,6 +51,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Progress = Callable[..., None]
+SourceResult = tuple[Discovery, SourceCounts]
+#: Ingests the given sources for run ``run_id``; one result per source, in order.
+SourceRunner = Callable[[list[SourceConfig], int], list[SourceResult]]
+
+
+def _quiet(*args: Any, **kwargs: Any) -> None:
+    return None
 
 
 @asynccontextmanager
@@ -106,37 +91,54 @@ def fetch_and_store(
     return _run(ctx, lambda: afetch_and_store(candidates, source, ctx))
 
 
+def ingest_source(
+    source: SourceConfig, ctx: IngestContext, progress: Progress | None = None
+) -> SourceResult:
+    """Discover, fetch and store one source in its own event loop; failures are recorded in
+    the result, never raised (what a runner's per-source unit of work calls)."""
+    return _run(ctx, lambda: _one_source(source, ctx, progress or _quiet))
+
+
 def run_ingest(
     ctx: IngestContext,
     source_names: list[str] | None = None,
     progress: Progress | None = None,
+    run_sources: SourceRunner | None = None,
 ) -> IngestReport:
-    """Ingest every enabled source (or those named), record the run and source health."""
+    """Ingest every enabled source (or those named), record the run and source health.
+
+    By default the sources run side by side in one event loop; ``run_sources`` replaces that
+    (a Prefect flow submits one task per source, each calling :func:`ingest_source`).
+    """
     sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
-    notify = progress or (lambda *args, **kwargs: None)
+    notify = progress or _quiet
     with session_scope(ctx.engine) as session:
         if ctx.run_id is None:
             ctx.run_id = start_run(session, trigger=ctx.trigger).id
+    run_id = ctx.run_id
     for source in sources:
         ctx.source_id(source)
 
-    async def main() -> list[tuple[Discovery, SourceCounts]]:
+    async def main() -> list[SourceResult]:
         async with open_client(ctx):
             return list(await asyncio.gather(*(_one_source(s, ctx, notify) for s in sources)))
 
-    outcomes = asyncio.run(main()) if sources else []
+    if not sources:
+        outcomes: list[SourceResult] = []
+    elif run_sources is not None:
+        outcomes = run_sources(sources, run_id)
+    else:
+        outcomes = asyncio.run(main())
     report = record_ingest(
         ctx.engine,
-        ctx.run_id,
+        run_id,
         [SourceOutcome(s, d, c) for s, (d, c) in zip(sources, outcomes, strict=True)],
     )
     notify("run_done", report=report)
     return report
 
 
-async def _one_source(
-    source: SourceConfig, ctx: IngestContext, notify: Progress
-) -> tuple[Discovery, SourceCounts]:
+async def _one_source(source: SourceConfig, ctx: IngestContext, notify: Progress) -> SourceResult:
     """Discover and fetch one source; any failure is recorded, never raised."""
     notify("source_start", source=source.name)
     discovery = Discovery(source_name=source.name)
