@@ -15,7 +15,8 @@ from rich.table import Table
 from cli.common import console, fail, iso_utc
 from cli.ingest import load_config
 from cli.settings import get_settings
-from pipeline.probe import SourceProbe, probe_sources
+from pipeline.probe import probe_sources
+from pipeline.probe_results import SourceProbe
 from scrapers.errors import UnknownSourceError
 from scrapers.sources import select_sources
 

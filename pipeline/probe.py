@@ -14,95 +14,49 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from trafilatura.utils import load_html
 
+from pipeline.probe_results import SampleProbe, SourceProbe
 from scrapers.archive import parse_archive_page, today_in_amsterdam
 from scrapers.candidates import Candidate
 from scrapers.errors import ScraperError
 from scrapers.extract import decode_html, extract_page
 from scrapers.feeds import parse_feed
 from scrapers.fetch_result import FetchResult, Outcome
-from scrapers.http import PoliteClient
+from scrapers.http import Expect, PoliteClient
 from scrapers.pacing import HostPacer
 from scrapers.robots import RobotsPolicy
 from scrapers.sitemaps import Sitemap, parse_sitemap, sitemap_candidates
 from scrapers.sources import FetchConfig, SourceConfig
 from scrapers.walls import paywall_marker
 
-ACCEPT = {"rss": "feed", "sitemap": "sitemap", "archive": "html"}
+ACCEPT: dict[str, Expect] = {"rss": "feed", "sitemap": "sitemap", "archive": "html"}
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class SampleProbe:
-    """One sample article of a listing: what fetching and extracting it gave."""
+@dataclass
+class _Fetcher:
+    """The run's polite client; a URL that several sources ask for is fetched once."""
 
-    url: str
-    outcome: str
-    status: int | None = None
-    final_url: str | None = None
-    chars: int = 0  # characters of article text extracted from the page
-    title: str | None = None
-    published: datetime | None = None
-    author: str | None = None
-    wall: str | None = None  # consent | paywall
-    wall_detail: str | None = None  # the consent host, or the paywall marker
-    text_source: str | None = None  # page | feed | None (nothing usable)
+    client: PoliteClient
+    config: FetchConfig
+    _fetches: dict[tuple[str, str, tuple[str, ...]], asyncio.Task[FetchResult]] = field(
+        default_factory=dict
+    )
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "outcome": self.outcome,
-            "status": self.status,
-            "final_url": self.final_url,
-            "chars": self.chars,
-            "title": self.title,
-            "date": _iso(self.published),
-            "author": self.author,
-            "wall": self.wall,
-            "wall_detail": self.wall_detail,
-            "text_source": self.text_source,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SourceProbe:
-    """The verdict on one source: ok when ``problems`` is empty."""
-
-    source: str
-    enabled: bool
-    listing_url: str
-    robots: str  # allowed | disallowed | unreachable
-    listing_status: int | None = None
-    listing_outcome: str | None = None
-    items: int = 0
-    newest: datetime | None = None
-    sample: SampleProbe | None = None
-    problems: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def as_json(self) -> dict[str, Any]:
-        """The ``--json`` line: source, ok, robots, listing_status, items, newest, sample,
-        problems (plus enabled, listing_url and listing_outcome)."""
-        return {
-            "source": self.source,
-            "ok": self.ok,
-            "enabled": self.enabled,
-            "robots": self.robots,
-            "listing_url": self.listing_url,
-            "listing_status": self.listing_status,
-            "listing_outcome": self.listing_outcome,
-            "items": self.items,
-            "newest": _iso(self.newest),
-            "sample": self.sample.as_json() if self.sample else None,
-            "problems": list(self.problems),
-        }
+    async def get(self, source: SourceConfig, url: str, accept: Expect) -> FetchResult:
+        key = (url, accept, source.allowed_hosts)
+        if key not in self._fetches:
+            fetch = self.client.fetch(
+                url,
+                allowed_hosts=source.allowed_hosts,
+                accept=accept,
+                min_interval_s=source.interval_s(self.config),
+            )
+            self._fetches[key] = asyncio.ensure_future(fetch)
+        return await self._fetches[key]
 
 
 @dataclass(slots=True)
@@ -130,18 +84,16 @@ async def aprobe_sources(
 ) -> list[SourceProbe]:
     """The async form of :func:`probe_sources`: sources run together, paced per host."""
     async with PoliteClient(fetch, pacer=pacer) as client:
-        jobs = [aprobe_source(source, client, fetch, day) for source in sources]
-        return list(await asyncio.gather(*jobs))
+        fetcher = _Fetcher(client, fetch)
+        return list(await asyncio.gather(*(_probe(source, fetcher, day) for source in sources)))
 
 
-async def aprobe_source(
-    source: SourceConfig, client: PoliteClient, fetch: FetchConfig, day: date | None = None
-) -> SourceProbe:
+async def _probe(source: SourceConfig, fetcher: _Fetcher, day: date | None) -> SourceProbe:
     """robots.txt, the listing and one sample article of ``source``."""
     listing_url = (
         source.url_for(day or today_in_amsterdam()) if source.kind == "archive" else source.url
     )
-    policy = await client.robots_policy(listing_url)
+    policy = await fetcher.client.robots_policy(listing_url)
     robots = _robots_verdict(policy, listing_url)
     if robots != "allowed":
         note = f" ({policy.note})" if policy.note else ""
@@ -151,15 +103,14 @@ async def aprobe_source(
             problem = f"robots.txt disallows the listing {listing_url}{note}"
         return SourceProbe(source.name, source.enabled, listing_url, robots, problems=(problem,))
 
-    interval = source.interval_s(fetch)
-    listing = await _listing(source, client, listing_url, interval)
+    listing = await _listing(source, fetcher, listing_url)
     problems = [listing.problem] if listing.problem else []
     if listing.problem is None and not listing.candidates:
         problems.append(f"the listing {listing_url} has no items")
     dated = [c.published_at for c in listing.candidates if c.published_at is not None]
     sample = None
     if listing.candidates:
-        sample, sample_problems = await _sample(source, client, _pick(listing.candidates), interval)
+        sample, sample_problems = await _sample(source, fetcher, _pick(listing.candidates))
         problems += sample_problems
     return SourceProbe(
         source=source.name,
@@ -181,12 +132,10 @@ def _robots_verdict(policy: RobotsPolicy, url: str) -> str:
     return "allowed" if policy.allows(url) else "disallowed"
 
 
-async def _listing(
-    source: SourceConfig, client: PoliteClient, url: str, interval: float
-) -> _Listing:
+async def _listing(source: SourceConfig, fetcher: _Fetcher, url: str) -> _Listing:
     """The listing's candidates: a feed, an archive day page, or a sitemap (for an index, its
     newest child sitemap)."""
-    fetched = await _get(client, source, url, ACCEPT[source.kind], interval)
+    fetched = await fetcher.get(source, url, ACCEPT[source.kind])
     listing = _Listing(fetched)
     if not fetched.ok or fetched.body is None:
         listing.problem = f"listing {url}: {_failure(fetched)}"
@@ -201,7 +150,7 @@ async def _listing(
         else:
             sitemap = parse_sitemap(fetched.body, final)
             if sitemap.kind == "index":
-                child = await _newest_child(source, client, sitemap, interval, listing)
+                child = await _newest_child(source, fetcher, sitemap, listing)
                 if child is None:
                     return listing
                 sitemap = child
@@ -212,18 +161,14 @@ async def _listing(
 
 
 async def _newest_child(
-    source: SourceConfig,
-    client: PoliteClient,
-    index: Sitemap,
-    interval: float,
-    listing: _Listing,
+    source: SourceConfig, fetcher: _Fetcher, index: Sitemap, listing: _Listing
 ) -> Sitemap | None:
     """The child sitemap of ``index`` with the newest lastmod; a problem on ``listing`` if none."""
     if not index.urls:
         listing.problem = f"sitemap index {listing.fetched.url} lists no sitemaps"
         return None
     newest = max(index.urls, key=lambda entry: entry.lastmod or _OLDEST).loc
-    child = await _get(client, source, newest, "sitemap", interval)
+    child = await fetcher.get(source, newest, "sitemap")
     if not child.ok or child.body is None:
         listing.problem = f"child sitemap {newest}: {_failure(child)}"
         return None
@@ -241,10 +186,10 @@ def _pick(candidates: list[Candidate]) -> Candidate:
 
 
 async def _sample(
-    source: SourceConfig, client: PoliteClient, item: Candidate, interval: float
+    source: SourceConfig, fetcher: _Fetcher, item: Candidate
 ) -> tuple[SampleProbe, list[str]]:
     """Fetch and extract one listed article; a wall or a failure gives the feed's teaser."""
-    fetched = await _get(client, source, item.url, "html", interval)
+    fetched = await fetcher.get(source, item.url, "html")
     teaser = "feed" if item.title or item.summary else None
     usable = "only the feed's title and summary are usable" if teaser else "nothing is usable"
     seen = SampleProbe(
@@ -285,21 +230,9 @@ async def _sample(
     return (read if marker else replace(read, text_source="page")), problems
 
 
-async def _get(
-    client: PoliteClient, source: SourceConfig, url: str, accept: Any, interval: float
-) -> FetchResult:
-    return await client.fetch(
-        url, allowed_hosts=source.allowed_hosts, accept=accept, min_interval_s=interval
-    )
-
-
 def _failure(fetched: FetchResult) -> str:
     """``http_error: HTTP 500``, ``timeout: no answer within 20 s …``."""
     if fetched.error:
         return f"{fetched.outcome}: {fetched.error}"
     status = f" (HTTP {fetched.status_code})" if fetched.status_code else ""
     return f"{fetched.outcome}{status}"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None

@@ -1,6 +1,6 @@
 """pipeline/probe.py on the local site: every kind of listing (feed, archive day, sitemap index)
-is probed through the polite client, one robots.txt per host, and a sample without article
-text or a host that does not answer is a problem."""
+is probed through the polite client, one robots.txt per host, an article two sources list is
+fetched once, and a sample without article text or a host that does not answer is a problem."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def test_feed_archive_and_sitemap_sources_are_probed_politely(site: NosSite) -> 
         assert probe.sample.published is not None and probe.sample.chars >= 250
 
     assert site.count("/robots.txt") == 1
+    short_links = [r.path for r in site.requests(prefix="/l/")]  # both feeds' newest item
+    assert len(short_links) == 1 == len(set(short_links))
     assert site.requests(server="trap") == []
     assert {r.user_agent for r in site.requests()} == {config.fetch.user_agent}
     assert {r.method for r in site.requests()} == {"GET"}
