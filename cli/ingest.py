@@ -1,4 +1,5 @@
-"""`newsmon ingest` (poll the configured sources) and `newsmon sources` (their health)."""
+"""`newsmon ingest` (poll the configured sources) and `newsmon sources` (their health; the
+group also holds `sources check`, the live probe in cli/sources_check.py)."""
 
 from __future__ import annotations
 
@@ -135,7 +136,21 @@ def ingest(
     print_report(report)
 
 
-def sources() -> None:
+sources_app = typer.Typer(
+    help="The configured sources: their health (the default, `list`) and a live `check`.",
+    invoke_without_command=True,
+)
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources(ctx: typer.Context) -> None:
+    """The configured sources. Without a subcommand: their health table (as `sources list`)."""
+    if ctx.invoked_subcommand is None:
+        sources_list()
+
+
+@sources_app.command("list")
+def sources_list() -> None:
     """Each configured source's health: status, last success, last error, last run's counts."""
     settings = get_settings()
     config = load_config(settings)

@@ -8,7 +8,7 @@ from rich.table import Table
 from cli.articles import articles_app, search
 from cli.common import configure_logging, console, fail, open_engine
 from cli.digest import digest
-from cli.ingest import ingest, sources
+from cli.ingest import ingest, sources_app
 from cli.orchestration import (
     backfill_command,
     run_pipeline,
@@ -17,6 +17,7 @@ from cli.orchestration import (
 )
 from cli.processing import stories, tag
 from cli.settings import get_settings, make_processor
+from cli.sources_check import sources_check
 from pipeline.seed import store_seeds
 from scrapers.errors import SeedFileError
 from storage.articles import count_articles
@@ -36,7 +37,8 @@ app.add_typer(articles_app, name="articles")
 app.command("search")(search)
 app.command("digest")(digest)
 app.command("ingest")(ingest)
-app.command("sources")(sources)
+app.add_typer(sources_app, name="sources")
+sources_app.command("check")(sources_check)
 app.command("serve")(serve_command)
 app.command("schedule")(schedule_command)
 app.command("backfill")(backfill_command)
