@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from cli.feeds import alerts, feed
 from flows.cli_articles import articles_app, search
 from flows.cli_common import configure_logging, console, fail, open_engine
 from flows.cli_digest import digest
@@ -42,6 +43,8 @@ app.command("schedule")(schedule_command)
 app.command("backfill")(backfill_command)
 app.command("tag")(tag)
 app.command("stories")(stories)
+app.command("feed")(feed)
+app.command("alerts")(alerts)
 
 
 @app.callback()
