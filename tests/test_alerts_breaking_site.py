@@ -103,7 +103,7 @@ def test_a_story_across_three_outlets_alerts_once(
     assert body["alert"] == "breaking"
     assert body["outlets"] == list(HOSTS)
     assert [a["outlet"] for a in body["articles"]] == list(HOSTS)
-    assert body["url"] == outlets[0].url("/artikel/9100-" + body["url"].split("/artikel/9100-")[1])
+    assert body["url"].startswith(outlets[0].url("/artikel/9100-"))  # the first to publish
     with session_scope(engine) as session:
         (firing,) = recent_firings(session)
     assert firing.story_id == body["story_id"]
