@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -16,19 +17,23 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
-from flows.cli_common import console, fail, iso_utc, open_engine
-from flows.digest_setup import DigestSettingsError, digest_zone, smtp_from_settings
-from flows.settings import Settings, get_settings
-from pipeline.publish import PublishReport, build_feed, load_alerts_file, publish_after_ingest
-from processing.alerts import AlertsConfigError
-from processing.taxonomy import TaxonomyError, parse_taxonomy
-from storage.alerts import recent_firings
+from cli.common import console, fail, iso_utc, open_engine
+from cli.digest_setup import DigestSettingsError, digest_zone, smtp_from_settings
+from cli.settings import Settings, get_settings
 from storage.db import session_scope
 from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from pipeline.publish import PublishReport
+
+# The feed, alert and taxonomy modules are imported by the commands that use them, so other
+# commands do not pay for them at start-up (benchmarks/cli_startup.py).
 
 
 def feed_topics(settings: Settings) -> tuple[dict[str, str], str]:
     """(slug -> label of every topic, the relevance topic's slug) from the topics file."""
+    from processing.taxonomy import TaxonomyError, parse_taxonomy
+
     try:
         taxonomy = parse_taxonomy(settings.topics_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, TaxonomyError) as exc:
@@ -45,6 +50,8 @@ def publish_with_settings(engine: Engine, settings: Settings | None = None) -> P
         DigestSettingsError: unusable topics file or time zone.
         AlertsConfigError: invalid alerts file (one line naming file, alert and field).
     """
+    from pipeline.publish import load_alerts_file, publish_after_ingest
+
     settings = settings or get_settings()
     topics, relevance = feed_topics(settings)
     return publish_after_ingest(
@@ -65,6 +72,8 @@ def feed(
     out: Path | None = typer.Option(None, "--out", help="Write to FILE instead of stdout."),
 ) -> None:
     """Print (or write) the Atom feed of a topic: its latest 100 stories, one entry each."""
+    from pipeline.publish import build_feed
+
     settings = get_settings()
     try:
         topics, relevance = feed_topics(settings)
@@ -95,6 +104,10 @@ def alerts(
     limit: int = typer.Option(50, "--limit", min=1, help="How many recent alerts."),
 ) -> None:
     """Recent alerts (newest first) and the delivery state of each channel."""
+    from pipeline.publish import load_alerts_file
+    from processing.alerts import AlertsConfigError
+    from storage.alerts import recent_firings
+
     settings = get_settings()
     try:
         load_alerts_file(settings.alerts_file)

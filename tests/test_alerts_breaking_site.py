@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from flows.jobs.ingest import IngestContext, run_ingest
+from pipeline.ingest import IngestContext, run_ingest
 from pipeline.publish import publish_after_ingest
 from processing.alerts import parse_alerts
 from scrapers.sources import SourceConfig, SourcesConfig

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cli.feeds import publish_with_settings
-from flows.cli import app
-from flows.settings import get_settings
+from cli.main import app
+from cli.settings import get_settings
 from pipeline.publish import publish_after_ingest
 from processing.alerts import parse_alerts
 from tests.alert_data import build

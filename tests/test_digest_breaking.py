@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from flows.jobs.digest import build_digest
+from pipeline.digest import build_digest
 from pipeline.publish import publish_after_ingest
 from processing.alerts import parse_alerts
 from tests.alert_data import NOW, build
