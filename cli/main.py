@@ -8,6 +8,7 @@ from rich.table import Table
 from cli.articles import articles_app, search
 from cli.common import configure_logging, console, fail, open_engine
 from cli.digest import digest
+from cli.feeds import alerts, feed
 from cli.ingest import ingest, sources_app
 from cli.orchestration import (
     backfill_command,
@@ -44,6 +45,8 @@ app.command("schedule")(schedule_command)
 app.command("backfill")(backfill_command)
 app.command("tag")(tag)
 app.command("stories")(stories)
+app.command("feed")(feed)
+app.command("alerts")(alerts)
 
 
 @app.callback()

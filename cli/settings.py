@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(Path("seeds"), description="The seed corpus folder.")
     sources_file: Path = Field(Path("config/sources.toml"), description="Source list.")
     topics_file: Path = Field(Path("config/topics.toml"), description="Topic taxonomy.")
+    alerts_file: Path = Field(
+        Path("config/alerts.toml"), description="Alerts; an absent file means no alerts."
+    )
     timezone: str = Field(
         "Europe/Amsterdam", description="Zone whose local days bound a daily digest."
     )
