@@ -65,6 +65,16 @@ def publish_with_settings(engine: Engine, settings: Settings | None = None) -> P
     )
 
 
+def report_publish(report: PublishReport) -> None:
+    """One line on what the publish pass did, and each failure on its own line."""
+    console.print(
+        f"feeds: {len(report.feeds)} written; alerts: {report.fired} fired, {report.sent} sent"
+        + (f", {len(report.failed)} failed" if report.failed else "")
+    )
+    for line in report.failed:
+        console.print(f"  [yellow]{escape(line)}[/]")
+
+
 def feed(
     topic: str | None = typer.Option(
         None, "--topic", help="A topic slug of the taxonomy; default the beat (relevance) topic."

@@ -133,7 +133,21 @@ def ingest(
     config = load_config(settings)
     with open_engine(settings) as engine:
         report = ingest_sources(engine, config, source or None, refetch=refetch)
-    print_report(report)
+        print_report(report)
+        publish_after(engine, settings)
+
+
+def publish_after(engine: Engine, settings: Settings) -> None:
+    """Feeds and alerts after the run (the run is recorded already: a failure here loses
+    nothing, it is reported and the command fails)."""
+    from cli.digest_setup import DigestSettingsError
+    from cli.feeds import publish_with_settings, report_publish
+    from processing.alerts import AlertsConfigError
+
+    try:
+        report_publish(publish_with_settings(engine, settings))
+    except (AlertsConfigError, DigestSettingsError) as exc:
+        raise fail(str(exc)) from exc
 
 
 sources_app = typer.Typer(

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NONE
 
+from cli.digest_setup import DigestSettingsError
+from cli.feeds import publish_with_settings
 from cli.settings import get_settings
 from flows.ingest_tasks import make_context, source_tasks
-from flows.runtime import database_url
+from flows.runtime import database_url, engine_for
 from flows.seed_flow import store_seeds_task
 from pipeline.ingest import run_ingest
 from pipeline.ingest_types import DISCOVERY_OK, SourceCounts
+from pipeline.publish import PublishReport
+from processing.alerts import AlertsConfigError
 
 ARTIFACT_KEY = "ingest-report"
 TRIGGER = "prefect"
@@ -40,6 +45,11 @@ def ingest(
         store_seeds_task(db_url, str(settings.seeds_dir), TRIGGER)
     ctx = make_context(db_url, None, refetch, TRIGGER)
     report = run_ingest(ctx, sources, run_sources=source_tasks(db_url, refetch, TRIGGER))
+    try:
+        published = publish_task(db_url)
+    except (AlertsConfigError, DigestSettingsError) as exc:  # the run is stored; say why
+        get_run_logger().error("feeds and alerts not published: %s", exc)
+        published = PublishReport(failed=[str(exc)])
     rows = report_rows(report.sources, report.source_status)
     create_table_artifact(
         key=ARTIFACT_KEY,
@@ -54,7 +64,18 @@ def ingest(
         "status": report.status,
         "new": report.total_new,
         "sources": {row["source"]: row for row in rows},
+        "feeds": len(published.feeds),
+        "alerts_fired": published.fired,
+        "alerts_sent": published.sent,
+        "alerts_failed": published.failed,
     }
+
+
+@task(name="publish", cache_policy=NONE, persist_result=False)
+def publish_task(db_url: str) -> PublishReport:
+    """Atom feeds and alerts after the run (the run is recorded already: nothing is lost if
+    this fails; a failed delivery is retried by the next run)."""
+    return publish_with_settings(engine_for(db_url), get_settings())
 
 
 def report_rows(

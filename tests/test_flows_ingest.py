@@ -63,8 +63,9 @@ def test_ingest_stores_new_articles_once_in_batches_and_publishes_counts(
 
     runs = asyncio.run(_task_runs(state.state_details.flow_run_id))
     names = [run.name for run in runs]
-    # one seed task and one task for the source: never a task per article
-    assert len(runs) == 2, names
+    # one seed task, one task for the source and the publish task: never a task per article
+    assert len(runs) == 3, names
+    assert sum(name.startswith("publish") for name in names) == 1
     assert names.count("ingest-gen-feed") == 1
 
     (artifact,) = [a for a in asyncio.run(_artifacts()) if a.key == ARTIFACT_KEY]
