@@ -25,6 +25,7 @@ from pipeline.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, So
 from pipeline.ingest_workers import PageParser, Parsed, article_title, page_parser
 from pipeline.store import DUPLICATE, Precomputed
 from pipeline.store_batch import BatchItem, store_batch
+from pipeline.store_identity import PageIdentity, settle_identities
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
@@ -281,6 +282,13 @@ def _store_ready(
             record = _record(result.page, result.candidate, source, counts)
             items.append(BatchItem(record, result.precomputed, label=result.candidate.url))
             stored_pages.append(result)
+    settle_identities(
+        session,
+        [
+            PageIdentity(item.record, r.fetched.final_url or r.candidate.url, r.precomputed)
+            for item, r in zip(items, stored_pages, strict=True)
+        ],
+    )
     outcomes = store_batch(session, items, ctx.get_processor())
     for item, stored, result in zip(items, outcomes, stored_pages, strict=True):
         if stored.action is None or stored.article_id is None:
