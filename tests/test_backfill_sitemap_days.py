@@ -65,6 +65,10 @@ def test_a_sitemap_backfill_of_one_day_then_of_another_stores_both_days(
     assert (one["days_done"], two["days_done"]) == (1, 1)
     assert stored_urls(engine) == articles_of(site, first, second)
     assert two["new"] == len(articles_of(site, second))
+    # Validators are for polling: the backfill never asks "unchanged since?".
+    index = site.requests(path="/sitemap.xml")
+    assert len(index) == 2
+    assert all(r.if_none_match is None and r.if_modified_since is None for r in index)
 
 
 @pytest.mark.usefixtures("prefect_harness", "sitemap_env")
