@@ -1,9 +1,12 @@
 """Discovery for one source: read its feed, sitemap or archive day page into candidates.
 
-Every listing request goes through the polite client and is written to the fetch log; feeds and
-sitemaps are fetched conditionally (stored ETag / Last-Modified), so an unchanged feed costs one
-304 and yields no candidates. Bad listings become errors in the :class:`Discovery`, never
-exceptions.
+Every listing request goes through the polite client and is written to the fetch log. A poll
+fetches feeds and sitemaps conditionally (stored ETag / Last-Modified), so an unchanged feed
+costs one 304 and yields no candidates. The new validators are only kept in the
+:class:`Discovery`: ``pipeline.ingest_record`` stores them once the listed articles are stored,
+so a run that dies half-way leaves the old ones and the next poll reads the listing again.
+``refetch`` and a backfill (a ``day``) read listings unconditionally and keep no validators.
+Bad listings become errors in the :class:`Discovery`, never exceptions.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from pipeline.ingest_client import Fetched, IngestContext, fetch_logged
+from pipeline.ingest_client import Fetched, IngestContext, fetch_logged, fetch_page, log_fetch
 from pipeline.ingest_types import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
@@ -25,6 +28,8 @@ from scrapers.extract import decode_html
 from scrapers.feeds import parse_feed
 from scrapers.sitemaps import index_children, parse_sitemap, sitemap_candidates
 from scrapers.sources import SourceConfig
+from storage.db import session_scope
+from storage.fetchlog import get_validators
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +56,7 @@ async def adiscover_source(
         return discovery
 
     accept = "feed" if source.kind == "rss" else "sitemap"
-    fetched = await fetch_logged(ctx, source, source.url, conditional=True, accept=accept)
+    fetched = await _fetch_listing(ctx, source, discovery, source.url, accept, day is None)
     discovery.listing_urls.append(source.url)
     if _listing_failed(discovery, fetched) or fetched.body is None:
         return discovery
@@ -83,7 +88,7 @@ async def _sitemap(
         children = children[:MAX_CHILD_SITEMAPS]
     found: list[Candidate] = []
     for child_url in children:
-        child = await fetch_logged(ctx, source, child_url, conditional=True, accept="sitemap")
+        child = await _fetch_listing(ctx, source, discovery, child_url, "sitemap", day is None)
         discovery.listing_urls.append(child_url)
         if child.outcome == "not_modified":
             continue
@@ -98,6 +103,36 @@ async def _sitemap(
         if child_map.kind == "urlset":
             found.extend(sitemap_candidates(child_map, source.name, day))
     return unique_candidates(found)
+
+
+async def _fetch_listing(
+    ctx: IngestContext,
+    source: SourceConfig,
+    discovery: Discovery,
+    url: str,
+    accept: str,
+    polling: bool,
+) -> Fetched:
+    """Fetch a feed or sitemap and log it; a poll (``polling``) sends the stored validators
+    (unless ``ctx.refetch``) and keeps the new ones in ``discovery.validators`` for later."""
+    source_id = ctx.source_id(source)
+    validators = None
+    if polling and not ctx.refetch:
+        with session_scope(ctx.engine) as session:
+            validators = get_validators(session, url)
+    fetched = await fetch_page(
+        ctx,
+        source,
+        url,
+        etag=validators.etag if validators else None,
+        last_modified=validators.last_modified if validators else None,
+        accept=accept,
+    )
+    with session_scope(ctx.engine) as session:
+        log_fetch(session, ctx, source_id, fetched)
+    if polling and fetched.outcome == "ok":
+        discovery.validators[url] = (fetched.etag, fetched.last_modified)
+    return fetched
 
 
 def _listing_failed(discovery: Discovery, fetched: Fetched) -> bool:

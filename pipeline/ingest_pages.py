@@ -25,6 +25,7 @@ from pipeline.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, So
 from pipeline.ingest_workers import PageParser, Parsed, article_title, page_parser
 from pipeline.store import DUPLICATE, Precomputed
 from pipeline.store_batch import BatchItem, store_batch
+from pipeline.store_identity import PageIdentity, settle_identities
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
@@ -55,6 +56,7 @@ class PageResult:
     outcome: str = "ok"  # ok | not_modified | no_article | parse_error | <fetch outcome>
     error: str | None = None
     precomputed: Precomputed | None = None
+    stored: bool = False  # the page's article is stored (its validators may then be kept)
 
 
 class ParserShare:
@@ -249,10 +251,10 @@ def _count_response(fetched: Fetched, counts: SourceCounts) -> None:
 
 
 def _log_one(session: Session, ctx: IngestContext, source_id: int, result: PageResult) -> None:
-    """The page's fetch-log row, and its validators for later re-checks."""
+    """The page's fetch-log row, and (once its article is stored) its validators for re-checks."""
     log_fetch(session, ctx, source_id, result.fetched, result.outcome, result.error)
     fetched = result.fetched
-    if fetched.outcome == "ok" and (fetched.etag or fetched.last_modified):
+    if result.stored and (fetched.etag or fetched.last_modified):
         # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
         set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
 
@@ -266,6 +268,7 @@ def _store_ready(
 ) -> None:
     """Store the parsed pages of ``ready`` (or count why not)."""
     items: list[BatchItem] = []
+    stored_pages: list[PageResult] = []
     for result in ready:
         if result.outcome == "not_modified":
             counts.not_modified += 1
@@ -278,11 +281,22 @@ def _store_ready(
         else:
             record = _record(result.page, result.candidate, source, counts)
             items.append(BatchItem(record, result.precomputed, label=result.candidate.url))
-    for item, stored in zip(items, store_batch(session, items, ctx.get_processor()), strict=True):
+            stored_pages.append(result)
+    settle_identities(
+        session,
+        [
+            PageIdentity(item.record, r.fetched.final_url or r.candidate.url, r.precomputed)
+            for item, r in zip(items, stored_pages, strict=True)
+        ],
+    )
+    outcomes = store_batch(session, items, ctx.get_processor())
+    for item, stored, result in zip(items, outcomes, stored_pages, strict=True):
         if stored.action is None or stored.article_id is None:
             counts.failed += 1
             _error(counts, item.label, "store_error", stored.error)
-        elif stored.action in (INSERTED, DUPLICATE):
+            continue
+        result.stored = True
+        if stored.action in (INSERTED, DUPLICATE):
             # A duplicate is a new row too (stored with duplicate_of set), and counted as such.
             counts.new += 1
             counts.stored_ids.append(stored.article_id)

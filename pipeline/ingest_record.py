@@ -1,7 +1,10 @@
 """Recording an ingest run's outcome: per-source counts and errors, source health, run status.
 
 One implementation for ``pipeline.ingest.run_ingest`` and for the Prefect flows, whose
-discovery and fetching happen in separate tasks.
+discovery and fetching happen in separate tasks. A listing's new validators (ETag /
+Last-Modified) are stored here, after every article it named is stored or failed for good: a
+run that dies before this point leaves the old ones, so the next poll reads the listing again
+instead of getting a 304 for articles it never stored.
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ from storage.models import IngestRun, Source
 from storage.runs import finish_run, record_source_counts
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
-# Article fetch outcomes worth retrying on the next run (the server may answer then).
-TRANSIENT_OUTCOMES = frozenset({"timeout", "connect_error", "http_error", "blocked"})
+# Article outcomes worth retrying on the next run (the server may answer then, the database
+# may be free, a chunk that crashed may get through).
+TRANSIENT_OUTCOMES = frozenset(
+    {"timeout", "connect_error", "http_error", "blocked", "store_error", "internal_error"}
+)
 
 
 def configured_source_row(session: Session, source: SourceConfig) -> Source:
@@ -80,6 +86,9 @@ def record_ingest(
                 # a permanent refusal (off-host, robots, too large) keeps the 304 path.
                 for url in discovery.listing_urls:
                     set_validators(session, url, None, None)
+            elif discovery.status == DISCOVERY_OK:
+                for url, (etag, last_modified) in discovery.validators.items():
+                    set_validators(session, url, etag, last_modified)
             status = health_status(discovery, counts)
             report.sources[source.name] = counts
             report.source_status[source.name] = status

@@ -50,6 +50,9 @@ class Discovery:
     outcome: str | None = None
     status_code: int | None = None
     listing_urls: list[str] = field(default_factory=list)
+    # The ETag / Last-Modified each listing answered a poll with, stored only once the run has
+    # stored what the listing named (``pipeline.ingest_record``), never before.
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -202,6 +202,20 @@ def known_canonical_urls(session: Session, urls: Sequence[str]) -> set[str]:
     return known
 
 
+def stored_texts(session: Session, urls: Sequence[str]) -> dict[str, tuple[str, bytes | None]]:
+    """Text hash and MinHash bytes of the articles stored at ``urls`` (canonical URLs)."""
+    found: dict[str, tuple[str, bytes | None]] = {}
+    chunk = 500
+    for start in range(0, len(urls), chunk):
+        part = list(urls[start : start + chunk])
+        query = select(Article.canonical_url, Article.text_hash, Article.minhash).where(
+            Article.canonical_url.in_(part)
+        )
+        for url, digest, minhash in session.execute(query):
+            found[url] = (digest, minhash)
+    return found
+
+
 def get_article(session: Session, article_id: int) -> Article | None:
     """One article by id."""
     return session.get(Article, article_id)

@@ -148,7 +148,8 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Identity: the canonical URL, or ``seed:<file stem>`` for a seed that has no URL.
-    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    # Any length (migration 0005): unique through md5(canonical_url) on PostgreSQL.
+    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
     url: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
     origin: Mapped[str] = mapped_column(String(20))  # seed | rss | sitemap | archive

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import parse_qs
@@ -162,13 +162,8 @@ def dynamic_reply(
         return Reply(body=article_page(site_base, article, near).encode())
     if path == "/gen/feed":
         count = min(int(params.get("count", "500") or 500), MAX_GENERATED)
-        items = [
-            item_for(site_base, generated_article(n), site_base + generated_path(n))
-            for n in range(count, 0, -1)
-        ]
-        return Reply(
-            body=rss(site_base, "Gegenereerd", "/gen/feed", items).encode(), content_type=RSS
-        )
+        body = generated_feed(site_base, "/gen/feed", range(count, 0, -1))
+        return Reply(body=body.encode(), content_type=RSS)
     if m := _GEN_ARCHIVE.match(path):
         day = date.fromisoformat(m.group(1))
         pages = [generated_article(n) for n in generated_numbers_on(day)]
@@ -176,6 +171,14 @@ def dynamic_reply(
     if path.startswith("/misbehave/"):
         return _misbehave(site_base, off_host_base, path, params, hits)
     return None
+
+
+def generated_feed(site_base: str, self_path: str, numbers: Iterable[int]) -> str:
+    """An RSS document listing the generated pages ``numbers`` (direct links), in that order."""
+    items = [
+        item_for(site_base, generated_article(n), site_base + generated_path(n)) for n in numbers
+    ]
+    return rss(site_base, "Gegenereerd", self_path, items)
 
 
 def _redirect(status: int, location: str) -> Reply:

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -24,7 +25,15 @@ from urllib.parse import urlsplit
 
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from tests.site.content import BOILERPLATE, Catalogue, catalogue
-from tests.site.routes import MISBEHAVING, Reply, Writer, dynamic_reply, static_routes
+from tests.site.routes import (
+    MISBEHAVING,
+    RSS,
+    Reply,
+    Writer,
+    dynamic_reply,
+    generated_feed,
+    static_routes,
+)
 
 SITE_HOST = "127.0.0.1"
 TRAP_HOST = "127.0.0.2"
@@ -192,6 +201,12 @@ class NosSite:
         with self._lock:
             self._runtime[path] = _Page(reply, etag)
         return self.url(path)
+
+    def add_generated_feed(self, path: str, numbers: Iterable[int]) -> str:
+        """Serve an RSS feed of the generated pages ``numbers`` at ``path`` (with an ETag, so
+        polls are conditional) until :meth:`reset`; call again to change it. Returns its URL."""
+        body = generated_feed(self.base_url, path, numbers).encode()
+        return self.add_page(path, body, content_type=RSS)
 
     def remove_page(self, path: str) -> None:
         with self._lock:

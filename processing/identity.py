@@ -1,0 +1,78 @@
+"""Whether a page's ``rel=canonical`` may decide which stored article the page is.
+
+A page names its canonical URL itself, so a wrong or hostile one could make it overwrite
+another article as a "new version". The canonical is trusted when it names the same article:
+the same article id in the URL (NOS: the digits of ``/l/<id>``, ``/artikel/<id>-…``,
+``/nieuwsuur/artikel/<id>-…``, ``/collectie/<n>/artikel/<id>-…``), or, when the URLs carry no
+ids, a stored article at the canonical URL with near-identical text (or none at all).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from processing.dedup import signature_from_bytes
+from processing.urls import canonicalize_url
+
+# The id of an article in its URL path, as NOS (and sites shaped like it) write them.
+_ARTICLE_ID = re.compile(
+    r"^/(?:l/(?P<short>\d+)/?$"
+    r"|collectie/\d+/artikel/(?P<collection>\d+)(?:[-/]|$)"
+    r"|(?:[a-z0-9-]+/)?(?:artikel|liveblog|video)/(?P<article>\d+)(?:[-/]|$))"
+)
+NEAR_IDENTICAL = 0.9  # estimated Jaccard of the word shingles: a re-edit, not another story
+
+
+@dataclass(slots=True, frozen=True)
+class StoredText:
+    """What identifies the text of the article stored at a URL."""
+
+    text_hash: str
+    minhash: bytes | None
+
+
+def article_id(url: str) -> tuple[str, str] | None:
+    """``(host, id)`` of an article URL, or None when the path carries no article id."""
+    parts = urlsplit(canonicalize_url(url))
+    match = _ARTICLE_ID.match(parts.path)
+    if match is None:
+        return None
+    number = match.group("short") or match.group("collection") or match.group("article")
+    return (parts.hostname or "", number.lstrip("0") or "0")
+
+
+def near_identical(stored: StoredText, text_hash: str, minhash: bytes | None) -> bool:
+    """Whether a text (its hash and signature bytes) is the stored text or a light re-edit."""
+    if stored.text_hash == text_hash:
+        return True
+    if stored.minhash is None or minhash is None:
+        return False
+    similarity = signature_from_bytes(stored.minhash).jaccard(signature_from_bytes(minhash))
+    return float(similarity) >= NEAR_IDENTICAL
+
+
+def trust_canonical(
+    page_url: str,
+    canonical_url: str,
+    stored: StoredText | None,
+    text_hash: str,
+    minhash: bytes | None,
+) -> str | None:
+    """None when the page fetched from ``page_url`` may be stored as ``canonical_url``; else
+    why not (the page then keeps its own URL). ``stored``: the article at ``canonical_url``."""
+    if canonicalize_url(page_url) == canonicalize_url(canonical_url):
+        return None
+    own, named = article_id(page_url), article_id(canonical_url)
+    if own is not None and named is not None and own == named:
+        return None
+    if stored is not None and near_identical(stored, text_hash, minhash):
+        return None
+    if own is not None and named is not None:
+        return f"the canonical names article {named[1]}, the page is article {own[1]}"
+    if own is not None:
+        return f"the canonical names no article, the page is article {own[1]}"
+    if stored is not None:
+        return "the canonical names a stored article with another text"
+    return None
