@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, func, select, text
 
 from pipeline.ingest import IngestContext, run_ingest
-from pipeline.ingest_workers import shutdown_extract_pool
 from pipeline.processor import Processor
 from processing.urls import canonicalize_url
 from scrapers.sources import SourceConfig, SourcesConfig
@@ -120,7 +119,6 @@ def soak(
             rows = session.scalar(select(func.count()).select_from(Article)) or 0
             stored = set(session.scalars(select(Article.canonical_url)))
         engine.dispose()
-    shutdown_extract_pool()
     assert before is not None
     growth = after["rss_mb"] - before["rss_mb"]
     return {

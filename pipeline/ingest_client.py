@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from pipeline.ingest_record import configured_source_row
-from pipeline.ingest_workers import default_workers
 from pipeline.processor import Processor
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
@@ -117,8 +116,6 @@ class IngestContext:
     # in one run cost one fetch.
     claimed: set[str] = field(default_factory=set)
     processor: Processor | None = None  # dedup/story/tag state, built on first store
-    # Pages parsed at once, each in a thread (pipeline/ingest_workers).
-    extract_workers: int = field(default_factory=default_workers)
 
     def get_processor(self) -> Processor:
         """The run's processing state (one per context, so chunks share the near-dup index)."""

@@ -3,8 +3,8 @@
 Known canonical URLs are skipped before any request (unless re-check is asked for, in which
 case the stored validators make it a conditional GET). Pages are fetched concurrently; the
 polite client enforces the per-host interval and the global cap. Parsing (decode, extract,
-text hash, MinHash) runs in worker processes (``pipeline.ingest_workers``), so fetching and
-storing go on meanwhile. Pages are stored in candidate order as soon as they are parsed, a run
+text hash, MinHash, tags) runs in threads (``pipeline.page_parse``), so fetching goes on
+meanwhile. Pages are stored in candidate order as soon as they are parsed, a run
 of ready pages per transaction (never held across an await, so parallel sources in one event
 loop never wait on each other's SQLite lock), through ``pipeline.store_batch``: plainly new
 articles in bulk, the others one by one, so one bad record cannot undo the others.
@@ -13,7 +13,6 @@ articles in bulk, the others one by one, so one bad record cannot undo the other
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
 from pipeline.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
-from pipeline.ingest_workers import PageParser, Parsed, article_title, page_parser
+from pipeline.page_parse import PARSE_THREADS, Parsed, article_title, parse_off_loop
 from pipeline.store import DUPLICATE, Precomputed
 from pipeline.store_batch import BatchItem, store_batch
 from pipeline.store_identity import PageIdentity, settle_identities
@@ -38,10 +37,7 @@ from storage.records import ArticleRecord
 
 log = logging.getLogger(__name__)
 
-EXTRACT_THREADS = 2  # pages parsed at once without worker processes
-PAGES_QUEUED_PER_WORKER = 8  # parsed or waiting per worker process (bounds the bodies held)
-STORE_BATCH = 20  # pages stored per transaction (one bulk insert for the new ones; 10 cost
-# 0.35 ms more CPU per page in commits and per-batch look-ups)
+STORE_BATCH = 20  # pages stored per transaction (one bulk insert for the new ones)
 STORE_WAIT_S = 0.1  # how long a short batch waits for the next page before it is stored
 MAX_ERRORS_KEPT = 200  # per batch, so a dead source cannot bloat the run row
 
@@ -59,48 +55,12 @@ class PageResult:
     stored: bool = False  # the page's article is stored (its validators may then be kept)
 
 
-class ParserShare:
-    """The page parser and the cap on pages queued at it, shared by the chunks of one source.
-
-    Opened on the first chunk that has pages to fetch (a re-poll whose items are all stored
-    starts no worker), closed by the owner with :meth:`aclose`.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self._workers = workers
-        self._stack = contextlib.AsyncExitStack()
-        self._opening = asyncio.Lock()
-        self._opened: tuple[PageParser, asyncio.Semaphore] | None = None
-
-    async def get(self, pages: int) -> tuple[PageParser, asyncio.Semaphore]:
-        """The parser (opened for about ``pages`` pages on first use) and its queue cap."""
-        async with self._opening:
-            if self._opened is None:
-                parser = await self._stack.enter_async_context(page_parser(self._workers, pages))
-                queued = PAGES_QUEUED_PER_WORKER * parser.processes or EXTRACT_THREADS
-                self._opened = (parser, asyncio.Semaphore(queued))
-            return self._opened
-
-    async def aclose(self) -> None:
-        self._opened = None
-        await self._stack.aclose()
-
-
 async def afetch_and_store(
     candidates: list[Candidate],
     source: SourceConfig,
     ctx: IngestContext,
-    share: ParserShare | None = None,
-    handed_over: asyncio.Event | None = None,
-    pages_hint: int = 0,
 ) -> SourceCounts:
-    """Fetch the new candidates of ``source``, extract and store them; return the counts.
-
-    ``share`` is the parser of the source's other chunks (default: one for this call only).
-    ``handed_over`` is set once every page of this chunk is fetched and queued at the parser
-    (or failed): the caller may then start the next chunk, which keeps the parser busy while
-    this one finishes. ``pages_hint``: pages expected after this chunk (sizes the parser).
-    """
+    """Fetch the new candidates of ``source``, extract and store them; return the counts."""
     counts = SourceCounts(discovered=len(candidates))
     unique = unique_candidates(candidates)
     counts.known += len(candidates) - len(unique)
@@ -120,40 +80,10 @@ async def afetch_and_store(
     ctx.claimed.update(c.canonical_url for c in todo)
     counts.known += len(unique) - len(todo)
 
-    handover = _Handover(len(todo), handed_over)
-    try:
-        if not todo:
-            return counts
-        own = share is None
-        share = share if share is not None else ParserShare(ctx.extract_workers)
-        try:
-            parser, limiter = await share.get(len(todo) + pages_hint)
-            await _fetch_parse_store(
-                ctx, source, todo, validators, parser, limiter, handover, counts, source_id
-            )
-        finally:
-            if own:
-                await share.aclose()
-    finally:
-        handover.finish()
+    if todo:
+        limiter = asyncio.Semaphore(PARSE_THREADS)
+        await _fetch_parse_store(ctx, source, todo, validators, limiter, counts, source_id)
     return counts
-
-
-class _Handover:
-    """Counts the chunk's pages not yet queued at the parser; sets the event at zero."""
-
-    def __init__(self, pages: int, event: asyncio.Event | None) -> None:
-        self.left = pages
-        self.event = event
-
-    def one(self) -> None:
-        self.left -= 1
-        if self.left <= 0:
-            self.finish()
-
-    def finish(self) -> None:
-        if self.event is not None:
-            self.event.set()
 
 
 async def _fetch_parse_store(
@@ -161,18 +91,13 @@ async def _fetch_parse_store(
     source: SourceConfig,
     todo: list[Candidate],
     validators: dict[str, Validators],
-    parser: PageParser,
     limiter: asyncio.Semaphore,
-    handover: _Handover,
     counts: SourceCounts,
     source_id: int,
 ) -> None:
     """Fetch and parse ``todo`` concurrently; store the results in order, in batches."""
     tasks = deque(
-        asyncio.ensure_future(
-            _one(ctx, source, c, validators.get(c.url), limiter, parser, handover)
-        )
-        for c in todo
+        asyncio.ensure_future(_one(ctx, source, c, validators.get(c.url), limiter)) for c in todo
     )
     try:
         while tasks:
@@ -206,8 +131,6 @@ async def _one(
     candidate: Candidate,
     validators: Validators | None,
     limiter: asyncio.Semaphore,
-    parser: PageParser,
-    handover: _Handover,
 ) -> PageResult:
     fetched = await fetch_page(
         ctx,
@@ -218,15 +141,13 @@ async def _one(
     )
     result = PageResult(candidate, fetched, outcome=fetched.outcome, error=fetched.error)
     if fetched.outcome != "ok" or fetched.body is None:
-        handover.one()
         return result
     body, fetched.body = fetched.body, None  # the HTML goes no further than extraction
     final_url = fetched.final_url or candidate.url
     tagger = ctx.get_processor().tagger  # a broken taxonomy fails the chunk, as in the store
     async with limiter:
-        handover.one()
         try:
-            parsed: Parsed = await parser.parse(
+            parsed: Parsed = await parse_off_loop(
                 body, fetched.content_type, final_url, candidate.title, tagger
             )
         except Exception as exc:  # a parser bug on one odd page must not sink the whole chunk

@@ -27,7 +27,7 @@ def ingest(site: NosSite, engine: Engine) -> None:
         name="gen-identity", kind="rss", url=site.url(FEED_PATH), allowed_hosts=site.hosts
     )
     config = SourcesConfig(fetch=site.fetch_config(min_interval_s=0.0), sources=(source,))
-    run_ingest(IngestContext(engine, config, extract_workers=0))
+    run_ingest(IngestContext(engine, config))
 
 
 def page_claiming(site: NosSite, n: int, canonical_path: str) -> bytes:

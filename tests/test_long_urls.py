@@ -48,7 +48,7 @@ def ingest(site: NosSite, engine: Engine) -> tuple[str, int, int]:
         name="lange-urls", kind="rss", url=site.url(FEED_PATH), allowed_hosts=site.hosts
     )
     config = SourcesConfig(fetch=site.fetch_config(min_interval_s=0.0), sources=(source,))
-    report = run_ingest(IngestContext(engine, config, extract_workers=0))
+    report = run_ingest(IngestContext(engine, config))
     counts = report.sources["lange-urls"]
     return report.source_status["lange-urls"], counts.new, counts.failed
 

@@ -9,9 +9,7 @@ bytes and returns plain data; no HTML goes further, and nothing reaches Prefect 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from processing.dedup import hash_and_signature, signature_to_bytes
@@ -21,12 +19,7 @@ from scrapers.extract import ExtractedPage, decode_html, extract_page
 
 log = logging.getLogger(__name__)
 
-PARSE_THREADS = 2  # pages parsed at once (more only queue for the GIL)
-
-
-def default_workers() -> int:
-    """Pages parsed at once, each in a thread of this process."""
-    return PARSE_THREADS
+PARSE_THREADS = 2  # pages parsed at once (more would only queue for the GIL)
 
 
 @dataclass(slots=True)
@@ -77,27 +70,14 @@ def parse_page(
     )
 
 
-class PageParser:
-    """Parses pages for one event loop, in threads of this process."""
-
-    processes = 0  # kept for callers that size their queues by worker processes
-
-    async def parse(
-        self,
-        body: bytes,
-        content_type: str | None,
-        final_url: str,
-        candidate_title: str | None = None,
-        tagger: Tagger | None = None,
-    ) -> Parsed:
-        """:func:`parse_page` in a thread, so the event loop keeps fetching meanwhile."""
-        return await asyncio.to_thread(
-            parse_page, body, content_type, final_url, candidate_title, tagger
-        )
-
-
-@contextlib.asynccontextmanager
-async def page_parser(workers: int = PARSE_THREADS, pages: int = 0) -> AsyncIterator[PageParser]:
-    """A :class:`PageParser`; ``workers`` and ``pages`` size nothing now (threads are
-    shared by the event loop's default executor)."""
-    yield PageParser()
+async def parse_off_loop(
+    body: bytes,
+    content_type: str | None,
+    final_url: str,
+    candidate_title: str | None = None,
+    tagger: Tagger | None = None,
+) -> Parsed:
+    """:func:`parse_page` in a thread, so the event loop keeps fetching meanwhile."""
+    return await asyncio.to_thread(
+        parse_page, body, content_type, final_url, candidate_title, tagger
+    )

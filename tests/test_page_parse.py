@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.ingest import IngestContext, run_ingest
-from pipeline.ingest_workers import parse_page
+from pipeline.page_parse import parse_page
 from pipeline.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
 from pipeline.store import Precomputed, store_record
 from processing.normalize import text_hash
