@@ -3,6 +3,7 @@ group also holds `sources check`, the live probe in cli/sources_check.py)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import typer
@@ -57,7 +58,7 @@ def ingest_sources(
         refetch=refetch,
         trigger=trigger,
         pacer=make_pacer(engine, settings.pacer),
-        processor=make_processor(settings),
+        new_processor=partial(make_processor, settings),
     )
     columns = (
         TextColumn("{task.description}"),

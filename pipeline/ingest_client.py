@@ -116,11 +116,13 @@ class IngestContext:
     # in one run cost one fetch.
     claimed: set[str] = field(default_factory=set)
     processor: Processor | None = None  # dedup/story/tag state, built on first store
+    # Builds it (entry points pass one reading the configured taxonomy and seeds).
+    new_processor: Callable[[], Processor] = Processor.from_topics_file
 
     def get_processor(self) -> Processor:
         """The run's processing state (one per context, so chunks share the near-dup index)."""
         if self.processor is None:
-            self.processor = Processor.from_topics_file()
+            self.processor = self.new_processor()
         return self.processor
 
     @property

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 
 from cli.settings import get_settings
 from flows.backfill_flow import backfill
-from flows.ingest_tasks import release_processor, run_processor
 from processing.urls import canonicalize_url
 from storage.db import make_engine, session_scope
 from storage.models import Article, CrawlProgress
@@ -230,14 +229,3 @@ def test_a_backfill_killed_half_way_and_run_again_stores_every_article_once(
     n, distinct, progress = _stored(url)
     assert n == distinct == len(DAYS) * PER_DAY
     assert progress == [(day, DONE) for day in DAYS]
-
-
-def test_a_backfill_run_shares_one_processor_until_released(sqlite_url: str) -> None:
-    """The dedup window is loaded once per backfill run, not once per chunk."""
-    first = run_processor(sqlite_url, 7)
-    assert run_processor(sqlite_url, 7) is first
-    assert run_processor(sqlite_url, 8) is not first
-    release_processor(sqlite_url, 7)
-    release_processor(sqlite_url, 8)
-    assert run_processor(sqlite_url, 7) is not first
-    release_processor(sqlite_url, 7)

@@ -1,0 +1,74 @@
+"""The backfill driver without Prefect: days walked once, finished days skipped, failures kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, select
+
+from pipeline.backfill import DayResult, backfill_day, run_backfill
+from pipeline.ingest import IngestContext
+from processing.urls import canonicalize_url
+from scrapers.sources import SourceConfig
+from storage.db import session_scope
+from storage.models import Article, CrawlProgress
+from storage.progress import DONE, FAILED
+from tests.site.content import ARCHIVE_DAYS, catalogue
+from tests.site.server import NosSite
+
+ARCHIVE = "nos-archief"
+
+
+def context(site: NosSite, engine: Engine) -> IngestContext:
+    config = site.sources_config()
+    config = config.model_copy(
+        update={"sources": tuple(s for s in config.sources if s.name == ARCHIVE)}
+    )
+    return IngestContext(engine, config, trigger="backfill")
+
+
+def expected(site: NosSite, day: date) -> set[str]:
+    return {
+        canonicalize_url(site.url(a.path))
+        for a in catalogue().on_day(day)
+        if a.kind == "artikel" and not a.path.startswith("/intern/")
+    }
+
+
+def stored(engine: Engine) -> set[str]:
+    with session_scope(engine) as session:
+        return set(session.scalars(select(Article.canonical_url)))
+
+
+def test_a_backfill_stores_each_day_and_a_second_run_skips_the_finished_days(
+    site: NosSite, engine: Engine
+) -> None:
+    days = [ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]]
+    first = run_backfill(context(site, engine), [ARCHIVE], days)
+    assert [(d.day, d.status) for d in first.days] == [(days[0], DONE), (days[1], DONE)]
+    assert expected(site, days[0]) | expected(site, days[1]) <= stored(engine)
+    assert first.run.total_new == len(stored(engine))
+
+    site.reset_log()
+    again = run_backfill(context(site, engine), [ARCHIVE], days)
+    assert again.days == [] and again.skipped == 2
+    assert site.requests() == []  # finished days are not read again
+
+
+def test_a_day_that_fails_is_marked_failed_and_the_walk_goes_on(
+    site: NosSite, engine: Engine
+) -> None:
+    days = [ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]]
+
+    def flaky(source: SourceConfig, day: date, ctx: IngestContext) -> DayResult:
+        if day == days[0]:  # that day's archive page answers 500 every time
+            source = source.model_copy(update={"url": site.url("/misbehave/500?d={date}")})
+        return backfill_day(source, day, ctx)
+
+    report = run_backfill(context(site, engine), [ARCHIVE], days, walk_day=flaky)
+    assert [d.status for d in report.days] == [FAILED, DONE]
+    assert report.days[0].error
+    with session_scope(engine) as session:
+        rows = {p.day: p.status for p in session.scalars(select(CrawlProgress))}
+    assert rows == {days[0]: FAILED, days[1]: DONE}
+    assert expected(site, days[1]) <= stored(engine)
