@@ -22,7 +22,7 @@ from pipeline.processor import Processor
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
-from storage.fetchlog import get_validators, record_fetch, set_validators
+from storage.fetchlog import record_fetch
 
 log = logging.getLogger(__name__)
 
@@ -171,30 +171,6 @@ async def fetch_page(
     if fetched.outcome in HOST_DOWN_OUTCOMES and host:
         log.info("%s is unreachable (%s); skipping it for the rest of the run", host, fetched.error)
         ctx.down_hosts.add(host)
-    return fetched
-
-
-async def fetch_logged(
-    ctx: IngestContext, source: SourceConfig, url: str, conditional: bool, accept: str = "html"
-) -> Fetched:
-    """Fetch a listing (feed, sitemap, day page), log it, and keep its validators."""
-    source_id = ctx.source_id(source)
-    validators = None
-    if conditional:
-        with session_scope(ctx.engine) as session:
-            validators = get_validators(session, url)
-    fetched = await fetch_page(
-        ctx,
-        source,
-        url,
-        etag=validators.etag if validators else None,
-        last_modified=validators.last_modified if validators else None,
-        accept=accept,
-    )
-    with session_scope(ctx.engine) as session:
-        log_fetch(session, ctx, source_id, fetched)
-        if conditional and fetched.outcome == "ok":
-            set_validators(session, url, fetched.etag, fetched.last_modified)
     return fetched
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from pipeline.ingest_client import Fetched, IngestContext, fetch_logged, fetch_page, log_fetch
+from pipeline.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
 from pipeline.ingest_types import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
@@ -43,7 +43,7 @@ async def adiscover_source(
     discovery = Discovery(source_name=source.name)
     if source.kind == "archive":
         url = source.url_for(day or today_in_amsterdam())
-        fetched = await fetch_logged(ctx, source, url, conditional=False)
+        fetched = await _fetch_listing(ctx, source, discovery, url, "html", polling=False)
         discovery.listing_urls.append(url)
         if _listing_failed(discovery, fetched) or fetched.body is None:
             return discovery
@@ -113,8 +113,9 @@ async def _fetch_listing(
     accept: str,
     polling: bool,
 ) -> Fetched:
-    """Fetch a feed or sitemap and log it; a poll (``polling``) sends the stored validators
-    (unless ``ctx.refetch``) and keeps the new ones in ``discovery.validators`` for later."""
+    """Fetch a listing (feed, sitemap, day page) and log it; a poll (``polling``) sends the
+    stored validators (unless ``ctx.refetch``) and keeps the new ones in
+    ``discovery.validators``, saved only once the run is recorded."""
     source_id = ctx.source_id(source)
     validators = None
     if polling and not ctx.refetch:
