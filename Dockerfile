@@ -15,6 +15,8 @@ WORKDIR /app
 
 # Dependencies first (this layer is rebuilt only when pyproject.toml changes) ...
 COPY pyproject.toml README.md ./
+COPY cli/ cli/
+COPY pipeline/ pipeline/
 COPY flows/ flows/
 COPY scrapers/ scrapers/
 COPY processing/ processing/

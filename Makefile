@@ -44,7 +44,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy flows scrapers processing digests storage $(wildcard benchmarks/*.py)
+	$(BIN)/mypy cli pipeline flows scrapers processing digests storage $(wildcard benchmarks/*.py)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digests.render import render_html, render_markdown
 from digests.select import collect_digest
-from flows.jobs.digest import build_digest
+from pipeline.digest import build_digest
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Article, ArticleTag, FetchLog, Source, Story

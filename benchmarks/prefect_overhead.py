@@ -3,7 +3,7 @@
 Serves ``tests/site``'s generated feed of N pages (default 500) on loopback from a separate
 process, then ingests it into a fresh SQLite database each time:
 
-- ``plain_s``: ``flows.jobs.ingest.run_ingest`` (discovery, then chunks of 50, no Prefect);
+- ``plain_s``: ``pipeline.ingest.run_ingest`` (discovery, then chunks of 50, no Prefect);
 - ``flow_s``: the ``ingest`` flow (one discovery task, one task per chunk of 50, artifacts,
   run bookkeeping) on Prefect's ephemeral local API, already started by a warm-up run;
 - ``overhead`` = flow_s / plain_s - 1 (goal <= 0.10). The best of ``--repeat`` runs counts.
@@ -28,8 +28,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows.jobs.ingest import IngestContext, run_ingest
-from flows.settings import get_settings
+from cli.settings import get_settings
+from pipeline.ingest import IngestContext, run_ingest
 from scrapers.sources import SourcesConfig, parse_sources
 from storage.db import make_engine
 from storage.migrate import upgrade

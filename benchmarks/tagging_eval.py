@@ -2,7 +2,9 @@
 
 Prints one JSON line: relevance precision/recall/F1 and subtopic micro-averaged
 precision/recall/F1, for the ``dev`` part (used while writing the rules), the ``heldout`` part
-(never looked at while tuning) and all together, plus whether every seed is tagged relevant.
+(never looked at while tuning) and all together, plus whether every seed is tagged relevant;
+when ``../shared/realdata`` is present also relevance on the real excerpts (``real_dev`` tuned
+on, ``real_heldout`` not) and on the labelled TUT.BY feed (see ``tagging_realdata.py``).
 ``--errors`` lists the misclassified snippets on stderr.
 """
 
@@ -14,11 +16,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tagging_realdata import excerpt_rows, score, tutby_rows  # next to this file
+
 from processing.tagging import Tagger
 from scrapers.seedfiles import load_seed_dir
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "tagging_eval.jsonl"
+REALDATA = REPO.parent.parent / "shared" / "realdata"
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -62,6 +70,7 @@ def evaluate(tagger: Tagger, rows: list[dict[str, Any]], errors: bool) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", action="store_true", help="List mistakes on stderr.")
+    parser.add_argument("--realdata", default=str(REALDATA), help="The shared real material.")
     args = parser.parse_args()
     seeds = load_seed_dir(REPO / "seeds").articles
     tagger = Tagger.from_toml(
@@ -76,6 +85,14 @@ def main() -> None:
     seed_results = [tagger.tag(f"{s.title}\n{s.text}") for s in seeds]
     report["seeds_relevant"] = sum(r.relevant for r in seed_results)
     report["seeds_total"] = len(seeds)
+    realdata = Path(args.realdata)
+    if (realdata / "tagging" / "labels.tsv").is_file():
+        excerpts = excerpt_rows(realdata / "tagging")
+        for split in ("dev", "heldout"):
+            report[f"real_{split}"] = score(tagger, [r for r in excerpts if r["split"] == split])
+    feed = realdata / "feeds" / "tutby_news_all_2019-12-30.xml"
+    if feed.is_file():
+        report["tutby"] = score(tagger, tutby_rows(feed))
     print(json.dumps(report))
 
 

@@ -89,6 +89,17 @@ class SourceHealth:
 
 
 @dataclass(slots=True)
+class BreakingStory:
+    """A story that met a ``breaking`` alert condition during the digest's day."""
+
+    story_id: int
+    title: str
+    url: str | None
+    outlets: list[str]
+    when: str  # when it broke, in the digest's zone
+
+
+@dataclass(slots=True)
 class DigestNews:
     """What is new since the previous digest."""
 
@@ -115,6 +126,7 @@ class DigestData:
     n_sources: int
     untagged: int = 0
     notes: list[str] = field(default_factory=list)
+    breaking: list[BreakingStory] = field(default_factory=list)
 
     @property
     def stories(self) -> list[StoryItem]:

@@ -21,18 +21,26 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from digests.group import DEFAULT_RELEVANCE_TOPIC, GroupInput, build_stories, group_by_topic
+from digests.group import (
+    DEFAULT_RELEVANCE_TOPIC,
+    LINKABLE,
+    GroupInput,
+    build_stories,
+    group_by_topic,
+)
 from digests.model import (
     ARTICLE_UPDATED,
     MODE_PUBLISHED,
     MODE_SEEN,
     STORY_NEW,
     STORY_UPDATE,
+    BreakingStory,
     DigestData,
     DigestNews,
     SourceHealth,
 )
 from digests.text import clock
+from storage.alerts import breaking_fired_between
 from storage.digest_health import source_health
 from storage.digests import (
     articles_published_in,
@@ -113,7 +121,27 @@ def collect_digest(
         )
         for row in health.failing
     ]
+    digest.breaking = breaking_in(session, start, end, tz)
     return digest
+
+
+def breaking_in(
+    session: Session, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[BreakingStory]:
+    """Stories a ``breaking`` alert fired for in [start, end), as the alert reported them."""
+    found = []
+    for story_id, met_at, payload in breaking_fired_between(session, start, end):
+        url = payload.get("url")
+        found.append(
+            BreakingStory(
+                story_id=story_id,
+                title=str(payload.get("title") or ""),
+                url=url if isinstance(url, str) and url.lower().startswith(LINKABLE) else None,
+                outlets=[str(name) for name in payload.get("outlets") or []],
+                when=clock(met_at, tz) if met_at else "",
+            )
+        )
+    return found
 
 
 def assemble(

@@ -36,9 +36,9 @@ from flows.ingest_tasks import (
     fetch_in_lanes,
     release_processor,
 )
-from flows.jobs.ingest_record import SourceOutcome, failed_discovery, record_ingest
-from flows.jobs.ingest_types import DISCOVERY_FAILED, Discovery, SourceCounts
 from flows.runtime import database_url, engine_for
+from pipeline.ingest_record import SourceOutcome, failed_discovery, record_ingest
+from pipeline.ingest_types import DISCOVERY_FAILED, Discovery, SourceCounts
 from storage.db import session_scope
 from storage.progress import DONE, FAILED, done_days, forget_days, mark_day
 from storage.runs import start_run
@@ -131,7 +131,7 @@ def backfill(
         "days_failed": len(failed),
         "days_skipped": skipped,
         "new": report.total_new,
-        "sources": report_rows(outcomes, report.source_status),
+        "sources": report_rows(report.sources, report.source_status),
     }
     if failed:
         logger.warning(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, WithJsonSchema
 from pydantic.fields import FieldInfo
 
-from flows.settings import get_settings
+from cli.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The ``digest`` flow: write a day's digest, publish it as a Markdown artifact, email it.
 
-Only wiring: :mod:`flows.jobs.digest` builds and sends. The artifact key ``daily-digest`` keeps
+Only wiring: :mod:`pipeline.digest` builds and sends. The artifact key ``daily-digest`` keeps
 every day's digest as a version of one artifact on the Artifacts page.
 """
 
@@ -12,11 +12,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
+from cli.digest_setup import digest_options, send_owed_digests
+from cli.settings import get_settings
 from digests.select import today
-from flows.digest_setup import digest_options, send_owed_digests
-from flows.jobs.digest import build_digest, send_digest
 from flows.runtime import database_url, engine_for
-from flows.settings import get_settings
+from pipeline.digest import build_digest, send_digest
 
 ARTIFACT_KEY = "daily-digest"
 

@@ -1,26 +1,28 @@
-"""The ``ingest`` flow: seeds, then every enabled source, as batched tasks.
+"""The ``ingest`` flow: seeds, then every enabled source, one task per source.
 
-Wiring only: discovery and fetching are :mod:`flows.jobs.ingest`; the run's per-source counts,
-errors and source health are written as by ``run_ingest``, and published as a keyed table
-artifact (``ingest-report``) so each run's numbers are one click away in the Prefect UI.
+Wiring only: :func:`pipeline.ingest.run_ingest` is the driver; the flow adds retries (per
+source task), the seed task and a keyed table artifact (``ingest-report``) so each run's
+numbers are one click away in the Prefect UI.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NONE
 
-from flows.ingest_tasks import current_config, discover_task, fetch_in_lanes
-from flows.jobs.ingest_record import SourceOutcome, failed_discovery, record_ingest
-from flows.jobs.ingest_types import DISCOVERY_FAILED, DISCOVERY_OK, Discovery, SourceCounts
+from cli.digest_setup import DigestSettingsError
+from cli.feeds import publish_with_settings
+from cli.settings import get_settings
+from flows.ingest_tasks import make_context, source_tasks
 from flows.runtime import database_url, engine_for
 from flows.seed_flow import store_seeds_task
-from flows.settings import get_settings
-from scrapers.sources import select_sources
-from storage.db import session_scope
-from storage.runs import start_run
+from pipeline.ingest import run_ingest
+from pipeline.ingest_types import DISCOVERY_OK, SourceCounts
+from pipeline.publish import PublishReport
+from processing.alerts import AlertsConfigError
 
 ARTIFACT_KEY = "ingest-report"
 TRIGGER = "prefect"
@@ -37,65 +39,56 @@ def ingest(
         refetch: Fetch known articles again (conditional GET; changed text becomes a version).
         seeds: Store the seed corpus first (cheap and idempotent).
     """
-    logger = get_run_logger()
     settings = get_settings()
     db_url = database_url(settings)
-    config = current_config()
-    chosen = select_sources(config, sources, include_disabled=bool(sources))
     if seeds:
         store_seeds_task(db_url, str(settings.seeds_dir), TRIGGER)
-    with session_scope(engine_for(db_url)) as session:
-        run_id = start_run(session, trigger=TRIGGER).id
-
-    discovered = {
-        s.name: discover_task.submit(db_url, s.name, run_id, refetch, None, TRIGGER) for s in chosen
-    }
-    discoveries: dict[str, Discovery] = {}
-    for name, future in discovered.items():
-        try:
-            discoveries[name] = future.result()
-        except Exception as exc:  # recorded as the source's failure; the others go on
-            discoveries[name] = failed_discovery(name, config.get(name).url, exc)
-    fetched = fetch_in_lanes(
-        db_url, {n: d.candidates for n, d in discoveries.items()}, run_id, refetch, TRIGGER
-    )
-
-    outcomes = []
-    for source in chosen:
-        discovery = discoveries[source.name]
-        counts = SourceCounts()
-        counts.errors.extend(discovery.errors)
-        counts.add(fetched[source.name][0])
-        if discovery.status != DISCOVERY_FAILED and discovery.outcome == "not_modified":
-            counts.not_modified += 1
-        outcomes.append(SourceOutcome(source, discovery, counts))
-
-    report = record_ingest(engine_for(db_url), run_id, outcomes)
-    rows = report_rows(outcomes, report.source_status)
+    ctx = make_context(db_url, None, refetch, TRIGGER)
+    report = run_ingest(ctx, sources, run_sources=source_tasks(db_url, refetch, TRIGGER))
+    try:
+        published = publish_task(db_url)
+    except (AlertsConfigError, DigestSettingsError) as exc:  # the run is stored; say why
+        get_run_logger().error("feeds and alerts not published: %s", exc)
+        published = PublishReport(failed=[str(exc)])
+    rows = report_rows(report.sources, report.source_status)
     create_table_artifact(
         key=ARTIFACT_KEY,
         table=rows,
-        description=f"Ingest run {run_id}: {report.status}, {report.total_new} new article(s)",
+        description=f"Ingest run {report.run_id}: {report.status}, {report.total_new} new",
     )
-    logger.info("ingest run %s: %s, %d new", run_id, report.status, report.total_new)
+    get_run_logger().info(
+        "ingest run %s: %s, %d new", report.run_id, report.status, report.total_new
+    )
     return {
-        "run_id": run_id,
+        "run_id": report.run_id,
         "status": report.status,
         "new": report.total_new,
         "sources": {row["source"]: row for row in rows},
+        "feeds": len(published.feeds),
+        "alerts_fired": published.fired,
+        "alerts_sent": published.sent,
+        "alerts_failed": published.failed,
     }
 
 
-def report_rows(outcomes: list[SourceOutcome], status: dict[str, str]) -> list[dict[str, Any]]:
+@task(name="publish", cache_policy=NONE, persist_result=False)
+def publish_task(db_url: str) -> PublishReport:
+    """Atom feeds and alerts after the run (the run is recorded already: nothing is lost if
+    this fails; a failed delivery is retried by the next run)."""
+    return publish_with_settings(engine_for(db_url), get_settings())
+
+
+def report_rows(
+    counts_by_source: dict[str, SourceCounts], status: dict[str, str]
+) -> list[dict[str, Any]]:
     """One table row per source: its health, its counts, its first error."""
     rows = []
-    for outcome in outcomes:
-        counts = outcome.counts
+    for name, counts in counts_by_source.items():
         first = counts.errors[0] if counts.errors else None
         rows.append(
             {
-                "source": outcome.source.name,
-                "status": status.get(outcome.source.name, DISCOVERY_OK),
+                "source": name,
+                "status": status.get(name, DISCOVERY_OK),
                 **counts.as_counts(),
                 "errors": len(counts.errors),
                 "first_error": (

@@ -20,14 +20,22 @@ from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.tasks import exponential_backoff
 
-from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
-from flows.jobs.ingest_types import Discovery, SourceCounts
-from flows.jobs.processor import Processor
-from flows.pacing_db import process_pacer
+from cli.settings import get_settings, make_processor
 from flows.runtime import engine_for
-from flows.settings import get_settings
+from pipeline.ingest import (
+    IngestContext,
+    SourceResult,
+    SourceRunner,
+    discover_source,
+    fetch_and_store,
+    ingest_source,
+)
+from pipeline.ingest_record import failed_discovery
+from pipeline.ingest_types import Discovery, SourceCounts
+from pipeline.pacing_db import process_pacer
+from pipeline.processor import Processor
 from scrapers.candidates import Candidate
-from scrapers.sources import SourcesConfig, load_sources_file
+from scrapers.sources import SourceConfig, SourcesConfig, load_sources_file
 
 CHUNK_SIZE = 50
 RETRIES = 2
@@ -57,7 +65,7 @@ def run_processor(db_url: str, run_id: int) -> Processor:
     with _RUN_PROCESSORS_LOCK:
         key = (db_url, run_id)
         if key not in _RUN_PROCESSORS:
-            _RUN_PROCESSORS[key] = Processor.from_topics_file()
+            _RUN_PROCESSORS[key] = make_processor(get_settings())
         return _RUN_PROCESSORS[key]
 
 
@@ -81,9 +89,13 @@ def make_context(
     another (a backfill) shares one instead.
     """
     engine = engine_for(db_url)
-    shared = run_processor(db_url, run_id) if share_processor and run_id is not None else None
+    settings = get_settings()
+    if share_processor and run_id is not None:
+        processor = run_processor(db_url, run_id)
+    else:
+        processor = make_processor(settings)
     return IngestContext(
-        processor=shared,
+        processor=processor,
         engine=engine,
         config=current_config(),
         run_id=run_id,
@@ -92,7 +104,7 @@ def make_context(
         chunk_size=CHUNK_SIZE,
         # One pacer for every task of this process (parallel chunks still space requests per
         # host), shared with other processes through the database when NEWSMON_PACER says so.
-        pacer=process_pacer(engine),
+        pacer=process_pacer(engine, settings.pacer),
     )
 
 
@@ -212,3 +224,49 @@ def fetch_in_lanes(
         results[name] = (counts, failed)
         start_next(name)
     return results
+
+
+@task(
+    name="ingest-source",
+    task_run_name="ingest-{source_name}",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    cache_policy=NONE,
+    persist_result=False,
+)
+def ingest_source_task(
+    db_url: str, source_name: str, run_id: int, refetch: bool, trigger: str
+) -> SourceResult:
+    """Discover, fetch and store one source (idempotent: a retry skips what is stored)."""
+    ctx = make_context(db_url, run_id, refetch, trigger)
+    discovery, counts = ingest_source(ctx.config.get(source_name), ctx)
+    get_run_logger().info(
+        "%s: %s, %d new, %d known, %d failed",
+        source_name,
+        discovery.status,
+        counts.new,
+        counts.known,
+        counts.failed,
+    )
+    return discovery, counts
+
+
+def source_tasks(db_url: str, refetch: bool, trigger: str) -> SourceRunner:
+    """A ``run_sources`` for :func:`pipeline.ingest.run_ingest`: one task per source, run side
+    by side; a task that fails after its retries is recorded as the source's failure."""
+
+    def run(sources: list[SourceConfig], run_id: int) -> list[SourceResult]:
+        futures = [
+            ingest_source_task.submit(db_url, source.name, run_id, refetch, trigger)
+            for source in sources
+        ]
+        results: list[SourceResult] = []
+        for source, future in zip(sources, futures, strict=True):
+            try:
+                results.append(future.result())
+            except Exception as exc:  # the others go on; the reason is kept
+                results.append((failed_discovery(source.name, source.url, exc), SourceCounts()))
+        return results
+
+    return run

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 
-from flows.settings import Settings, get_settings
+from cli.settings import Settings, get_settings
 from storage.db import make_engine
 
 log = logging.getLogger(__name__)

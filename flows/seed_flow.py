@@ -7,16 +7,17 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
-from flows.jobs.seed import store_seeds
+from cli.settings import get_settings, make_processor
 from flows.runtime import database_url, engine_for
-from flows.settings import get_settings
+from pipeline.seed import store_seeds
 
 
 @task(name="store-seeds", cache_policy=NONE, persist_result=False)
 def store_seeds_task(db_url: str, seeds_dir: str, trigger: str) -> dict[str, int]:
     """Parse and upsert every seed file; bad files are logged and counted, not fatal."""
     logger = get_run_logger()
-    report = store_seeds(engine_for(db_url), Path(seeds_dir), trigger=trigger)
+    processor = make_processor(get_settings())
+    report = store_seeds(engine_for(db_url), Path(seeds_dir), trigger=trigger, processor=processor)
     for error in report.errors:
         logger.warning("bad seed file: %s", error)
     logger.info(

@@ -7,7 +7,11 @@ Grammar (operators upper-case; AND binds tighter than OR, NEAR/n tighter than AN
     and    := near ("AND" near)*
     near   := unary ("NEAR/n" unary)*
     unary  := "NOT" unary | "(" expr ")" | operand
-    operand:= a group name from the taxonomy | a term pattern | "a quoted phrase"
+    operand:= a group name | "a quoted term or phrase" | a pattern with * (unquoted)
+
+A bare word is always a group name, and one the taxonomy does not define is an error: a
+literal term is written in quotes. So ``sanctions`` can never silently stand for a whole group
+when the single word was meant (or for nothing, when a group name is misspelt).
 
 A rule's value is whether it holds plus the spans that made it hold (the evidence).
 """
@@ -23,6 +27,7 @@ from processing.textmatch import FoldedText, Hit, TermSet
 
 _TOKEN = re.compile(r'\(|\)|"[^"]*"|[^\s()]+')
 _NEAR = re.compile(r"^NEAR/(\d+)$")
+_BARE_WORD = re.compile(r"^\w+$")
 
 
 class RuleSyntaxError(ValueError):
@@ -109,10 +114,17 @@ class RuleParser:
     def _operand(self, token: str) -> Node:
         if token in self.groups:
             return _terms(self.groups[token])
+        if _BARE_WORD.match(token):
+            raise RuleSyntaxError(
+                f'unknown group {token!r} (write a single term in quotes: "{token}")'
+            )
         pattern = token[1:-1] if token.startswith('"') else token
         key = f"literal:{pattern}"
         if key not in self.literals:
-            self.literals[key] = TermSet(key, [pattern])
+            try:
+                self.literals[key] = TermSet(key, [pattern])
+            except ValueError as err:
+                raise RuleSyntaxError(str(err)) from None
         return _terms(self.literals[key])
 
 

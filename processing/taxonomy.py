@@ -66,12 +66,7 @@ def parse_taxonomy(toml_text: str) -> Taxonomy:
         data = tomllib.loads(toml_text)
     except tomllib.TOMLDecodeError as err:
         raise TaxonomyError(f"topics file is not valid TOML: {err}") from err
-    groups: dict[str, TermSet] = {}
-    for name, spec in data.get("groups", {}).items():
-        try:
-            groups[name] = TermSet(name, list(spec["terms"]), list(spec.get("not_after", [])))
-        except (KeyError, ValueError, TypeError) as err:
-            raise TaxonomyError(f"group {name!r}: {err}") from err
+    groups = _groups(data.get("groups", {}))
     parser = RuleParser(groups)
     topics = [_topic(parser, spec) for spec in data.get("topics", [])]
     relevance = str(data.get("relevance_topic", "belarus-russia"))
@@ -92,31 +87,83 @@ def parse_taxonomy(toml_text: str) -> Taxonomy:
     )
 
 
+def _groups(specs: dict[str, Any]) -> dict[str, TermSet]:
+    """Compile the term groups; a group's ``exclude`` names groups defined before or after."""
+    groups: dict[str, TermSet] = {}
+    for name, spec in specs.items():
+        if not isinstance(spec, dict):
+            raise TaxonomyError(f"group {name!r}: expected a table with terms = [...]")
+    pending = dict(specs)
+    while pending:
+        ready = [
+            name
+            for name, spec in pending.items()
+            if all(ex in groups for ex in spec.get("exclude", []) if ex in specs)
+        ]
+        if not ready:
+            raise TaxonomyError(f"groups exclude each other in a circle: {sorted(pending)}")
+        for name in ready:
+            spec = pending.pop(name)
+            unknown = [ex for ex in spec.get("exclude", []) if ex not in specs]
+            if unknown:
+                raise TaxonomyError(f"group {name!r}: exclude names unknown group {unknown[0]!r}")
+            try:
+                groups[name] = TermSet(
+                    name,
+                    list(spec["terms"]),
+                    not_after=list(spec.get("not_after", [])),
+                    not_before=list(spec.get("not_before", [])),
+                    exclude=[groups[ex] for ex in spec.get("exclude", [])],
+                )
+            except KeyError as err:
+                raise TaxonomyError(f"group {name!r}: missing {err}") from err
+            except (ValueError, TypeError) as err:
+                raise TaxonomyError(f"group {name!r}: {err}") from err
+    return groups
+
+
 def _topic(parser: RuleParser, spec: dict[str, Any]) -> Topic:
     slug = spec.get("slug")
     if not slug:
         raise TaxonomyError(f"a topic has no slug: {spec!r}")
+    rules: list[Rule] = []
+    for number, raw in enumerate(spec.get("rules", []), start=1):
+        rules.append(_rule(parser, slug, number, raw))
     try:
-        rules = [
-            Rule(
-                text=r["rule"],
-                node=parser.parse(r["rule"]),
-                weight=float(r.get("weight", 1.0)),
-                max_count=int(r.get("max", 1)),
-            )
-            for r in spec.get("rules", [])
-        ]
         require = parser.parse(spec["require"]) if spec.get("require") else None
-    except (RuleSyntaxError, KeyError) as err:
-        raise TaxonomyError(f"topic {slug!r}: {err}") from err
+    except RuleSyntaxError as err:
+        raise TaxonomyError(f"topic {slug!r}, require: {err}") from err
     if not rules:
         raise TaxonomyError(f"topic {slug!r} has no rules")
+    try:
+        threshold = float(spec.get("threshold", 1.0))
+    except (TypeError, ValueError) as err:
+        raise TaxonomyError(f"topic {slug!r}: threshold is not a number ({err})") from err
     return Topic(
         slug=slug,
         label=str(spec.get("label", slug)),
-        threshold=float(spec.get("threshold", 1.0)),
+        threshold=threshold,
         rules=rules,
         require=require,
         needs_relevance=bool(spec.get("needs_relevance", True)),
         use_profile=bool(spec.get("use_profile", False)),
     )
+
+
+def _rule(parser: RuleParser, slug: str, number: int, raw: Any) -> Rule:
+    """One ``{ rule, weight, max }`` entry; errors name the topic and the rule."""
+    where = f"topic {slug!r}, rule {number}"
+    if not isinstance(raw, dict) or "rule" not in raw:
+        raise TaxonomyError(f'{where}: expected {{ rule = "...", weight = ... }}, got {raw!r}')
+    try:
+        node = parser.parse(str(raw["rule"]))
+    except RuleSyntaxError as err:
+        raise TaxonomyError(f"{where}: {err}") from err
+    try:
+        weight = float(raw.get("weight", 1.0))
+        max_count = int(raw.get("max", 1))
+    except (TypeError, ValueError) as err:
+        raise TaxonomyError(f"{where} {raw['rule']!r}: weight or max is not a number") from err
+    if max_count < 1:
+        raise TaxonomyError(f"{where} {raw['rule']!r}: max must be at least 1")
+    return Rule(text=str(raw["rule"]), node=node, weight=weight, max_count=max_count)

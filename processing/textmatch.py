@@ -207,7 +207,8 @@ def pattern_regex(term: str) -> str:
     """The regex for one term pattern, matched on folded text.
 
     ``*`` at the end allows any word continuation (``kernwapen*``: kernwapens, kernwapentest);
-    ``*`` at the start allows a compound head (``*eenheid``: legereenheid). A hyphen matches a
+    ``*`` at the start allows a compound head of at least three letters (``*eenheid``:
+    legereenheid), so ``*oppositie`` is not found inside "toppositie". A hyphen matches a
     hyphen, a space or nothing (Wit-Rusland, Wit Rusland, Witrusland); a space matches any run
     of whitespace. Otherwise the term must start and end at word boundaries.
     """
@@ -230,7 +231,7 @@ def pattern_regex(term: str) -> str:
     body = "".join(pieces)
     # Every match starts at a word start (a compound head is part of the match), which lets
     # the regex engine reject most positions at once.
-    start = r"(?<!\w)\w*?" if lead else r"(?<!\w)"
+    start = r"(?<!\w)(?:\w{3,}?)??" if lead else r"(?<!\w)"
     end = r"\w*" if trail else r"(?!\w)"
     return f"{start}{body}{end}"
 
@@ -277,32 +278,48 @@ class Hit:
 class TermSet:
     """A named group of term patterns compiled into one regex.
 
+    ``not_after`` / ``not_before`` are literal strings that must not touch a match (``wit-``
+    before ``russisch``; ``:`` after it, as in a transliteration label "Russisch: …").
+    ``exclude`` are term sets whose matches overlap phrases that only look like this set's
+    terms (``Minsk-akkoorden`` is not Belarus): a hit overlapping one of theirs is dropped.
     :meth:`find` runs the regex only at the word starts where one of the terms could match
     (see :class:`TermIndex`); a set with a term that can start off a word start is scanned in
     full.
     """
 
-    def __init__(self, name: str, terms: list[str], not_after: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        terms: list[str],
+        not_after: list[str] | None = None,
+        not_before: list[str] | None = None,
+        exclude: list[TermSet] | None = None,
+    ) -> None:
         if not terms:
             raise ValueError(f"term group {name!r} has no terms")
         self.name = name
         self.terms = list(terms)
         self.serial = next(_SERIALS)
+        self.exclude = list(exclude or [])
         guards = "".join(f"(?<!{re.escape(g)})" for g in _folded_guards(not_after or []))
+        ahead = "".join(f"(?!{re.escape(g)})" for g in _folded_guards(not_before or []))
         alternatives = [f"(?P<t{i}>{pattern_regex(t)})" for i, t in enumerate(self.terms)]
-        self._regex = re.compile(r"(?<!\w)" + guards + "(?:" + "|".join(alternatives) + ")")
+        # Atomic, so a guard after the match cannot make a trailing ``*`` give letters back.
+        body = ("(?>" if ahead else "(?:") + "|".join(alternatives) + ")"
+        self._regex = re.compile(r"(?<!\w)" + guards + body + ahead)
         keys = [word_key(t) for t in self.terms]
         self.keys: list[WordKey] | None = None if None in keys else [k for k in keys if k]
         self._own_index: TermIndex | None = None
 
     def find(self, text: FoldedText) -> list[Hit]:
-        """Every non-overlapping match, leftmost first (the same as a full regex scan)."""
+        """Every non-overlapping match, leftmost first (the same as a full regex scan), less
+        those inside an excluded phrase."""
         if self.keys is None:
-            return self._scan(text)
+            return self.scan(text)
         starts = text.candidates.get(self.serial) if text.candidates is not None else None
         if starts is None:  # not prepared by a taxonomy's index: look at the words here
             if self._own_index is None:
-                self._own_index = TermIndex([self])
+                self._own_index = TermIndex([self, *self.exclude])
             starts = self._own_index.starts(text)[self.serial]
         hits: list[Hit] = []
         folded, match, end = text.folded, self._regex.match, 0
@@ -314,16 +331,23 @@ class TermSet:
                 continue
             end = found.end()
             hits.append(Hit(start, end, self.terms[int((found.lastgroup or "t0")[1:])]))
-        return hits
+        return self._without_excluded(text, hits)
 
-    def _scan(self, text: FoldedText) -> list[Hit]:
+    def scan(self, text: FoldedText) -> list[Hit]:
+        """The same as :meth:`find` by a full regex scan (the reference for the index)."""
         hits: list[Hit] = []
         for match in self._regex.finditer(text.folded):
             if match.end() == match.start():
                 continue
             group = match.lastgroup or "t0"
             hits.append(Hit(match.start(), match.end(), self.terms[int(group[1:])]))
-        return hits
+        return self._without_excluded(text, hits)
+
+    def _without_excluded(self, text: FoldedText, hits: list[Hit]) -> list[Hit]:
+        if not hits or not self.exclude:
+            return hits
+        spans = [(h.start, h.end) for ex in self.exclude for h in ex.find(text)]
+        return [h for h in hits if not any(s < h.end and h.start < e for s, e in spans)]
 
 
 class TermIndex:

@@ -36,7 +36,6 @@ from scrapers.http_rules import (
 from scrapers.pacing import HostPacer, InProcessPacer, RequestGate
 from scrapers.robots import RobotsCache, RobotsPolicy
 from scrapers.sources import FetchConfig, normalize_host
-from scrapers.transport import make_transport
 
 __all__ = [
     "CONTENT_TYPES",
@@ -295,16 +294,16 @@ class PoliteClient:
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             n = self.config.max_concurrency
-            # The transport carries the connection limits and HTTP/2 (the client's own
-            # arguments for them apply only to httpx's default transport).
-            transport = self._transport or make_transport(
-                max_connections=n, http2=self.config.http2
-            )
+            # httpx's own transport: HTTP_PROXY / HTTPS_PROXY / ALL_PROXY and NO_PROXY from
+            # the environment are honoured (trust_env), as operators behind a proxy expect.
             self._http = httpx.AsyncClient(
                 follow_redirects=False,
                 timeout=httpx.Timeout(self.config.timeout_s),
                 headers={"User-Agent": self.config.user_agent},
-                transport=transport,
+                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+                http2=self.config.http2,
+                transport=self._transport,
+                trust_env=True,
             )
         return self._http
 

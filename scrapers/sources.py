@@ -22,6 +22,12 @@ from scrapers.errors import SourcesConfigError, UnknownSourceError
 
 DEFAULT_USER_AGENT = "newsmon/0.1 (+https://example.org/newsmon)"
 SourceKind = Literal["rss", "sitemap", "archive"]
+#: What stands before an outlet's article pages: ``consent`` (a redirect to another host's
+#: consent page, which is never fetched) or ``paywall`` (pages marked not free to read).
+WallKind = Literal["consent", "paywall"]
+#: Consent hosts of publishers in the catalogue. Allowing one would let the crawler walk
+#: through a consent wall (and click nothing there), so a source may not list it.
+CONSENT_HOSTS = frozenset({"myprivacy.dpgmedia.nl", "myprivacy.dpgmedia.be"})
 DATE_PLACEHOLDER = "{date}"
 _NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
@@ -100,6 +106,9 @@ class SourceConfig(BaseModel):
     enabled: bool = True
     priority: int = Field(100, description="Lower runs first.")
     min_interval_s: float | None = Field(None, ge=0, description="Overrides [fetch] per host.")
+    wall: WallKind | None = Field(
+        None, description="The wall known to stand before the articles; `sources check` shows it."
+    )
     description: str = ""
 
     @field_validator("allowed_hosts", mode="before")
@@ -114,6 +123,10 @@ class SourceConfig(BaseModel):
                     raise ValueError(f"not a host name: {host!r}")
                 if "/" in host or ":" in host.strip("[]"):
                     raise ValueError(f"a host name without scheme, port or path: {host!r}")
+                if normalize_host(host) in CONSENT_HOSTS:
+                    raise ValueError(
+                        f"{host!r} is a consent host: a consent wall is never walked through"
+                    )
                 hosts.append(normalize_host(host))
             return tuple(dict.fromkeys(hosts))
         return value

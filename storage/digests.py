@@ -93,7 +93,7 @@ class ReportedItem:
     day: date
 
 
-def _relevant() -> Any:
+def relevant_clause() -> Any:
     """Relevant to the beat: tagged relevant, or a seed not tagged yet (seeds define the beat)."""
     return or_(
         Article.relevant == True,  # noqa: E712 - SQL comparison
@@ -101,7 +101,7 @@ def _relevant() -> Any:
     )
 
 
-def _article_query() -> Any:
+def article_query() -> Any:
     return select(
         Article.id,
         Article.title,
@@ -120,7 +120,7 @@ def _article_query() -> Any:
     ).outerjoin(Source, Source.id == Article.source_id)
 
 
-def _rows(session: Session, query: Any) -> list[ArticleRow]:
+def article_rows(session: Session, query: Any) -> list[ArticleRow]:
     return [ArticleRow(*row) for row in session.execute(query.order_by(Article.id))]
 
 
@@ -128,7 +128,7 @@ def articles_seen_in(session: Session, start: datetime, end: datetime) -> list[A
     """Relevant articles first seen in [start, end), or whose text changed in it."""
     changed = and_(Article.version > 1, Article.updated_at >= start, Article.updated_at < end)
     seen = and_(Article.first_seen_at >= start, Article.first_seen_at < end)
-    return _rows(session, _article_query().where(_relevant(), or_(seen, changed)))
+    return article_rows(session, article_query().where(relevant_clause(), or_(seen, changed)))
 
 
 def articles_published_in(
@@ -149,7 +149,7 @@ def articles_published_in(
             Article.published_at < month[1],
         )
         condition = or_(by_day, by_month)
-    return _rows(session, _article_query().where(_relevant(), condition))
+    return article_rows(session, article_query().where(relevant_clause(), condition))
 
 
 def count_untagged_seen_in(session: Session, start: datetime, end: datetime) -> int:

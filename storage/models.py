@@ -335,3 +335,52 @@ class HostLease(Base):
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     next_allowed_at: Mapped[datetime]
     holder: Mapped[str | None] = mapped_column(String(100))
+
+
+class AlertFiring(Base):
+    """An alert that fired for a story: once per (alert, story), with what it reported."""
+
+    __tablename__ = "alert_firings"
+    __table_args__ = (
+        UniqueConstraint("alert", "story_id"),
+        Index("ix_alert_firings_fired_at", "fired_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert: Mapped[str] = mapped_column(String(100))
+    # No foreign key: a firing is history and outlives a story merged or deleted later.
+    story_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # topic | breaking
+    met_at: Mapped[datetime | None]  # when the condition was met (article time)
+    fired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The message as first built (title, url, topics, outlets, articles): retries resend it.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    deliveries: Mapped[list[AlertDelivery]] = relationship(
+        back_populates="firing", cascade="all, delete-orphan", order_by="AlertDelivery.id"
+    )
+
+
+class AlertDelivery(Base):
+    """One channel of a firing (an email address or a webhook URL) and its delivery state."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("firing_id", "channel", "target"),
+        Index("ix_alert_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firing_id: Mapped[int] = mapped_column(ForeignKey("alert_firings.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))  # email | webhook
+    target: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    firing: Mapped[AlertFiring] = relationship(back_populates="deliveries")

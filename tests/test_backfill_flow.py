@@ -18,9 +18,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 from sqlalchemy import func, select
 
+from cli.settings import get_settings
 from flows.backfill_flow import backfill
 from flows.ingest_tasks import release_processor, run_processor
-from flows.settings import get_settings
 from processing.urls import canonicalize_url
 from storage.db import make_engine, session_scope
 from storage.models import Article, CrawlProgress
@@ -198,7 +198,7 @@ def test_a_backfill_killed_half_way_and_run_again_stores_every_article_once(
     flow_site.delay_s = 0.4  # slow articles, so the kill lands in the middle of the range
     env = {**os.environ, **newsmon_env, "PREFECT_API_URL": prefect_harness}
     log = tmp_path / "backfill.log"
-    command = [sys.executable, "-m", "flows.cli", "backfill", "2024-03-01", "2024-03-06"]
+    command = [sys.executable, "-m", "cli.main", "backfill", "2024-03-01", "2024-03-06"]
     url = newsmon_env["NEWSMON_DATABASE_URL"]
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -78,7 +78,8 @@ def test_tag_with_a_broken_taxonomy_fails_clearly(tmp_path: Path) -> None:
     from tests.test_cli_foundation import NEWSMON, REPO_ROOT
 
     broken = tmp_path / "topics.toml"
-    broken.write_text('[[topics]]\nslug = "x"\nrules = [{ rule = "(a OR" }]\n', encoding="utf-8")
+    rules = 'rules = [{ rule = "(\\"a\\" OR" }]\n'
+    broken.write_text('[[topics]]\nslug = "x"\n' + rules, encoding="utf-8")
     text = tmp_path / "a.txt"
     text.write_text("Loekasjenko", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
@@ -87,5 +88,5 @@ def test_tag_with_a_broken_taxonomy_fails_clearly(tmp_path: Path) -> None:
         [NEWSMON, "tag", str(text)], cwd=REPO_ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode == 1
-    assert "topics.toml" in result.stderr and "(a OR" in result.stderr
+    assert "topics.toml" in result.stderr and "ends too early" in result.stderr
     assert "Traceback" not in result.stderr

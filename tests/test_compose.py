@@ -22,8 +22,8 @@ import typer.main
 import yaml
 from sqlalchemy.engine import make_url
 
-from flows.cli import app
-from flows.settings import Settings
+from cli.main import app
+from cli.settings import Settings
 from tests.conftest import REPO_ROOT
 
 COMPOSE: dict[str, Any] = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.settings import get_settings
+from cli.main import app
+from cli.settings import get_settings
 from tests.conftest import SEEDS_DIR
 
 SOURCES_TOML = """

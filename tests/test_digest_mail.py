@@ -16,10 +16,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from cli.main import app
+from cli.settings import get_settings
 from digests.mailer import MailError, SmtpSettings, send_messages
-from flows.cli import app
-from flows.jobs.digest import build_digest, send_digest
-from flows.settings import get_settings
+from pipeline.digest import build_digest, send_digest
 from storage.db import make_engine, session_scope
 from storage.digest_sends import list_sends
 from tests.digest_data import DAY, HOSTILE_TITLE, build

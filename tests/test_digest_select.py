@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from digests.model import ARTICLE_UPDATED, MODE_PUBLISHED, STORY_NEW, STORY_UPDATE
 from digests.select import collect_digest, day_window
-from flows.jobs.digest import build_digest
+from pipeline.digest import build_digest
 from storage.db import session_scope
 from storage.digest_health import source_health
 from storage.digests import articles_published_in, articles_seen_in, count_untagged_seen_in

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from flows.jobs.digest import build_digest
+from pipeline.digest import build_digest
 from storage.db import session_scope
 from storage.models import FetchLog, Source
 from tests.conftest import REPO_ROOT

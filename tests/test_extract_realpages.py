@@ -17,7 +17,7 @@ import pytest
 import trafilatura
 from sqlalchemy import Engine, select
 
-from flows.jobs.ingest import IngestContext, run_ingest
+from pipeline.ingest import IngestContext, run_ingest
 from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import make_engine, session_scope
 from storage.models import Article

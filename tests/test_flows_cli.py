@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 from storage.migrate import upgrade
 from tests.conftest import REPO_ROOT, SEEDS_DIR
 from tests.prefect_fixtures import free_port, prefect_env, stop_process
 
-NEWSMON = [sys.executable, "-m", "flows.cli"]
+NEWSMON = [sys.executable, "-m", "cli.main"]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

@@ -10,8 +10,8 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+from cli.settings import get_settings
 from flows.ingest_flow import ARTIFACT_KEY, ingest
-from flows.settings import get_settings
 from storage.db import make_engine, session_scope
 from storage.models import Article, IngestRun
 from storage.runs import latest_runs
@@ -63,10 +63,10 @@ def test_ingest_stores_new_articles_once_in_batches_and_publishes_counts(
 
     runs = asyncio.run(_task_runs(state.state_details.flow_run_id))
     names = [run.name for run in runs]
-    # one seed task, one discovery, two chunks of at most 50 URLs: never a task per article
-    assert len(runs) == 4, names
-    assert names.count("discover-gen-feed") == 1
-    assert names.count("fetch-gen-feed") == 2
+    # one seed task, one task for the source and the publish task: never a task per article
+    assert len(runs) == 3, names
+    assert sum(name.startswith("publish") for name in names) == 1
+    assert names.count("ingest-gen-feed") == 1
 
     (artifact,) = [a for a in asyncio.run(_artifacts()) if a.key == ARTIFACT_KEY]
     assert artifact.type == "table"

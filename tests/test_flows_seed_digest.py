@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
 
+from cli.settings import get_settings
 from flows.digest_flow import ARTIFACT_KEY, digest
 from flows.seed_flow import seed
-from flows.settings import get_settings
 from tests.conftest import SEEDS_DIR
 from tests.prefect_fixtures import free_port
 

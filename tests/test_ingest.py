@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
-from flows.jobs.ingest import IngestContext, IngestReport, run_ingest
+from pipeline.ingest import IngestContext, IngestReport, run_ingest
 from scrapers.sources import SourcesConfig
 from storage.db import make_engine, session_scope
 from storage.models import Article, FetchLog, Source

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.cli_common import console
-from flows.settings import get_settings
+from cli.common import console
+from cli.main import app
+from cli.settings import get_settings
 from tests.site import NosSite
 
 
@@ -74,6 +74,7 @@ def test_ingest_then_sources_show_counts_and_health(configured: NosSite) -> None
     assert "ok" in lines["nos-buitenland"]
     assert "blocked" in lines["verboden"]
     assert "never" in lines["uit"]
+    assert invoke("sources", "list") == health  # the group's default is its `list`
 
     configured.reset_log()
     again = invoke("ingest", "--source", "nos-buitenland")

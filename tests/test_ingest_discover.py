@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
-from flows.jobs.ingest import IngestContext, discover_source, fetch_and_store
+from pipeline.ingest import IngestContext, discover_source, fetch_and_store
 from storage.db import make_engine, session_scope
 from storage.models import Article, FetchLog
 from tests.site import NosSite

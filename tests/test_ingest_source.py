@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from flows.jobs import ingest_source, ingest_workers
-from flows.jobs.ingest import IngestContext, open_client
-from flows.jobs.ingest_source import afetch_source
-from flows.jobs.ingest_types import SourceCounts
-from flows.jobs.ingest_workers import extract_pool_pids, shutdown_extract_pool
+from pipeline import ingest_source
+from pipeline.ingest import IngestContext, open_client
+from pipeline.ingest_source import afetch_source
+from pipeline.ingest_types import SourceCounts
 from scrapers.candidates import Candidate, make_candidate
 from storage.db import session_scope
 from storage.models import Article
@@ -33,7 +32,7 @@ def db(engine: Engine) -> Engine:
 @pytest.fixture
 def ctx(site: NosSite, db: Engine) -> IngestContext:
     config = site.generated_sources_config(count=PAGES)
-    return IngestContext(db, config, chunk_size=CHUNK, extract_workers=1)
+    return IngestContext(db, config, chunk_size=CHUNK)
 
 
 def _candidates(site: NosSite, ctx: IngestContext, count: int = PAGES) -> list[Candidate]:
@@ -124,17 +123,14 @@ def test_a_failing_chunk_stops_the_source_and_keeps_what_earlier_chunks_did(
     assert len(seen) == 2
 
 
-def test_a_source_whose_items_are_all_stored_starts_no_worker(
-    site: NosSite, ctx: IngestContext, db: Engine, monkeypatch: pytest.MonkeyPatch
+def test_a_second_pass_over_stored_items_fetches_nothing(
+    site: NosSite, ctx: IngestContext, db: Engine
 ) -> None:
-    monkeypatch.setattr(ingest_workers, "MIN_PAGES_TO_START_WORKER", 1)
     candidates = _candidates(site, ctx, 20)
     _run(ctx, candidates, SourceCounts(), [])
-    assert extract_pool_pids()  # the new pages were parsed in a worker
-    shutdown_extract_pool()
-
-    again = IngestContext(db, ctx.config, chunk_size=CHUNK, extract_workers=1)
+    site.reset_log()
+    again = IngestContext(db, ctx.config, chunk_size=CHUNK)
     counts = SourceCounts()
     _run(again, candidates, counts, [])
     assert counts.new == 0 and counts.known == 20
-    assert extract_pool_pids() == []  # nothing to parse: no worker was started
+    assert site.requests() == []  # every item was known before any request

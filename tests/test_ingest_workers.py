@@ -1,19 +1,17 @@
-"""Parsing in worker processes: same tags as the store would compute, no leaked processes."""
+"""Parsing off the event loop: the same tags as the store would compute."""
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, select
 
-from flows.jobs import ingest_workers
-from flows.jobs.ingest import IngestContext, run_ingest
-from flows.jobs.ingest_workers import extract_pool_pids, parse_page, shutdown_extract_pool
-from flows.jobs.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
-from flows.jobs.store import Precomputed, store_record
+from pipeline.ingest import IngestContext, run_ingest
+from pipeline.ingest_workers import parse_page
+from pipeline.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
+from pipeline.store import Precomputed, store_record
 from processing.normalize import text_hash
 from storage.db import make_engine, session_scope
 from storage.models import Article, ArticleTag
@@ -60,26 +58,16 @@ def test_precomputed_tags_are_used_only_for_the_same_document(db: Engine) -> Non
         assert not session.scalars(select(ArticleTag)).all()
 
 
-def test_ingest_through_the_pool_then_shutdown_leaves_no_worker(
-    site: NosSite, db: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The feed has a handful of new pages: start a worker for them anyway.
-    monkeypatch.setattr(ingest_workers, "MIN_PAGES_TO_START_WORKER", 1)
+def test_pages_parsed_in_threads_are_tagged_as_the_store_would(site: NosSite, db: Engine) -> None:
     config = site.sources_config()
     config = config.model_copy(
         update={"sources": tuple(s for s in config.sources if s.name == "nos-buitenland")}
     )
-    ctx = IngestContext(db, config, extract_workers=1)
+    ctx = IngestContext(db, config)
     report = run_ingest(ctx)
     assert report.sources["nos-buitenland"].new > 0
-    pids = extract_pool_pids()
-    assert pids  # the pages were parsed in a worker process
     with session_scope(db) as session:
         for article in session.scalars(select(Article)):
             expected = ctx.get_processor().tagger.tag(f"{article.title}\n{article.text}")
             assert article.relevant == expected.relevant
             assert {t.topic for t in article.tags} == {t.slug for t in expected.topics}
-    shutdown_extract_pool()
-    assert extract_pool_pids() == []
-    alive = {p.pid for p in multiprocessing.active_children()}
-    assert not alive & set(pids)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from flows.pacing_db import DatabasePacer, make_pacer, pacer_kind, process_pacer
-from flows.settings import Settings
+from cli.settings import Settings
+from pipeline.pacing_db import DatabasePacer, make_pacer, pacer_kind, process_pacer
 from scrapers.pacing import InProcessPacer
 from storage.db import make_engine
 
@@ -23,20 +23,20 @@ TOLERANCE = 0.03
 
 def test_auto_means_database_on_postgresql_and_memory_on_sqlite(engine: Engine) -> None:
     expected = "database" if engine.dialect.name == "postgresql" else "memory"
-    assert pacer_kind(Settings(), engine) == expected
-    assert pacer_kind(Settings(pacer="memory"), engine) == "memory"
-    assert pacer_kind(Settings(pacer="database"), engine) == "database"
+    assert pacer_kind("auto", engine) == expected
+    assert pacer_kind("memory", engine) == "memory"
+    assert pacer_kind("database", engine) == "database"
 
 
 def test_the_setting_picks_the_pacer(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert isinstance(make_pacer(sqlite_engine, Settings()), InProcessPacer)
-    assert isinstance(make_pacer(sqlite_engine, Settings(pacer="database")), DatabasePacer)
+    assert isinstance(make_pacer(sqlite_engine, "auto"), InProcessPacer)
+    assert isinstance(make_pacer(sqlite_engine, "database"), DatabasePacer)
     monkeypatch.setenv("NEWSMON_PACER", "database")
-    assert isinstance(make_pacer(sqlite_engine), DatabasePacer)
-    shared = process_pacer(sqlite_engine, Settings(pacer="database"))
-    assert process_pacer(sqlite_engine, Settings(pacer="database")) is shared
+    assert isinstance(make_pacer(sqlite_engine, Settings().pacer), DatabasePacer)
+    shared = process_pacer(sqlite_engine, "database")
+    assert process_pacer(sqlite_engine, "database") is shared
 
 
 def test_an_unknown_pacer_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

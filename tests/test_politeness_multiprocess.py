@@ -72,7 +72,7 @@ def _run_two_ingests(site: NosSite, database_url: str, pacer: str, tmp_path: Pat
             }
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "flows.cli", "ingest"],
+                    [sys.executable, "-m", "cli.main", "ingest"],
                     cwd=REPO_ROOT,
                     env=env,
                     stdout=subprocess.PIPE,

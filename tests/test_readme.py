@@ -8,8 +8,8 @@ from typing import Any
 
 import typer.main
 
-from flows.cli import app
-from flows.settings import Settings
+from cli.main import app
+from cli.settings import Settings
 from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")

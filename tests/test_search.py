@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
-from flows.jobs.seed import store_seeds
+from pipeline.seed import store_seeds
 from storage.db import session_scope
 from storage.models import Article
 from storage.search import fts5_query, search_articles

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from flows.jobs.seed import store_seeds
+from pipeline.seed import store_seeds
 from storage.db import session_scope
 from storage.models import Article, ArticleVersion, IngestRunSource, Source
 from tests.conftest import SEEDS_DIR

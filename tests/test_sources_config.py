@@ -1,15 +1,17 @@
-"""config/sources.toml: the shipped file loads, defaults apply, and every error names file,
-source and field."""
+"""config/sources.toml: the shipped file and its catalogue of outlets load, defaults apply, and
+every error names file, source and field."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import (
+    CONSENT_HOSTS,
     DEFAULT_USER_AGENT,
     FetchConfig,
     SourcesConfig,
@@ -18,6 +20,24 @@ from scrapers.sources import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = REPO_ROOT / "config" / "sources.toml"
+# Every outlet of the catalogue and the site its feed and articles live on.
+OUTLETS = {
+    "nos": "nos.nl",
+    "nunl": "nu.nl",
+    "rtlnieuws": "rtlnieuws.nl",
+    "nrc": "nrc.nl",
+    "volkskrant": "volkskrant.nl",
+    "trouw": "trouw.nl",
+    "parool": "parool.nl",
+    "ad": "ad.nl",
+    "telegraaf": "telegraaf.nl",
+    "vrtnws": "vrt.be",
+    "standaard": "standaard.be",
+    "hln": "hln.be",
+    "demorgen": "demorgen.be",
+}
+DPG_MEDIA = {"volkskrant", "trouw", "parool", "ad", "hln", "demorgen"}
 
 GOOD_SOURCE = """
 [[sources]]
@@ -41,10 +61,11 @@ def load_error(tmp_path: Path, text: str) -> SourcesConfigError:
 
 
 def test_shipped_file_has_the_real_nos_sources() -> None:
-    config = load_sources_file(REPO_ROOT / "config" / "sources.toml")
+    config = load_sources_file(SHIPPED)
     by_name = {s.name: s for s in config.enabled_sources()}
     assert by_name["nos-algemeen"].url == "https://feeds.nos.nl/nosnieuwsalgemeen"
     assert by_name["nos-buitenland"].url == "https://feeds.nos.nl/nosnieuwsbuitenland"
+    assert by_name["nos-politiek"].url == "https://feeds.nos.nl/nosnieuwspolitiek"
     archive = by_name["nos-archief"]
     assert archive.kind == "archive"
     assert archive.url_for(date(2023, 6, 14)) == "https://nos.nl/nieuws/archief/2023-06-14"
@@ -53,6 +74,57 @@ def test_shipped_file_has_the_real_nos_sources() -> None:
     assert config.fetch.user_agent == DEFAULT_USER_AGENT
     assert config.fetch.min_interval_s == 1.0 and config.fetch.max_concurrency == 8
     assert config.schedule.timezone == "Europe/Amsterdam"
+
+
+def outlet_of(name: str) -> str:
+    return name.split("-")[0]
+
+
+def test_the_catalogue_has_every_outlet_and_only_nos_is_enabled() -> None:
+    config = load_sources_file(SHIPPED)
+    assert {outlet_of(s.name) for s in config.sources} == set(OUTLETS)
+    assert {s.name for s in config.enabled_sources()} == {
+        "nos-algemeen",
+        "nos-buitenland",
+        "nos-politiek",
+        "nos-archief",
+    }
+    others = [s for s in config.sources if outlet_of(s.name) != "nos"]
+    assert len(others) == 12 and all(s.kind == "rss" for s in others)
+    assert all(s.interval_s(config.fetch) >= config.fetch.min_interval_s for s in others)
+    assert config.get("hln").url == "https://www.hln.be/rss.xml"
+    assert config.get("standaard-buitenland").url.startswith(
+        "https://www.standaard.be/rss/section/"
+    )
+
+
+def test_every_catalogue_host_belongs_to_its_outlet_and_none_is_a_consent_host() -> None:
+    for source in load_sources_file(SHIPPED).sources:
+        site = OUTLETS[outlet_of(source.name)]
+        url_host = urlsplit(source.url).hostname or ""
+        assert url_host in source.allowed_hosts, source.name
+        for host in source.allowed_hosts:
+            assert host == site or host.endswith("." + site), (source.name, host)
+            assert host not in CONSENT_HOSTS and "dpgmedia" not in host, (source.name, host)
+
+
+def test_dpg_media_sites_record_their_consent_wall() -> None:
+    walls = {s.name: s.wall for s in load_sources_file(SHIPPED).sources}
+    assert {name for name, wall in walls.items() if wall == "consent"} == DPG_MEDIA
+    assert all(walls[name] is None for name in walls if outlet_of(name) == "nos")
+
+
+def test_a_consent_host_in_allowed_hosts_is_refused(tmp_path: Path) -> None:
+    text = GOOD_SOURCE.replace('"feeds.nos.nl"]', '"feeds.nos.nl", "MyPrivacy.dpgmedia.nl"]')
+    error = load_error(tmp_path, text)
+    assert (error.source, error.field) == ("'nos-algemeen' (#1)", "allowed_hosts")
+    assert "consent host" in str(error) and str(tmp_path / "sources.toml") in str(error)
+
+
+def test_an_unknown_wall_kind_is_named_with_its_field(tmp_path: Path) -> None:
+    error = load_error(tmp_path, GOOD_SOURCE + 'wall = "cookie"\n')
+    assert (error.source, error.field) == ("'nos-algemeen' (#1)", "wall")
+    assert "'consent' or 'paywall'" in str(error)
 
 
 def test_everything_but_the_sources_has_defaults(tmp_path: Path) -> None:

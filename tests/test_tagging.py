@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.jobs.processor import DEFAULT_TOPICS_FILE, load_tagger
+from pipeline.processor import DEFAULT_TOPICS_FILE, load_tagger
 from processing.rules import RuleParser, RuleSyntaxError
 from processing.tagging import Tagger, TagResult
 from processing.taxonomy import TaxonomyError, parse_taxonomy
@@ -110,16 +110,16 @@ def test_near_rule_respects_word_distance() -> None:
     assert not rule(far, {}).ok
     assert RuleParser(groups).parse("a AND b")(far, {}).ok
     assert not RuleParser(groups).parse("a AND NOT b")(far, {}).ok
-    assert RuleParser(groups).parse("(a OR nope) AND b")(far, {}).ok
+    assert RuleParser(groups).parse('(a OR "nope") AND b')(far, {}).ok
 
 
 def test_bad_rules_and_taxonomies_are_rejected_with_the_reason() -> None:
     with pytest.raises(RuleSyntaxError, match="ends too early"):
-        RuleParser({}).parse("(a OR b")
+        RuleParser({}).parse('("a" OR "b"')
     with pytest.raises(RuleSyntaxError, match="operand expected"):
-        RuleParser({}).parse("a AND OR b")
+        RuleParser({}).parse('"a" AND OR "b"')
     with pytest.raises(TaxonomyError, match="relevance topic"):
-        parse_taxonomy('[[topics]]\nslug = "x"\nrules = [{ rule = "x" }]\n')
+        parse_taxonomy('[[topics]]\nslug = "x"\nrules = [{ rule = "x*" }]\n')
     with pytest.raises(TaxonomyError, match="not valid TOML"):
         parse_taxonomy("[[topics")
 

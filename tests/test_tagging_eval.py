@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.tagging_eval import DATA, evaluate
-from flows.jobs.processor import DEFAULT_TOPICS_FILE, load_tagger
+from pipeline.processor import DEFAULT_TOPICS_FILE, load_tagger
 from tests.conftest import SEEDS_DIR
 
 TOPICS = {

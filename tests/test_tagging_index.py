@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from flows.jobs.processor import DEFAULT_TOPICS_FILE
+from pipeline.processor import DEFAULT_TOPICS_FILE
 from processing.taxonomy import parse_taxonomy
 from processing.textmatch import TermIndex, TermSet, fold_with_offsets
 from scrapers.seedfiles import load_seed_dir
@@ -48,7 +48,7 @@ def test_indexed_find_equals_full_scan(taxonomy_sets: tuple[TermIndex, list[Term
     compared = 0
     for text in corpus():
         folded = fold_with_offsets(text)
-        expected = {s.name: s._scan(folded) for s in sets}
+        expected = {s.name: s.scan(folded) for s in sets}
         index.prepare(folded)
         for term_set in sets:
             assert term_set.find(folded) == expected[term_set.name], (term_set.name, text)
@@ -62,7 +62,7 @@ def test_unprepared_text_and_odd_terms_still_match() -> None:
     assert [(h.start, h.end) for h in guarded.find(text)] == [(26, 35)]
     odd = TermSet("odd", ["-x-", "x"])  # starts with a non-word character: scanned in full
     assert odd.keys is None
-    assert odd.find(text) == odd._scan(text)
+    assert odd.find(text) == odd.scan(text)
     assert [(h.start, h.end) for h in odd.find(text)] == [(42, 45), (49, 50)]
 
 

@@ -1,0 +1,186 @@
+"""CPU per stored page: the ingest core against raw ``trafilatura.extract`` on the same pages.
+
+Serves the generated NOS-like article pages of ``tests/site`` on loopback from a separate
+process, then measures on the same HTML:
+
+- ``raw_cpu_ms_per_page``: CPU of ``trafilatura.extract`` on the page bytes, nothing else;
+- ``core_cpu_ms_per_page``: CPU of this process (every thread: the event loop's HTTP and store,
+  the parsing threads) per stored page through ``afetch_source``, as ``newsmon ingest`` runs a
+  source (politeness interval 0 for the benchmark host); ``cpu_ratio`` (goal <= 1.5);
+- ``core_pages_per_s`` for information (a real poll is paced at >= 1 s per host);
+- ``rss_growth_mb``: peak RSS growth over ``--rss-pages`` further pages.
+
+CPU figures are the best of ``--repeat`` runs, raw and core alternating. Prints ONE JSON line.
+Usage: ``.venv/bin/python benchmarks/ingest_cpu.py [--pages 300]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import trafilatura
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import static_site  # benchmarks/static_site.py, next to this file
+
+from pipeline.ingest import IngestContext, SourceCounts, afetch_source, open_client
+from scrapers.candidates import make_candidate
+from scrapers.sources import parse_sources
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def start_peak() -> float:
+    """Current RSS in MB, with the peak (VmHWM) reset to it where Linux allows."""
+    with contextlib.suppress(OSError):  # not Linux, or not allowed: peak since start
+        Path("/proc/self/clear_refs").write_text("5")
+    return _status_mb("VmRSS") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_mb() -> float:
+    """Peak RSS in MB since :func:`start_peak` (or since the process started)."""
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def process_cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+    return 0.0
+
+
+def bench_context(url: str, base: str) -> IngestContext:
+    """A fresh migrated database and an ingest context for one source on ``base``."""
+    upgrade(url)
+    config = parse_sources(
+        {
+            "fetch": {"min_interval_s": 0, "max_concurrency": 8},
+            "sources": [
+                {
+                    "name": "bench",
+                    "kind": "rss",
+                    "url": f"{base}/gen/feed",
+                    "allowed_hosts": ["127.0.0.1"],
+                }
+            ],
+        }
+    )
+    return IngestContext(make_engine(url), config)
+
+
+def page_urls(base: str, start: int, count: int) -> list[str]:
+    from tests.site.generated import generated_path
+
+    return [base + generated_path(n) for n in range(start, start + count)]
+
+
+async def run_core(ctx: IngestContext, base: str, start: int, count: int) -> float:
+    source = ctx.config.sources[0]
+    urls = page_urls(base, start, count)
+    candidates = [make_candidate(u, source.name, "rss") for u in urls]
+    began = time.perf_counter()
+    async with open_client(ctx):
+        counts = await afetch_source(candidates, source, ctx, SourceCounts())
+    elapsed = time.perf_counter() - began
+    if counts.new != count:
+        raise SystemExit(f"stored {counts.new} of {count} pages: the benchmark is not measuring")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=300)
+    parser.add_argument("--rss-pages", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best one counts")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+
+    from tests.site.generated import generated_path
+
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    last = args.pages + 20 + args.rss_pages + 20
+    paths = ["/robots.txt"] + [generated_path(n) for n in range(1, last + 1)]
+    server = multiprocessing.Process(target=static_site.serve, args=(paths, queue), daemon=True)
+    server.start()
+    base = queue.get(timeout=120)
+    try:
+        with httpx.Client() as client:
+            pages = [client.get(url).content for url in page_urls(base, 1, args.pages)]
+        trafilatura.extract(pages[0])  # warm-up (imports, caches)
+        raw_cpu, core_cpu, core_wall = [], [], []
+        for _ in range(args.repeat):
+            began = time.process_time()
+            for html in pages:
+                trafilatura.extract(html)
+            raw_cpu.append(time.process_time() - began)
+            gc.collect()
+            with tempfile.TemporaryDirectory() as tmp:  # a fresh database: every page is new
+                ctx = bench_context(f"sqlite:///{tmp}/bench.db", base)
+                asyncio.run(run_core(ctx, base, args.pages + 1, 20))  # warm-up, not timed
+                began = time.process_time()
+                core_wall.append(asyncio.run(run_core(ctx, base, 1, args.pages)))
+                core_cpu.append(time.process_time() - began)
+                ctx.engine.dispose()
+        del pages
+        gc.collect()
+        with tempfile.TemporaryDirectory() as tmp:
+            ctx = bench_context(f"sqlite:///{tmp}/bench.db", base)
+            rss_before = start_peak()
+            asyncio.run(run_core(ctx, base, args.pages + 21, args.rss_pages))
+            gc.collect()
+            growth = peak_mb() - rss_before
+            ctx.engine.dispose()
+    finally:
+        server.terminate()
+        server.join(5)
+    raw_ms = min(raw_cpu) / args.pages * 1000
+    core_ms = min(core_cpu) / args.pages * 1000
+    print(
+        json.dumps(
+            {
+                "benchmark": "ingest_cpu",
+                "pages": args.pages,
+                "repeat": args.repeat,
+                "raw_cpu_ms_per_page": round(raw_ms, 2),
+                "core_cpu_ms_per_page": round(core_ms, 2),
+                "cpu_ratio": round(core_ms / raw_ms, 3),
+                "cpu_ratio_goal": 1.5,
+                "core_pages_per_s": round(args.pages / min(core_wall), 1),
+                "rss_pages": args.rss_pages,
+                "rss_growth_mb": round(growth, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

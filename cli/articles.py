@@ -1,0 +1,131 @@
+"""`newsmon articles` and `newsmon search`: read what is stored."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.common import console, fail, iso_utc, open_engine
+from storage.articles import get_article, list_articles
+from storage.db import session_scope
+from storage.models import Article
+from storage.search import search_articles
+
+articles_app = typer.Typer(help="List and show stored articles.", no_args_is_help=False)
+
+
+def article_summary(article: Article) -> dict[str, Any]:
+    """The JSON form of an article used by `newsmon articles --json`."""
+    return {
+        "id": article.id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "title": article.title,
+        "published_at": iso_utc(article.published_at),
+        "date_precision": article.date_precision,
+        "date_source": article.date_source,
+        "origin": article.origin,
+        "author": article.author,
+        "language": article.language,
+        "n_chars": article.n_chars,
+        "version": article.version,
+        "first_seen_at": iso_utc(article.first_seen_at),
+        "duplicate_of": article.duplicate_of,
+        "story_id": article.story_id,
+        "relevant": article.relevant,
+        "relevance_score": article.relevance_score,
+        "topics": [
+            {"slug": t.topic, "label": t.label, "score": t.score, "evidence": t.evidence}
+            for t in sorted(article.tags, key=lambda t: (-t.score, t.topic))
+        ],
+    }
+
+
+@articles_app.callback(invoke_without_command=True)
+def articles(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    limit: int = typer.Option(200, help="At most this many articles."),
+) -> None:
+    """List stored articles (a table, or JSON lines with --json)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_engine() as engine, session_scope(engine) as session:
+        rows = [article_summary(a) for a in list_articles(session, limit=limit)]
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} articles")
+    for column in ("id", "published", "precision", "origin", "title"):
+        table.add_column(column)
+    for row in rows:
+        published = (row["published_at"] or "")[:10]
+        table.add_row(
+            str(row["id"]),
+            published,
+            row["date_precision"],
+            row["origin"],
+            escape(row["title"][:80]),
+        )
+    console.print(table)
+
+
+@articles_app.command("show")
+def show(
+    article_id: int = typer.Argument(..., help="The article id (see `newsmon articles`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the article as one JSON object."),
+) -> None:
+    """Print one article: metadata and full text."""
+    with open_engine() as engine, session_scope(engine) as session:
+        article = get_article(session, article_id)
+        if article is None:
+            raise fail(f"no article with id {article_id}")
+        data = article_summary(article) | {"text": article.text}
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    console.print(f"[bold]{escape(data['title'])}[/]")
+    for key in ("id", "url", "published_at", "date_precision", "author", "origin", "n_chars"):
+        console.print(f"[dim]{key}:[/] {data[key]}")
+    console.print()
+    console.print(data["text"], markup=False, highlight=False)
+
+
+def search(
+    query: str = typer.Argument(..., help="Words to look for (all must occur)."),
+    limit: int = typer.Option(20, help="At most this many results."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """Full-text search over stored articles, best match first."""
+    with open_engine() as engine, session_scope(engine) as session:
+        hits = search_articles(session, query, limit=limit)
+    if as_json:
+        for hit in hits:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": hit.article_id,
+                        "title": hit.title,
+                        "rank": hit.rank,
+                        "snippet": hit.snippet,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    if not hits:
+        console.print(f"no articles match {query!r}")
+        return
+    table = Table(title=f"{len(hits)} matches for {query!r}")
+    for column in ("id", "rank", "title", "snippet"):
+        table.add_column(column)
+    for hit in hits:
+        table.add_row(
+            str(hit.article_id), f"{hit.rank:.3f}", escape(hit.title[:60]), escape(hit.snippet)
+        )
+    console.print(table)

@@ -1,0 +1,73 @@
+"""What every CLI command needs: settings, a migrated engine, a console, clean exits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from sqlalchemy import Engine
+
+from cli.settings import Settings, get_settings
+from flows.runtime import prefect_env_defaults
+from storage.db import make_engine
+from storage.migrate import is_migrated
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """Readable logs on stderr: warnings and errors by default (the commands print their own
+    summaries), every fetch with ``-v``, debug detail and third-party chatter with ``-vv``."""
+    prefect_env_defaults()
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=True)],
+        force=True,
+    )
+    for noisy in ("httpx", "httpcore", "alembic", "trafilatura", "htmldate", "courlan"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+
+
+def log_service_progress() -> None:
+    """Long-running commands (serve, schedule) log newsmon's own INFO messages by default:
+    an operator watching them wants to see runs start, finish and stop."""
+    for name in ("flows", "scrapers", "storage", "digests", "processing"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a clear error and return the Exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def open_engine(settings: Settings | None = None) -> Iterator[Engine]:
+    """An engine for the configured database, refusing to run on an unmigrated one."""
+    settings = settings or get_settings()
+    url = settings.resolved_database_url
+    if not is_migrated(url):
+        raise fail("the database has no schema yet: run `newsmon db upgrade` first")
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a trailing Z, or None."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,172 @@
+"""`newsmon feed` (an Atom feed on demand) and `newsmon alerts` (what fired, what was delivered).
+
+``publish_with_settings`` is what every runner calls after an ingest run: it resolves the
+settings (taxonomy, zone, alerts file, SMTP) and runs :func:`pipeline.publish.publish_after_ingest`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import Engine
+
+from cli.common import console, fail, iso_utc, open_engine
+from cli.digest_setup import DigestSettingsError, digest_zone, smtp_from_settings
+from cli.settings import Settings, get_settings
+from storage.db import session_scope
+from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from pipeline.publish import PublishReport
+
+# The feed, alert and taxonomy modules are imported by the commands that use them, so other
+# commands do not pay for them at start-up (benchmarks/cli_startup.py).
+
+
+def feed_topics(settings: Settings) -> tuple[dict[str, str], str]:
+    """(slug -> label of every topic, the relevance topic's slug) from the topics file."""
+    from processing.taxonomy import TaxonomyError, parse_taxonomy
+
+    try:
+        taxonomy = parse_taxonomy(settings.topics_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TaxonomyError) as exc:
+        raise DigestSettingsError(
+            f"cannot use the topics file {settings.topics_file}: {exc}"
+        ) from exc
+    return {t.slug: t.label for t in taxonomy.topics}, taxonomy.relevance_topic
+
+
+def publish_with_settings(engine: Engine, settings: Settings | None = None) -> PublishReport:
+    """Feeds and alerts after an ingest run, configured from the ``NEWSMON_*`` settings.
+
+    Raises:
+        DigestSettingsError: unusable topics file or time zone.
+        AlertsConfigError: invalid alerts file (one line naming file, alert and field).
+    """
+    from pipeline.publish import load_alerts_file, publish_after_ingest
+
+    settings = settings or get_settings()
+    topics, relevance = feed_topics(settings)
+    return publish_after_ingest(
+        engine,
+        data_dir=settings.data_dir,
+        topics=topics,
+        relevance_topic=relevance,
+        alerts=load_alerts_file(settings.alerts_file, known_topics=list(topics)),
+        smtp=smtp_from_settings(settings),
+        tz=digest_zone(settings),
+    )
+
+
+def report_publish(report: PublishReport) -> None:
+    """One line on what the publish pass did, and each failure on its own line."""
+    console.print(
+        f"feeds: {len(report.feeds)} written; alerts: {report.fired} fired, {report.sent} sent"
+        + (f", {len(report.failed)} failed" if report.failed else "")
+    )
+    for line in report.failed:
+        console.print(f"  [yellow]{escape(line)}[/]")
+
+
+def feed(
+    topic: str | None = typer.Option(
+        None, "--topic", help="A topic slug of the taxonomy; default the beat (relevance) topic."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Write to FILE instead of stdout."),
+) -> None:
+    """Print (or write) the Atom feed of a topic: its latest 100 stories, one entry each."""
+    from pipeline.publish import build_feed
+
+    settings = get_settings()
+    try:
+        topics, relevance = feed_topics(settings)
+        zone: ZoneInfo = digest_zone(settings)
+    except DigestSettingsError as exc:
+        raise fail(str(exc)) from exc
+    slug = topic or relevance
+    if slug not in topics:
+        raise fail(f"unknown topic {slug!r}; known topics: {', '.join(sorted(topics))}")
+    with open_engine(settings) as engine:
+        document = build_feed(
+            engine, slug=slug, title=topics[slug], relevance_topic=relevance, now=utcnow(), tz=zone
+        )
+    if out is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(document)
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc}") from exc
+    console.print(f"feed {slug} written to {escape(str(out))}")
+
+
+def alerts(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per alert and story."),
+    limit: int = typer.Option(50, "--limit", min=1, help="How many recent alerts."),
+) -> None:
+    """Recent alerts (newest first) and the delivery state of each channel."""
+    from pipeline.publish import load_alerts_file
+    from processing.alerts import AlertsConfigError
+    from storage.alerts import recent_firings
+
+    settings = get_settings()
+    try:
+        load_alerts_file(settings.alerts_file)
+    except AlertsConfigError as exc:
+        raise fail(str(exc)) from exc
+    with open_engine(settings) as engine, session_scope(engine) as session:
+        firings = recent_firings(session, limit)
+    if as_json:
+        for f in firings:
+            record = {
+                "alert": f.alert,
+                "kind": f.kind,
+                "story_id": f.story_id,
+                "title": f.title,
+                "url": f.url,
+                "met_at": iso_utc(f.met_at),
+                "fired_at": iso_utc(f.fired_at),
+                "deliveries": [
+                    {
+                        "channel": d.channel,
+                        "target": d.target,
+                        "status": d.status,
+                        "attempts": d.attempts,
+                        "error": d.error,
+                        "last_attempt_at": iso_utc(d.last_attempt_at),
+                        "sent_at": iso_utc(d.sent_at),
+                    }
+                    for d in f.deliveries
+                ],
+            }
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        return
+    if not firings:
+        console.print(f"no alerts have fired (alerts file: {escape(str(settings.alerts_file))})")
+        return
+    table = Table(title="recent alerts")
+    for column in ("fired", "alert", "story", "title", "deliveries"):
+        table.add_column(column)
+    for f in firings:
+        states = ", ".join(
+            f"{d.channel} {d.target}: {d.status}"
+            + (f" ({d.attempts} attempts: {d.error})" if d.status != "sent" and d.error else "")
+            for d in f.deliveries
+        )
+        table.add_row(
+            iso_utc(f.fired_at) or "",
+            escape(f.alert),
+            str(f.story_id),
+            escape(f.title),
+            escape(states),
+        )
+    console.print(table)

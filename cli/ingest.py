@@ -1,0 +1,198 @@
+"""`newsmon ingest` (poll the configured sources) and `newsmon sources` (their health; the
+group also holds `sources check`, the live probe in cli/sources_check.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from cli.common import console, err_console, fail, iso_utc, open_engine
+from cli.settings import Settings, get_settings, make_processor
+from pipeline.ingest import IngestContext, IngestReport, run_ingest
+from pipeline.ingest_types import COUNT_NAMES, SourceCounts
+from pipeline.pacing_db import make_pacer
+from scrapers.errors import SourcesConfigError, UnknownSourceError
+from scrapers.sources import SourcesConfig, load_sources_file
+from storage.db import session_scope
+from storage.source_health import source_health
+
+HEADERS = {
+    "discovered": "found",
+    "new": "new",
+    "known": "known",
+    "not_modified": "304",
+    "failed": "failed",
+    "no_article": "no art.",
+    "duplicates": "dup",
+    "updated": "upd",
+}
+STATUS_STYLE = {"ok": "green", "failing": "yellow", "blocked": "red", "unreachable": "red"}
+
+
+def load_config(settings: Settings) -> SourcesConfig:
+    """The validated sources file, or a clean exit naming file, source and field."""
+    try:
+        return load_sources_file(settings.sources_file)
+    except SourcesConfigError as exc:
+        raise fail(str(exc)) from exc
+
+
+def ingest_sources(
+    engine: Engine,
+    config: SourcesConfig,
+    source_names: list[str] | None = None,
+    refetch: bool = False,
+    trigger: str = "cli",
+) -> IngestReport:
+    """Run the ingest core with a live progress display (one bar per source)."""
+    settings = get_settings()
+    ctx = IngestContext(
+        engine,
+        config,
+        refetch=refetch,
+        trigger=trigger,
+        pacer=make_pacer(engine, settings.pacer),
+        processor=make_processor(settings),
+    )
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def on_event(event: str, **data: Any) -> None:
+            name = data.get("source")
+            if event == "source_start" and name:
+                tasks[name] = progress.add_task(name, total=None, note="discovering")
+            elif event == "discovered" and name in tasks:
+                progress.update(tasks[name], total=data["n"], note=f"{data['n']} listed")
+            elif event == "fetched" and name in tasks:
+                counts: SourceCounts = data["counts"]
+                progress.advance(tasks[name], data["n"])
+                progress.update(tasks[name], note=f"{counts.new} new, {counts.failed} failed")
+            elif event == "source_done" and name in tasks:
+                task = progress.tasks[tasks[name]]
+                progress.update(
+                    tasks[name],
+                    total=task.total or 0,
+                    completed=task.total or 0,
+                    note=data["status"],
+                )
+
+        try:
+            return run_ingest(ctx, source_names, progress=on_event)
+        except UnknownSourceError as exc:
+            raise fail(str(exc)) from exc
+
+
+def print_report(report: IngestReport) -> None:
+    """Per-source counts and status of one run, then its errors (first few per source)."""
+    table = Table(title=f"ingest run {report.run_id}: {report.status}")
+    table.add_column("source")
+    table.add_column("status")
+    for name in COUNT_NAMES:
+        table.add_column(HEADERS[name], justify="right")
+    for name, counts in report.sources.items():
+        status = report.source_status[name]
+        values = counts.as_counts()
+        table.add_row(
+            name,
+            f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]",
+            *(str(values[n]) for n in COUNT_NAMES),
+        )
+    console.print(table)
+    for name, counts in report.sources.items():
+        for error in counts.errors[:5]:
+            console.print(
+                f"[yellow]{escape(name)}[/] {escape(str(error.get('outcome')))}: "
+                f"{escape(str(error.get('url')))} — {escape(str(error.get('error')))}"
+            )
+        if len(counts.errors) > 5:
+            console.print(f"[yellow]{escape(name)}[/] … {len(counts.errors) - 5} more errors")
+
+
+def ingest(
+    source: list[str] = typer.Option(
+        None, "--source", "-s", help="Only this source (repeatable); default: all enabled."
+    ),
+    refetch: bool = typer.Option(
+        False, "--refetch", help="Re-check stored articles too (conditional GETs)."
+    ),
+) -> None:
+    """Poll the configured sources: discover, fetch new articles politely, extract and store."""
+    settings = get_settings()
+    config = load_config(settings)
+    with open_engine(settings) as engine:
+        report = ingest_sources(engine, config, source or None, refetch=refetch)
+        print_report(report)
+        publish_after(engine, settings)
+
+
+def publish_after(engine: Engine, settings: Settings) -> None:
+    """Feeds and alerts after the run (the run is recorded already: a failure here loses
+    nothing, it is reported and the command fails)."""
+    from cli.digest_setup import DigestSettingsError
+    from cli.feeds import publish_with_settings, report_publish
+    from processing.alerts import AlertsConfigError
+
+    try:
+        report_publish(publish_with_settings(engine, settings))
+    except (AlertsConfigError, DigestSettingsError) as exc:
+        raise fail(str(exc)) from exc
+
+
+sources_app = typer.Typer(
+    help="The configured sources: their health (the default, `list`) and a live `check`.",
+    invoke_without_command=True,
+)
+
+
+@sources_app.callback(invoke_without_command=True)
+def sources(ctx: typer.Context) -> None:
+    """The configured sources. Without a subcommand: their health table (as `sources list`)."""
+    if ctx.invoked_subcommand is None:
+        sources_list()
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """Each configured source's health: status, last success, last error, last run's counts."""
+    settings = get_settings()
+    config = load_config(settings)
+    with open_engine(settings) as engine, session_scope(engine) as session:
+        health = source_health(session)
+        table = Table(title="sources")
+        for column in ("source", "kind", "enabled", "status", "last success", "last error"):
+            table.add_column(column)
+        table.add_column("last run new/known/failed/no art.", justify="right")
+        names = [s.name for s in config.sources] + sorted(set(health) - set(config.names))
+        for name in names:
+            configured = next((s for s in config.sources if s.name == name), None)
+            row = health.get(name)
+            status = row.source.status if row else "never"
+            kind = configured.kind if configured else (row.source.kind if row else "")
+            enabled = configured.enabled if configured else False
+            last_error = ""
+            if row and row.source.last_error:
+                last_error = f"{iso_utc(row.source.last_error_at)} {row.source.last_error[:80]}"
+            run = row.last_run if row else None
+            counts = f"{run.new}/{run.known}/{run.failed}/{run.no_article}" if run else "-"
+            table.add_row(
+                name,
+                kind,
+                ("yes" if enabled else "no") if configured else "-",
+                f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]",
+                iso_utc(row.source.last_success_at) or "-" if row else "-",
+                escape(last_error) or "-",
+                counts,
+            )
+    console.print(table)

@@ -1,0 +1,75 @@
+"""Settings: environment variables with the ``NEWSMON_`` prefix (and an optional ``.env``).
+
+Only the entry points (``cli/``, ``flows/``) read settings; every stage below takes its
+parameters explicitly.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from pipeline.processor import Processor
+
+
+class Settings(BaseSettings):
+    """Every setting newsmon reads; the README documents each with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSMON_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file and digests live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<DATA_DIR>/newsmon.db."
+    )
+    seeds_dir: Path = Field(Path("seeds"), description="The seed corpus folder.")
+    sources_file: Path = Field(Path("config/sources.toml"), description="Source list.")
+    topics_file: Path = Field(Path("config/topics.toml"), description="Topic taxonomy.")
+    alerts_file: Path = Field(
+        Path("config/alerts.toml"), description="Alerts; an absent file means no alerts."
+    )
+    timezone: str = Field(
+        "Europe/Amsterdam", description="Zone whose local days bound a daily digest."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for the digest email.")
+    smtp_port: int = Field(25, description="SMTP port (587 for STARTTLS, 465 for SSL).")
+    smtp_user: str | None = Field(None, description="SMTP login; no login when unset.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(False, description="Connect with implicit TLS (SMTPS).")
+    smtp_from: str = Field("newsmon@localhost", description="Sender address of the digest.")
+    digest_to: str = Field("", description="Digest recipients, comma-separated.")
+    pacer: Literal["auto", "memory", "database"] = Field(
+        "auto",
+        description="Per-host request spacing: memory (this process), database (a lease row "
+        "shared by every process on the database), auto (database on PostgreSQL).",
+    )
+
+    @property
+    def digest_recipients(self) -> list[str]:
+        """``digest_to`` split on commas, blanks dropped."""
+        return [part.strip() for part in self.digest_to.split(",") if part.strip()]
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'newsmon.db').resolve()}"
+
+
+def make_processor(settings: Settings) -> Processor:
+    """A fresh run's processing state from the configured taxonomy and seed folder."""
+    from pipeline.processor import Processor  # heavy (numpy, datasketch): only when ingesting
+
+    return Processor.from_topics_file(settings.topics_file, settings.seeds_dir)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests clear this cache after changing the environment)."""
+    return Settings()

@@ -1,0 +1,182 @@
+"""Atom 1.0 feeds of the beat: one entry per story, written with feedgen (never string templates).
+
+Entries come from the digest's own grouping (:func:`digests.group.build_stories`), so a feed
+shows a story with the same representative, lead, outlets and topics as the digest. Ids are
+``urn:uuid`` values derived from the story id: stable across runs, so a feed reader shows an
+updated story as updated, not as a new item. Scraped text goes in as text (lxml escapes it);
+characters XML cannot hold at all (control characters) are dropped first.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from feedgen.feed import FeedGenerator
+
+from digests.group import GroupInput, build_stories
+from storage.digests import SEED_ORIGIN, ArticleRow, MemberRow, StoryRow, TagRow
+
+FEED_LIMIT = 100
+# Page extraction refuses texts under 250 characters (scrapers.extract.MIN_TEXT_CHARS), so a
+# fetched article that short holds only what a feed said of it: a teaser.
+TEASER_MAX_CHARS = 250
+TEASER_TERM = "teaser"
+_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://newsmon.invalid/")
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedArticle:
+    """Another article of a story, as its entry's summary lists it."""
+
+    title: str
+    url: str | None
+    outlet: str
+    when: str
+    teaser: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStory:
+    """One feed entry: a story told by its representative article."""
+
+    story_id: int
+    title: str
+    url: str | None
+    outlet: str
+    updated: datetime  # the latest member's first-seen time
+    published: datetime | None
+    lead: str
+    topics: list[tuple[str, str]]  # (slug, label), best first
+    others: list[FeedArticle] = field(default_factory=list)
+    teaser: bool = False
+
+
+def is_teaser(row: ArticleRow) -> bool:
+    """Only a feed's title and description were stored (see ``TEASER_MAX_CHARS``)."""
+    return row.origin != SEED_ORIGIN and len(row.text.strip()) < TEASER_MAX_CHARS
+
+
+def story_id_urn(story_id: int) -> str:
+    """The stable Atom id of a story's entry."""
+    return uuid.uuid5(_ID_NAMESPACE, f"story/{story_id}").urn
+
+
+def feed_id_urn(slug: str) -> str:
+    """The stable Atom id of a topic's feed."""
+    return uuid.uuid5(_ID_NAMESPACE, f"feed/{slug}").urn
+
+
+def feed_stories(
+    rows: Sequence[ArticleRow],
+    order: Sequence[tuple[int, datetime]],
+    *,
+    tags: Mapping[int, list[TagRow]],
+    stories: Mapping[int, StoryRow],
+    members: Sequence[MemberRow],
+    relevance_topic: str | None,
+    tz: ZoneInfo,
+) -> list[FeedStory]:
+    """One :class:`FeedStory` per story of ``order`` ((story id, updated) newest first), built
+    from the stories' relevant ``rows`` by the digest's grouping."""
+    data = GroupInput(
+        articles=list(rows),
+        tags=dict(tags),
+        stories=dict(stories),
+        members=list(members),
+        relevance_topic=relevance_topic,
+    )
+    items = {item.key: item for item in build_stories(data, tz, datetime.min.replace(tzinfo=UTC))}
+    by_id = {row.id: row for row in rows}
+    result: list[FeedStory] = []
+    for story_id, updated in order:
+        item = items.get(f"s{story_id}")
+        if item is None:
+            continue
+        rep = item.representative
+        rep_row = by_id[rep.id]
+        result.append(
+            FeedStory(
+                story_id=story_id,
+                title=rep.title,
+                url=rep.url,
+                outlet=rep.outlet,
+                updated=updated,
+                published=rep_row.published_at if rep_row.date_precision == "day" else None,
+                lead=rep.lead,
+                topics=list(zip(item.topic_slugs, item.topics, strict=True)),
+                others=[
+                    FeedArticle(o.title, o.url, o.outlet, o.when, is_teaser(by_id[o.id]))
+                    for o in item.others
+                ],
+                teaser=is_teaser(rep_row),
+            )
+        )
+    return result
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML 1.0 cannot carry (NUL, other C0 controls)."""
+    return _NOT_XML.sub("", value)
+
+
+def summary_text(story: FeedStory) -> str:
+    """The entry's plain-text summary: the lead, then the story's other articles."""
+    parts = []
+    if story.teaser:
+        parts.append(f"[Teaser: only the feed's text of this {story.outlet} article was read.]")
+    if story.lead:
+        parts.append(story.lead)
+    if story.others:
+        lines = [f"Also in this story ({len(story.others)}):"]
+        for other in story.others:
+            mark = " [teaser]" if other.teaser else ""
+            link = f" {other.url}" if other.url else ""
+            lines.append(f"- {other.outlet}: {other.title}{mark} ({other.when}){link}")
+        parts.append("\n".join(lines))
+    return xml_text("\n\n".join(parts))
+
+
+def render_atom(
+    stories: Sequence[FeedStory],
+    *,
+    slug: str,
+    title: str,
+    updated: datetime,
+    self_url: str | None = None,
+) -> bytes:
+    """The Atom 1.0 document (UTF-8 bytes) of ``stories``, in the given order."""
+    fg = FeedGenerator()
+    fg.id(feed_id_urn(slug))
+    fg.title(xml_text(title))
+    fg.subtitle(xml_text(f"newsmon: the latest {len(stories)} stories on {title}"))
+    fg.author({"name": "newsmon"})
+    fg.generator("newsmon")
+    fg.language("nl")
+    fg.updated(max((s.updated for s in stories), default=updated))
+    if self_url:
+        fg.link(href=self_url, rel="self", type="application/atom+xml")
+    for story in stories:
+        entry = fg.add_entry(order="append")
+        entry.id(story_id_urn(story.story_id))
+        entry.title(xml_text(story.title + (" [teaser]" if story.teaser else "")))
+        entry.updated(story.updated)
+        if story.published is not None:
+            entry.published(story.published)
+        entry.author({"name": xml_text(story.outlet)})
+        summary = summary_text(story)
+        entry.summary(summary)
+        if story.url:
+            entry.link(href=xml_text(story.url), rel="alternate", type="text/html")
+        else:  # Atom: an entry without an alternate link must carry content
+            entry.content(summary or xml_text(story.title), type="text")
+        for topic_slug, label in story.topics:
+            entry.category(term=xml_text(topic_slug), label=xml_text(label))
+        if story.teaser:
+            entry.category(term=TEASER_TERM, label="Teaser (feed text only)")
+    return bytes(fg.atom_str(pretty=True))

@@ -1,0 +1,167 @@
+"""The ingest driver: discover each source's candidates, fetch and store the new ones.
+
+Plain Python, no Prefect. :func:`run_ingest` is the one driver every runner calls (the CLI,
+the Prefect ``ingest`` flow, the scheduler, tests, benchmarks): it starts the run, ingests
+every chosen source (one failing source never stops the others) and records the run with its
+per-source counts and health. A runner that wants each source in its own unit of work (a
+Prefect task) passes ``run_sources``, which calls :func:`ingest_source` per source.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any, TypeVar
+
+from pipeline.ingest_client import IngestContext
+from pipeline.ingest_discover import adiscover_source
+from pipeline.ingest_pages import afetch_and_store
+from pipeline.ingest_record import SourceOutcome, record_ingest
+from pipeline.ingest_source import afetch_source
+from pipeline.ingest_types import (
+    DISCOVERY_FAILED,
+    Discovery,
+    IngestReport,
+    SourceCounts,
+    health_status,
+)
+from scrapers.candidates import Candidate
+from scrapers.sources import SourceConfig, select_sources
+from storage.db import session_scope
+from storage.runs import start_run
+
+__all__ = [
+    "Discovery",
+    "IngestContext",
+    "IngestReport",
+    "SourceCounts",
+    "adiscover_source",
+    "afetch_and_store",
+    "afetch_source",
+    "discover_source",
+    "fetch_and_store",
+    "ingest_source",
+    "open_client",
+    "run_ingest",
+]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Progress = Callable[..., None]
+SourceResult = tuple[Discovery, SourceCounts]
+#: Ingests the given sources for run ``run_id``; one result per source, in order.
+SourceRunner = Callable[[list[SourceConfig], int], list[SourceResult]]
+
+
+def _quiet(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+@asynccontextmanager
+async def open_client(ctx: IngestContext) -> AsyncIterator[IngestContext]:
+    """Give ``ctx`` a polite client for the current event loop, closed afterwards."""
+    ctx.client = ctx.make_client()
+    try:
+        yield ctx
+    finally:
+        client, ctx.client = ctx.client, None
+        await client.aclose()
+
+
+def _run(ctx: IngestContext, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    async def main() -> T:
+        async with open_client(ctx):
+            return await work()
+
+    return asyncio.run(main())
+
+
+def discover_source(source: SourceConfig, ctx: IngestContext, day: date | None = None) -> Discovery:
+    """Sync :func:`adiscover_source` (for callers without an event loop)."""
+    return _run(ctx, lambda: adiscover_source(source, ctx, day))
+
+
+def fetch_and_store(
+    candidates: list[Candidate], source: SourceConfig, ctx: IngestContext
+) -> SourceCounts:
+    """Sync :func:`afetch_and_store` (for callers without an event loop)."""
+    return _run(ctx, lambda: afetch_and_store(candidates, source, ctx))
+
+
+def ingest_source(
+    source: SourceConfig, ctx: IngestContext, progress: Progress | None = None
+) -> SourceResult:
+    """Discover, fetch and store one source in its own event loop; failures are recorded in
+    the result, never raised (what a runner's per-source unit of work calls)."""
+    return _run(ctx, lambda: _one_source(source, ctx, progress or _quiet))
+
+
+def run_ingest(
+    ctx: IngestContext,
+    source_names: list[str] | None = None,
+    progress: Progress | None = None,
+    run_sources: SourceRunner | None = None,
+) -> IngestReport:
+    """Ingest every enabled source (or those named), record the run and source health.
+
+    By default the sources run side by side in one event loop; ``run_sources`` replaces that
+    (a Prefect flow submits one task per source, each calling :func:`ingest_source`).
+    """
+    sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
+    notify = progress or _quiet
+    with session_scope(ctx.engine) as session:
+        if ctx.run_id is None:
+            ctx.run_id = start_run(session, trigger=ctx.trigger).id
+    run_id = ctx.run_id
+    for source in sources:
+        ctx.source_id(source)
+
+    async def main() -> list[SourceResult]:
+        async with open_client(ctx):
+            return list(await asyncio.gather(*(_one_source(s, ctx, notify) for s in sources)))
+
+    if not sources:
+        outcomes: list[SourceResult] = []
+    elif run_sources is not None:
+        outcomes = run_sources(sources, run_id)
+    else:
+        outcomes = asyncio.run(main())
+    report = record_ingest(
+        ctx.engine,
+        run_id,
+        [SourceOutcome(s, d, c) for s, (d, c) in zip(sources, outcomes, strict=True)],
+    )
+    notify("run_done", report=report)
+    return report
+
+
+async def _one_source(source: SourceConfig, ctx: IngestContext, notify: Progress) -> SourceResult:
+    """Discover and fetch one source; any failure is recorded, never raised."""
+    notify("source_start", source=source.name)
+    discovery = Discovery(source_name=source.name)
+    counts = SourceCounts()
+    try:
+        discovery = await adiscover_source(source, ctx)
+        counts.errors.extend(discovery.errors)
+        notify("discovered", source=source.name, n=len(discovery.candidates))
+        await afetch_source(
+            discovery.candidates,
+            source,
+            ctx,
+            counts,
+            lambda n, so_far: notify("fetched", source=source.name, n=n, counts=so_far),
+        )
+        if discovery.status != DISCOVERY_FAILED and discovery.outcome == "not_modified":
+            counts.not_modified += 1
+    except Exception as exc:  # one source must never stop the others: record why it failed
+        log.exception("source %s failed", source.name)
+        discovery.status = DISCOVERY_FAILED
+        discovery.outcome = "internal_error"
+        counts.errors.append({"url": source.url, "outcome": "internal_error", "error": repr(exc)})
+    notify(
+        "source_done", source=source.name, counts=counts, status=health_status(discovery, counts)
+    )
+    return discovery, counts

@@ -1,0 +1,224 @@
+"""The ingest context (engine, config, run, client) and logged fetches through it.
+
+The polite client (``scrapers.http.PoliteClient``) does the HTTP; this module adds what needs
+the database: stored validators for conditional GETs, the fetch log, and the memory of hosts
+that were unreachable earlier in the run (so an offline run fails fast instead of retrying every
+URL of a dead host).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from pipeline.ingest_record import configured_source_row
+from pipeline.ingest_workers import default_workers
+from pipeline.processor import Processor
+from scrapers.pacing import HostPacer, InProcessPacer
+from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
+from storage.db import session_scope
+from storage.fetchlog import get_validators, record_fetch, set_validators
+
+log = logging.getLogger(__name__)
+
+# Outcomes after which a host is not tried again in the same run.
+HOST_DOWN_OUTCOMES = frozenset({"connect_error"})
+# Outcomes where the client refused before sending a request.
+NOT_REQUESTED_OUTCOMES = frozenset({"robots_disallowed", "off_host", "bad_scheme"})
+
+
+class ClientLike(Protocol):
+    """The polite client as the ingest core uses it."""
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        allowed_hosts: Any,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: Any = "any",
+        min_interval_s: float | None = None,
+    ) -> Any: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(slots=True)
+class Fetched:
+    """One fetch as plain data (the body is kept only until the page is parsed)."""
+
+    url: str
+    outcome: str
+    final_url: str | None = None
+    status_code: int | None = None
+    body: bytes | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    elapsed_ms: float | None = None
+    n_bytes: int | None = None
+    requested: bool = True  # False when we refused before sending anything
+
+    @classmethod
+    def from_result(cls, result: Any) -> Fetched:
+        body = getattr(result, "body", None)
+        outcome = str(result.outcome)
+        return cls(
+            url=result.url,
+            outcome=outcome,
+            final_url=getattr(result, "final_url", None),
+            status_code=getattr(result, "status_code", None),
+            body=body,
+            content_type=getattr(result, "content_type", None),
+            etag=getattr(result, "etag", None),
+            last_modified=getattr(result, "last_modified", None),
+            error=getattr(result, "error", None),
+            elapsed_ms=getattr(result, "elapsed_ms", None),
+            n_bytes=None if body is None else len(body),
+            requested=outcome not in NOT_REQUESTED_OUTCOMES,
+        )
+
+
+def _default_client(ctx: IngestContext) -> ClientLike:
+    from scrapers.http import PoliteClient
+
+    return PoliteClient(ctx.fetch_config, pacer=ctx.pacer)
+
+
+@dataclass
+class IngestContext:
+    """Everything an ingest step needs: engine, sources config, run id, re-check switch.
+
+    ``client_factory`` builds the polite client; the default is ``scrapers.http.PoliteClient``
+    with the ``[fetch]`` settings. One client lives for one event loop (``asyncio.run``): the
+    sync entry points build it, use it, and close it.
+    """
+
+    engine: Engine
+    config: SourcesConfig
+    run_id: int | None = None
+    refetch: bool = False
+    trigger: str = "cli"
+    chunk_size: int = 50
+    client_factory: Callable[[IngestContext], ClientLike] = _default_client
+    client: ClientLike | None = None
+    pacer: HostPacer = field(default_factory=InProcessPacer)
+    down_hosts: set[str] = field(default_factory=set)
+    source_ids: dict[str, int] = field(default_factory=dict)
+    # Canonical URLs already taken on in this context, so two feeds listing the same article
+    # in one run cost one fetch.
+    claimed: set[str] = field(default_factory=set)
+    processor: Processor | None = None  # dedup/story/tag state, built on first store
+    # Pages parsed at once, each in a thread (pipeline/ingest_workers).
+    extract_workers: int = field(default_factory=default_workers)
+
+    def get_processor(self) -> Processor:
+        """The run's processing state (one per context, so chunks share the near-dup index)."""
+        if self.processor is None:
+            self.processor = Processor.from_topics_file()
+        return self.processor
+
+    @property
+    def fetch_config(self) -> FetchConfig:
+        return self.config.fetch
+
+    def make_client(self) -> ClientLike:
+        """A new polite client (the caller closes it with ``await client.aclose()``)."""
+        return self.client_factory(self)
+
+    def require_client(self) -> ClientLike:
+        if self.client is None:
+            raise RuntimeError("no client: use the sync entry points or open_client()")
+        return self.client
+
+    def source_id(self, source: SourceConfig) -> int:
+        """The ``sources`` row id of ``source`` (created on first use, config applied)."""
+        if source.name not in self.source_ids:
+            with session_scope(self.engine) as session:
+                self.source_ids[source.name] = configured_source_row(session, source).id
+        return self.source_ids[source.name]
+
+
+async def fetch_page(
+    ctx: IngestContext,
+    source: SourceConfig,
+    url: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    accept: str = "html",
+) -> Fetched:
+    """Fetch ``url`` for ``source`` (not logged: the caller logs it with its outcome)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ctx.down_hosts:
+        error = f"{host} was unreachable earlier in this run"
+        return Fetched(url, "connect_error", error=error, requested=False)
+    result = await ctx.require_client().fetch(
+        url,
+        allowed_hosts=source.allowed_hosts,
+        etag=etag,
+        last_modified=last_modified,
+        accept=accept,
+        min_interval_s=source.interval_s(ctx.fetch_config),
+    )
+    fetched = Fetched.from_result(result)
+    if fetched.outcome in HOST_DOWN_OUTCOMES and host:
+        log.info("%s is unreachable (%s); skipping it for the rest of the run", host, fetched.error)
+        ctx.down_hosts.add(host)
+    return fetched
+
+
+async def fetch_logged(
+    ctx: IngestContext, source: SourceConfig, url: str, conditional: bool, accept: str = "html"
+) -> Fetched:
+    """Fetch a listing (feed, sitemap, day page), log it, and keep its validators."""
+    source_id = ctx.source_id(source)
+    validators = None
+    if conditional:
+        with session_scope(ctx.engine) as session:
+            validators = get_validators(session, url)
+    fetched = await fetch_page(
+        ctx,
+        source,
+        url,
+        etag=validators.etag if validators else None,
+        last_modified=validators.last_modified if validators else None,
+        accept=accept,
+    )
+    with session_scope(ctx.engine) as session:
+        log_fetch(session, ctx, source_id, fetched)
+        if conditional and fetched.outcome == "ok":
+            set_validators(session, url, fetched.etag, fetched.last_modified)
+    return fetched
+
+
+def log_fetch(
+    session: Session,
+    ctx: IngestContext,
+    source_id: int | None,
+    fetched: Fetched,
+    outcome: str | None = None,
+    error: str | None = None,
+) -> None:
+    """One fetch-log row; ``outcome``/``error`` override the fetch's (e.g. ``no_article``)."""
+    record_fetch(
+        session,
+        url=fetched.url,
+        outcome=outcome or fetched.outcome,
+        source_id=source_id,
+        run_id=ctx.run_id,
+        final_url=fetched.final_url,
+        status_code=fetched.status_code,
+        error=error or fetched.error,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        n_bytes=fetched.n_bytes,
+        elapsed_ms=fetched.elapsed_ms,
+    )

@@ -1,0 +1,127 @@
+"""Discovery for one source: read its feed, sitemap or archive day page into candidates.
+
+Every listing request goes through the polite client and is written to the fetch log; feeds and
+sitemaps are fetched conditionally (stored ETag / Last-Modified), so an unchanged feed costs one
+304 and yields no candidates. Bad listings become errors in the :class:`Discovery`, never
+exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from pipeline.ingest_client import Fetched, IngestContext, fetch_logged
+from pipeline.ingest_types import (
+    DISCOVERY_FAILED,
+    DISCOVERY_NOT_MODIFIED,
+    DISCOVERY_OK,
+    Discovery,
+)
+from scrapers.archive import parse_archive_page, today_in_amsterdam
+from scrapers.candidates import Candidate, unique_candidates
+from scrapers.errors import ScraperError
+from scrapers.extract import decode_html
+from scrapers.feeds import parse_feed
+from scrapers.sitemaps import index_children, parse_sitemap, sitemap_candidates
+from scrapers.sources import SourceConfig
+
+log = logging.getLogger(__name__)
+
+MAX_CHILD_SITEMAPS = 5  # per run without a day: the newest few, not a whole site's history
+
+
+async def adiscover_source(
+    source: SourceConfig, ctx: IngestContext, day: date | None = None
+) -> Discovery:
+    """Candidates of ``source`` (for archives, the page of ``day``, default today in NL)."""
+    discovery = Discovery(source_name=source.name)
+    if source.kind == "archive":
+        url = source.url_for(day or today_in_amsterdam())
+        fetched = await fetch_logged(ctx, source, url, conditional=False)
+        discovery.listing_urls.append(url)
+        if _listing_failed(discovery, fetched) or fetched.body is None:
+            return discovery
+        try:
+            html = decode_html(fetched.body, fetched.content_type)
+            found = parse_archive_page(html, fetched.final_url or url, source.name)
+        except ScraperError as exc:
+            return _failed(discovery, url, "parse_error", str(exc))
+        discovery.candidates = found
+        return discovery
+
+    accept = "feed" if source.kind == "rss" else "sitemap"
+    fetched = await fetch_logged(ctx, source, source.url, conditional=True, accept=accept)
+    discovery.listing_urls.append(source.url)
+    if _listing_failed(discovery, fetched) or fetched.body is None:
+        return discovery
+    try:
+        if source.kind == "rss":
+            discovery.candidates = parse_feed(
+                fetched.body, fetched.final_url or source.url, source.name, fetched.content_type
+            )
+        else:
+            discovery.candidates = await _sitemap(discovery, source, ctx, fetched, day)
+    except ScraperError as exc:
+        return _failed(discovery, source.url, "parse_error", str(exc))
+    return discovery
+
+
+async def _sitemap(
+    discovery: Discovery,
+    source: SourceConfig,
+    ctx: IngestContext,
+    fetched: Fetched,
+    day: date | None,
+) -> list[Candidate]:
+    assert fetched.body is not None
+    sitemap = parse_sitemap(fetched.body, fetched.final_url or source.url)
+    if sitemap.kind == "urlset":
+        return sitemap_candidates(sitemap, source.name, day)
+    children = index_children(sitemap, day)
+    if day is None:
+        children = children[:MAX_CHILD_SITEMAPS]
+    found: list[Candidate] = []
+    for child_url in children:
+        child = await fetch_logged(ctx, source, child_url, conditional=True, accept="sitemap")
+        discovery.listing_urls.append(child_url)
+        if child.outcome == "not_modified":
+            continue
+        if child.outcome != "ok" or child.body is None:
+            discovery.errors.append(_error(child_url, child.outcome, child.error))
+            continue
+        try:
+            child_map = parse_sitemap(child.body, child.final_url or child_url)
+        except ScraperError as exc:
+            discovery.errors.append(_error(child_url, "parse_error", str(exc)))
+            continue
+        if child_map.kind == "urlset":
+            found.extend(sitemap_candidates(child_map, source.name, day))
+    return unique_candidates(found)
+
+
+def _listing_failed(discovery: Discovery, fetched: Fetched) -> bool:
+    """Record a listing that was unchanged or failed; True when there is nothing to parse."""
+    discovery.outcome = fetched.outcome
+    discovery.status_code = fetched.status_code
+    if fetched.outcome == "not_modified":
+        discovery.status = DISCOVERY_NOT_MODIFIED
+        return True
+    if fetched.outcome != "ok":
+        _failed(discovery, fetched.url, fetched.outcome, fetched.error)
+        return True
+    discovery.status = DISCOVERY_OK
+    return False
+
+
+def _failed(discovery: Discovery, url: str, outcome: str, error: str | None) -> Discovery:
+    log.warning("source %s: listing %s failed: %s %s", discovery.source_name, url, outcome, error)
+    discovery.status = DISCOVERY_FAILED
+    discovery.outcome = outcome
+    discovery.errors.append(_error(url, outcome, error))
+    discovery.candidates = []
+    return discovery
+
+
+def _error(url: str, outcome: str, error: str | None) -> dict[str, str]:
+    return {"url": url, "outcome": outcome, "error": error or outcome}

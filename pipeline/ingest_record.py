@@ -1,0 +1,115 @@
+"""Recording an ingest run's outcome: per-source counts and errors, source health, run status.
+
+One implementation for ``pipeline.ingest.run_ingest`` and for the Prefect flows, whose
+discovery and fetching happen in separate tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from pipeline.ingest_types import (
+    DISCOVERY_FAILED,
+    DISCOVERY_OK,
+    STATUS_OK,
+    Discovery,
+    IngestReport,
+    SourceCounts,
+    health_status,
+)
+from scrapers.sources import SourceConfig
+from storage.db import session_scope
+from storage.fetchlog import set_validators
+from storage.models import IngestRun, Source
+from storage.runs import finish_run, record_source_counts
+from storage.sources import get_or_create_source, record_source_failure, record_source_success
+
+# Article fetch outcomes worth retrying on the next run (the server may answer then).
+TRANSIENT_OUTCOMES = frozenset({"timeout", "connect_error", "http_error", "blocked"})
+
+
+def configured_source_row(session: Session, source: SourceConfig) -> Source:
+    """The ``sources`` row of ``source`` (created on first use), with its configuration."""
+    return get_or_create_source(
+        session,
+        source.name,
+        kind=source.kind,
+        url=source.url,
+        enabled=source.enabled,
+        priority=source.priority,
+    )
+
+
+@dataclass(slots=True)
+class SourceOutcome:
+    """What one source's discovery and fetch tasks produced."""
+
+    source: SourceConfig
+    discovery: Discovery
+    counts: SourceCounts
+
+
+def failed_discovery(source_name: str, url: str, exc: BaseException) -> Discovery:
+    """A discovery whose task failed after its retries (the reason is kept)."""
+    return Discovery(
+        source_name=source_name,
+        status=DISCOVERY_FAILED,
+        outcome="internal_error",
+        errors=[{"url": url, "outcome": "internal_error", "error": repr(exc)}],
+    )
+
+
+def record_ingest(
+    engine: Engine, run_id: int, outcomes: list[SourceOutcome], update_health: bool = True
+) -> IngestReport:
+    """Write each source's counts (and, unless ``update_health`` is off, its health) and close
+    the run; return the run's report. A backfill leaves the health alone: it describes the
+    live polling, not a walk through old days."""
+    report = IngestReport(run_id=run_id)
+    with session_scope(engine) as session:
+        run = session.get(IngestRun, run_id)
+        if run is None:
+            raise LookupError(f"ingest run {run_id} does not exist")
+        for outcome in outcomes:
+            source, discovery, counts = outcome.source, outcome.discovery, outcome.counts
+            if discovery.status == DISCOVERY_OK and has_transient_failures(counts):
+                # Read the listing in full next time, so the failed articles are retried;
+                # a permanent refusal (off-host, robots, too large) keeps the 304 path.
+                for url in discovery.listing_urls:
+                    set_validators(session, url, None, None)
+            status = health_status(discovery, counts)
+            report.sources[source.name] = counts
+            report.source_status[source.name] = status
+            row = configured_source_row(session, source)
+            if update_health and status == STATUS_OK:
+                record_source_success(session, row)
+            elif update_health:
+                record_source_failure(session, row, health_summary(discovery, counts), status)
+            record_source_counts(
+                session, run, source.name, counts.as_counts(), counts.errors, status
+            )
+        bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
+        errors = any(c.errors for c in report.sources.values())
+        if outcomes and len(bad) == len(outcomes):
+            report.status = "failed"
+        elif bad or errors:
+            report.status = "partial"
+        finish_run(session, run, report.status)
+    return report
+
+
+def health_summary(discovery: Discovery, counts: SourceCounts) -> str:
+    """The error text a source's health shows: the first error of the run."""
+    for error in discovery.errors or counts.errors:
+        return f"{error.get('outcome')}: {error.get('url')}: {error.get('error')}"
+    if counts.blocked_responses:
+        return f"{counts.blocked_responses} article requests refused (403/429)"
+    return f"{counts.unreachable_responses} article requests could not connect"
+
+
+def has_transient_failures(counts: SourceCounts) -> bool:
+    """Whether some article of the run failed in a way a later run may get past."""
+    return any(error.get("outcome") in TRANSIENT_OUTCOMES for error in counts.errors)

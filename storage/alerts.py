@@ -1,0 +1,228 @@
+"""Alert firings and their deliveries: each (alert, story) fires once, each channel is sent once.
+
+A firing row is unique per (alert, story) and stores the message as first built, so a retry
+resends the same content. Each channel target (an address, a webhook URL) is a delivery row
+that goes pending -> sending -> sent | failed. A sender *claims* a delivery with one
+conditional UPDATE before sending, so two runners finishing at once never both send it; a
+failed one is claimed again by a later run (up to ``max_attempts``). A claim left ``sending``
+by a process that died is taken back after ``stale_after``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import AlertDelivery, AlertFiring
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+CHANNEL_EMAIL = "email"
+CHANNEL_WEBHOOK = "webhook"
+MAX_ATTEMPTS = 10
+STALE_AFTER = timedelta(minutes=15)
+
+
+@dataclass(slots=True)
+class OwedDelivery:
+    """A claimed delivery: where to send and what (the firing's stored payload)."""
+
+    id: int
+    channel: str
+    target: str
+    alert: str
+    story_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(slots=True)
+class DeliveryView:
+    channel: str
+    target: str
+    status: str
+    attempts: int
+    error: str | None
+    last_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+@dataclass(slots=True)
+class FiringView:
+    """A firing as ``newsmon alerts`` lists it."""
+
+    id: int
+    alert: str
+    kind: str
+    story_id: int
+    title: str
+    url: str | None
+    met_at: datetime | None
+    fired_at: datetime
+    deliveries: list[DeliveryView] = field(default_factory=list)
+
+
+def fired_pairs(
+    session: Session, alerts: Iterable[str], story_ids: Iterable[int]
+) -> set[tuple[str, int]]:
+    """The (alert, story) pairs among these that have fired already."""
+    names, ids = list(alerts), list(story_ids)
+    if not names or not ids:
+        return set()
+    query = select(AlertFiring.alert, AlertFiring.story_id).where(
+        AlertFiring.alert.in_(names), AlertFiring.story_id.in_(ids)
+    )
+    return {(alert, story_id) for alert, story_id in session.execute(query)}
+
+
+def record_firing(
+    session: Session,
+    *,
+    alert: str,
+    story_id: int,
+    kind: str,
+    met_at: datetime | None,
+    payload: dict[str, Any],
+    targets: Iterable[tuple[str, str]],
+    now: datetime,
+) -> int | None:
+    """Record that ``alert`` fired for ``story_id`` with one pending delivery per (channel,
+    target); None (and nothing written) when it had fired already, also by a concurrent run."""
+    firing = AlertFiring(
+        alert=alert, story_id=story_id, kind=kind, met_at=met_at, fired_at=now, payload=payload
+    )
+    firing.deliveries = [
+        AlertDelivery(channel=channel, target=target, status=PENDING, attempts=0, created_at=now)
+        for channel, target in dict.fromkeys(targets)
+    ]
+    try:
+        with session.begin_nested():
+            session.add(firing)
+            session.flush()
+    except IntegrityError:
+        return None
+    return firing.id
+
+
+def claim_owed(
+    session: Session,
+    now: datetime,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    stale_after: timedelta = STALE_AFTER,
+) -> list[OwedDelivery]:
+    """Claim every delivery still owed (pending, failed under ``max_attempts``, or a stale
+    ``sending``): each is marked ``sending`` by a conditional UPDATE that only one caller wins."""
+    owed = or_(
+        AlertDelivery.status == PENDING,
+        and_(AlertDelivery.status == FAILED, AlertDelivery.attempts < max_attempts),
+        and_(AlertDelivery.status == SENDING, AlertDelivery.last_attempt_at < now - stale_after),
+    )
+    rows = session.execute(
+        select(
+            AlertDelivery.id,
+            AlertDelivery.channel,
+            AlertDelivery.target,
+            AlertDelivery.status,
+            AlertDelivery.attempts,
+            AlertFiring.alert,
+            AlertFiring.story_id,
+            AlertFiring.payload,
+        )
+        .join(AlertFiring, AlertFiring.id == AlertDelivery.firing_id)
+        .where(owed)
+        .order_by(AlertDelivery.id)
+    ).all()
+    claimed: list[OwedDelivery] = []
+    for row in rows:
+        result = session.execute(
+            update(AlertDelivery)
+            .where(
+                AlertDelivery.id == row.id,
+                AlertDelivery.status == row.status,
+                AlertDelivery.attempts == row.attempts,
+            )
+            .values(status=SENDING, attempts=row.attempts + 1, last_attempt_at=now)
+        )
+        if isinstance(result, CursorResult) and result.rowcount == 1:
+            claimed.append(
+                OwedDelivery(
+                    row.id,
+                    row.channel,
+                    row.target,
+                    row.alert,
+                    row.story_id,
+                    row.payload,
+                    row.attempts + 1,
+                )
+            )
+    return claimed
+
+
+def finish_delivery(session: Session, delivery_id: int, error: str | None, now: datetime) -> None:
+    """Mark a claimed delivery sent (``error`` None) or failed with the reason."""
+    values: dict[str, Any] = {"status": SENT if error is None else FAILED, "error": error}
+    if error is None:
+        values["sent_at"] = now
+    session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id).values(**values))
+
+
+def recent_firings(session: Session, limit: int = 50) -> list[FiringView]:
+    """The latest firings with the state of each delivery, newest first."""
+    firings = session.scalars(
+        select(AlertFiring)
+        .order_by(AlertFiring.fired_at.desc(), AlertFiring.id.desc())
+        .limit(limit)
+    ).all()
+    views = []
+    for firing in firings:
+        payload = firing.payload or {}
+        views.append(
+            FiringView(
+                id=firing.id,
+                alert=firing.alert,
+                kind=firing.kind,
+                story_id=firing.story_id,
+                title=str(payload.get("title", "")),
+                url=payload.get("url"),
+                met_at=firing.met_at,
+                fired_at=firing.fired_at,
+                deliveries=[
+                    DeliveryView(
+                        d.channel,
+                        d.target,
+                        d.status,
+                        d.attempts,
+                        d.error,
+                        d.last_attempt_at,
+                        d.sent_at,
+                    )
+                    for d in firing.deliveries
+                ],
+            )
+        )
+    return views
+
+
+def breaking_fired_between(
+    session: Session, start: datetime, end: datetime, kind: str = "breaking"
+) -> list[tuple[int, datetime | None, dict[str, Any]]]:
+    """(story id, met at, payload) of each story a breaking alert fired for in [start, end),
+    earliest firing per story, in the order they broke."""
+    rows = session.execute(
+        select(AlertFiring.story_id, AlertFiring.met_at, AlertFiring.payload)
+        .where(AlertFiring.kind == kind, AlertFiring.fired_at >= start, AlertFiring.fired_at < end)
+        .order_by(AlertFiring.fired_at, AlertFiring.id)
+    ).all()
+    seen: dict[int, tuple[int, datetime | None, dict[str, Any]]] = {}
+    for story_id, met_at, payload in rows:
+        seen.setdefault(story_id, (story_id, met_at, payload or {}))
+    return list(seen.values())

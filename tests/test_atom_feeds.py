@@ -1,0 +1,130 @@
+"""The Atom feeds written after an ingest parse with feedparser and hold to RFC 4287: ids,
+titles, links, updated; one entry per story, newest first, stable ids; scraped markup stays
+text; teasers are marked; a subtopic's feed has only that topic's stories. Both backends."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import feedparser
+from lxml import etree
+from sqlalchemy import Engine
+
+from digests.atom import story_id_urn
+from pipeline.publish import publish_after_ingest
+from tests.alert_data import NOW, add_article, build, new_story, set_representative
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+TOPICS = {
+    "belarus-russia": "Belarus–Russia relations",
+    "military-cooperation": "Military cooperation",
+    "nuclear-weapons": "Nuclear weapons",
+    "wagner-mercenaries": "Wagner and mercenaries",
+}
+HOSTILE = "<script>alert('x')</script> Loekasjenko & Poetin\x0b\x1b"
+
+
+def write(engine: Engine, tmp_path: Path) -> Path:
+    report = publish_after_ingest(
+        engine, data_dir=tmp_path, topics=TOPICS, relevance_topic="belarus-russia", now=NOW
+    )
+    assert report.failed == []
+    assert sorted(p.name for p in report.feeds) == sorted(f"{slug}.atom" for slug in TOPICS)
+    return tmp_path / "feeds"
+
+
+def hostile_story(engine: Engine) -> int:
+    story = new_story(engine, "hostile")
+    set_representative(
+        engine,
+        story,
+        add_article(
+            engine,
+            story_id=story,
+            url="https://nu.nl/6-script",
+            title=HOSTILE,
+            topics=("nuclear-weapons",),
+            published_at=NOW - timedelta(minutes=20),
+            first_seen_at=NOW - timedelta(minutes=10),
+            text="Kort: alleen de feedtekst over Loekasjenko.",
+        ),
+    )
+    return story
+
+
+def check_rfc4287(path: Path) -> etree._Element:
+    """The document is an Atom feed with every element RFC 4287 requires."""
+    root = etree.fromstring(path.read_bytes())
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated", "author"):
+        assert root.find(f"{ATOM}{name}") is not None, name
+    ids = []
+    for entry in root.iter(f"{ATOM}entry"):
+        for name in ("id", "title", "updated"):
+            assert len(entry.findall(f"{ATOM}{name}")) == 1, name
+        ids.append(entry.findtext(f"{ATOM}id"))
+        datetime.fromisoformat(entry.findtext(f"{ATOM}updated") or "")
+        links = entry.findall(f"{ATOM}link")
+        alternate = [link for link in links if link.get("rel", "alternate") == "alternate"]
+        assert alternate or entry.find(f"{ATOM}content") is not None
+    assert all(i and i.startswith("urn:uuid:") for i in ids)
+    assert len(ids) == len(set(ids))
+    return root
+
+
+def test_every_feed_is_valid_atom_one_entry_per_story_newest_first(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ids = build(engine)
+    feeds = write(engine, tmp_path)
+    for path in feeds.glob("*.atom"):
+        check_rfc4287(path)
+        parsed = feedparser.parse(path.read_bytes())
+        assert parsed.bozo == 0 and parsed.version == "atom10", path
+
+    beat = feedparser.parse((feeds / "belarus-russia.atom").read_bytes())
+    assert [e.id for e in beat.entries] == [
+        story_id_urn(ids[key]) for key in ("nuclear", "army", "archive", "seed")
+    ]
+    army = beat.entries[1]
+    assert army.title == "Rusland en Belarus vormen gezamenlijke legereenheid"
+    assert army.link == "https://nos.nl/artikel/1-legereenheid"
+    assert army.updated == (NOW - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    assert {t.term for t in army.tags} == {"military-cooperation"}
+    assert "Rusland en Belarus vormen een gezamenlijke legereenheid" in army.summary
+    assert "nu.nl" in army.summary and "rtl.nl" in army.summary
+    seed = beat.entries[3]
+    assert "link" not in seed or not seed.get("links")
+    assert seed.content[0].value  # no link: the entry carries content instead
+
+    military = feedparser.parse((feeds / "military-cooperation.atom").read_bytes())
+    assert [e.id for e in military.entries] == [
+        story_id_urn(ids[key]) for key in ("army", "archive", "seed")
+    ]
+    empty = feedparser.parse((feeds / "wagner-mercenaries.atom").read_bytes())
+    assert empty.entries == [] and empty.bozo == 0
+    assert empty.feed.title == "Wagner and mercenaries"
+
+    again = write(engine, tmp_path)
+    assert [
+        e.id for e in feedparser.parse((again / "belarus-russia.atom").read_bytes()).entries
+    ] == [e.id for e in beat.entries]
+
+
+def test_a_script_title_stays_text_and_a_teaser_is_marked(engine: Engine, tmp_path: Path) -> None:
+    story = hostile_story(engine)
+    path = write(engine, tmp_path) / "nuclear-weapons.atom"
+    raw = path.read_bytes()
+    root = check_rfc4287(path)
+    assert b"<script>" not in raw and b"&lt;script&gt;" in raw
+    assert not list(root.iter("script", f"{ATOM}script", "{http://www.w3.org/1999/xhtml}script"))
+    (entry,) = root.iter(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}id") == story_id_urn(story)
+    title = entry.find(f"{ATOM}title")
+    assert title is not None and title.get("type", "text") == "text"
+    assert title.text == "<script>alert('x')</script> Loekasjenko & Poetin [teaser]"
+    terms = {c.get("term") for c in entry.iter(f"{ATOM}category")}
+    assert terms == {"nuclear-weapons", "teaser"}
+    parsed = feedparser.parse(raw)
+    assert parsed.bozo == 0 and parsed.entries[0].title.startswith("<script>alert")

@@ -1,0 +1,49 @@
+"""Dependencies point one way: CLI, flows -> pipeline -> stages -> storage (DESIGN.md).
+
+Scrapers may use processing's pure helpers (URL canonical form, whitespace), never the reverse.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# package -> top-level packages of this project it must never import
+FORBIDDEN = {
+    "pipeline": {"flows", "cli"},
+    "scrapers": {"flows", "cli", "pipeline", "digests"},
+    "processing": {"flows", "cli", "pipeline", "scrapers", "digests"},
+    "digests": {"flows", "cli", "pipeline", "scrapers"},
+    "storage": {"flows", "cli", "pipeline", "scrapers", "digests"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports, lazily or not."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_a_package_imports_only_what_lies_below_it(package: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN[package])
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations/versions" not in str(path)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_checker_sees_a_lazy_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from flows.serve import x\n    import cli.main\n")
+    assert imported_packages(module) == {"flows", "cli"}
