@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
-from flows.jobs.ingest import IngestContext, run_ingest
+from pipeline.ingest import IngestContext, run_ingest
 from scrapers.errors import NoArticleError
 from scrapers.extract import decode_html, extract_page
 from scrapers.sources import SourceConfig, SourcesConfig
