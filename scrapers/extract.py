@@ -49,8 +49,8 @@ HEAD_SIZE = 4
 HEADING_CODE = "//h1//script | //h1//style | //h2//script | //h2//style"
 _SPACE = re.compile(r"\s+")
 # trafilatura on lxml can crash the process when two threads extract at once (trafilatura
-# issues #840 and #925; seen here too): one page at a time per process. Threads gain nothing
-# from running it side by side anyway, as it holds the GIL most of the time.
+# issues #840 and #925; a segfault here in the ingest tests' two parsing threads): one page at
+# a time per process. Threads gained little side by side anyway: it holds the GIL most of the time.
 _ONE_AT_A_TIME = threading.Lock()
 
 

@@ -133,6 +133,7 @@ def _mostly_utf8(body: bytes, text: str) -> bool:
 
     A UTF-8 page with a stray byte keeps hundreds of good characters; windows-1252 text read as
     UTF-8 fails at nearly every accent and almost never forms a valid multi-byte sequence.
+    (charset-normalizer calls the real re-encoded NOS page cp1250, in 40-270 ms.)
     """
     bad = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")  # real U+FFFD characters are good
     if not bad:
