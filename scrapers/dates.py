@@ -3,7 +3,8 @@
 Each witness may be missing or wrong. Dates in the future or before 1990 are rejected (with a
 reason the caller records); of the rest, the listing's date wins, then the page's metadata,
 then a date in the URL. When two remaining witnesses disagree by more than a day, the
-disagreement is written to ``date_conflict`` so a reader can judge.
+disagreement is written to ``date_conflict`` so a reader can judge. Witnesses are compared in
+UTC; the chosen one keeps the offset it came with (a URL's day: noon in Amsterdam).
 """
 
 from __future__ import annotations
@@ -51,15 +52,18 @@ def date_from_url(url: str) -> date | None:
     return None
 
 
+def _aware(value: datetime) -> datetime:
+    """``value`` with its own offset; a naive one is taken as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return _aware(value).astimezone(UTC)
 
 
 def _day_start(day: date) -> datetime:
     """Noon in Amsterdam: the middle of the day, so a one-day tolerance works both ways."""
-    return datetime(day.year, day.month, day.day, 12, tzinfo=AMSTERDAM).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=AMSTERDAM)
 
 
 def resolve_date(
@@ -81,9 +85,9 @@ def resolve_date(
     now = _as_utc(now or datetime.now(UTC))
     witnesses: list[tuple[str, datetime, bool]] = []  # (source, when, is_day_only)
     if listing is not None:
-        witnesses.append((listing_source or "feed", _as_utc(listing), False))
+        witnesses.append((listing_source or "feed", _aware(listing), False))
     if page is not None:
-        witnesses.append((DATE_FROM_PAGE, _as_utc(page), False))
+        witnesses.append((DATE_FROM_PAGE, _aware(page), False))
     url_day = date_from_url(url)
     if url_day is not None:
         witnesses.append((DATE_FROM_URL, _day_start(url_day), True))

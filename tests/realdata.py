@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-REALDATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+# ``NEWSMON_REALDATA`` points elsewhere, e.g. from a git worktree that is not beside ``shared/``.
+REALDATA_DIR = Path(
+    os.environ.get("NEWSMON_REALDATA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+)
 
 
 def require_realdata(*parts: str) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -79,3 +79,15 @@ def test_no_usable_date_is_unknown() -> None:
     assert decision.precision == "unknown"
     assert decision.source is None
     assert decision.rejected
+
+
+def test_the_chosen_date_keeps_its_utc_offset() -> None:
+    cest = timezone(timedelta(hours=2))
+    page = datetime(2024, 5, 1, 21, 15, tzinfo=cest)
+    decision = resolve_date(None, None, page, "https://x.nl/2024/05/01/a", NOW)
+    assert decision.published_at == page and decision.conflict is None
+    assert decision.published_at is not None and decision.published_at.utcoffset() == timedelta(
+        hours=2
+    )
+    from_url = resolve_date(None, None, None, "https://x.nl/2024/05/01/a", NOW).published_at
+    assert from_url is not None and from_url.isoformat() == "2024-05-01T12:00:00+02:00"

@@ -96,3 +96,15 @@ def test_decode_html(body: bytes, content_type: str | None, expected: str) -> No
 def test_strip_boilerplate_only_drops_whole_lines() -> None:
     text = "Eerste zin.\nBuitenland / Deel artikel:\nWe delen dit artikel niet.\nDelen"
     assert strip_boilerplate(text) == "Eerste zin.\nWe delen dit artikel niet."
+
+
+def test_nos_share_and_related_blocks_are_pruned_from_the_text() -> None:
+    blocks = (
+        '<div data-testid="share-top"><p>Deel dit artikel via Facebook of WhatsApp</p></div>'
+        '<section data-testid="related-articles"><p>Gerelateerd: sancties</p></section>'
+        '<ul class="links share-buttons"><li>Stuur door per e-mail</li></ul>'
+    )
+    page = extract_page(nos_page(PARAGRAPHS + blocks + PARAGRAPHS), "https://nos.nl/artikel/1-a")
+    assert "Uniestaat" in page.text
+    for junk in ("Deel dit artikel", "Gerelateerd", "Stuur door"):
+        assert junk not in page.text

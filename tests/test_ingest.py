@@ -216,9 +216,10 @@ def _dated_page(site: NosSite, path: str, published: str) -> str:
 def test_wrong_and_conflicting_dates_are_recorded_and_the_article_kept(
     site: NosSite, engine: Engine
 ) -> None:
-    """On SQLite and PostgreSQL."""
+    """On SQLite and PostgreSQL. A page date before 1995 is no date to htmldate (like the
+    placeholder 0001-01-01), so the ancient witness that is rejected is the URL's."""
     db = engine
-    future = _dated_page(site, "/artikel/2499001-toekomst", "1985-01-01T10:00:00+01:00")
+    future = _dated_page(site, "/1985/01/01/2499001-toekomst", "1985-01-01T10:00:00+01:00")
     conflict = _dated_page(site, "/artikel/2499002-conflict", "2023-06-01T10:00:00+02:00")
     items = "".join(
         f"<item><title>{title}</title><link>{url}</link><pubDate>{when}</pubDate></item>"
