@@ -1,14 +1,19 @@
 """URL canonicalisation: one implementation for discovery, dedup and storage.
 
-Two URLs that point at the same article must canonicalise to the same string: scheme and host
-case, default ports, tracking parameters (``utm_*``, ``fbclid`` …), fragments, AMP variants
-and trailing slashes are all normalised away; remaining query parameters are sorted.
+Two URLs that point at the same article must canonicalise to the same string. The generic URL
+rules (host case and IDNA, percent-encoding, ``.``/``..`` segments, sorted query, no fragment)
+are w3lib's ``canonicalize_url``, as Scrapy uses it; on top come the news rules that make
+one article one URL: default ports, ``www.``/``amp.`` hosts, AMP paths, tracking parameters
+(``utm_*``, ``fbclid`` …), repeated and trailing slashes. An encoded ``%2F`` stays encoded:
+servers may route ``a%2Fb`` and ``a/b`` differently.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as w3lib_canonicalize_url
 
 TRACKING_PARAMS = frozenset(
     {
@@ -43,30 +48,35 @@ def is_tracking_param(name: str) -> bool:
 
 
 def canonicalize_url(url: str) -> str:
-    """The canonical form of an http(s) URL; other schemes are returned stripped but as-is."""
+    """The canonical form of an http(s) URL; other schemes are returned stripped but as-is.
+
+    Raises ``ValueError`` for an http(s) URL that cannot be parsed (a bad port or IPv6 host).
+    """
     url = url.strip()
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        return url
-    host = (parts.hostname or "").lower().rstrip(".")
-    if host.startswith("amp."):
-        host = host[4:]
-    if host.startswith("www.") and host.count(".") >= 2:
-        host = host[4:]
-    port = parts.port
+    try:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            return url
+        parts = urlsplit(w3lib_canonicalize_url(url, keep_fragments=False))
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"cannot canonicalise {url!r}: {exc}") from exc
+    host = (parts.hostname or "").rstrip(".")
+    for prefix in ("amp.", "www."):
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = _MULTI_SLASH.sub("/", parts.path or "/")
-    path = _AMP_PATH.sub("", path) or "/"
-    path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~%")
+    path = _AMP_PATH.sub("", _MULTI_SLASH.sub("/", parts.path or "/")) or "/"
     if len(path) > 1:
         path = path.rstrip("/")
-    query_pairs = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not is_tracking_param(key)
-    ]
-    query = urlencode(sorted(query_pairs))
+    # w3lib has sorted and encoded the pairs; keep its spelling, drop the trackers.
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and not is_tracking_param(unquote_plus(pair.split("=", 1)[0]))
+    )
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
