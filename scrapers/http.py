@@ -34,7 +34,7 @@ from scrapers.http_rules import (
     without_fragment,
 )
 from scrapers.pacing import HostPacer, InProcessPacer, RequestGate
-from scrapers.robots import RobotsCache, RobotsPolicy
+from scrapers.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsPolicy
 from scrapers.sources import FetchConfig, normalize_host
 
 __all__ = [
@@ -48,8 +48,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-ROBOTS_MAX_BYTES = 512_000
 
 
 @dataclass
@@ -147,6 +145,7 @@ class PoliteClient:
             min_interval_s=self.config.min_interval_s,
             obey_robots=False,
             max_bytes=min(ROBOTS_MAX_BYTES, self.config.max_bytes),
+            truncate=True,
         )
 
     async def _fetch(
@@ -161,6 +160,7 @@ class PoliteClient:
         min_interval_s: float,
         obey_robots: bool,
         max_bytes: int,
+        truncate: bool = False,
     ) -> FetchResult:
         started = time.monotonic()
         tally = _Tally()
@@ -194,7 +194,7 @@ class PoliteClient:
                     reason = policy.note or "disallowed by robots.txt"
                     return done(Outcome.ROBOTS_DISALLOWED, current, reason, Exchange())
                 interval = max(interval, policy.crawl_delay_s or 0.0)
-            resp = await self._get(current, headers, wanted, interval, max_bytes, tally)
+            resp = await self._get(current, headers, wanted, interval, max_bytes, tally, truncate)
             if resp.failure is not None:
                 return done(resp.failure, current, resp.error, resp)
             assert resp.status is not None
@@ -225,13 +225,14 @@ class PoliteClient:
         interval: float,
         max_bytes: int,
         tally: _Tally,
+        truncate: bool = False,
     ) -> Exchange:
         """One URL with retries on connect errors, timeouts, 429 and 5xx."""
         host = normalize_host(urlsplit(url).hostname or "")
         tally.run_of_429 = 0
         for attempt in range(self.config.retries + 1):
             tally.attempts += 1
-            resp = await self._attempt(url, host, headers, wanted, interval, max_bytes)
+            resp = await self._attempt(url, host, headers, wanted, interval, max_bytes, truncate)
             tally.run_of_429 = tally.run_of_429 + 1 if resp.status == 429 else 0
             if resp.failure in (Outcome.TIMEOUT, Outcome.CONNECT_ERROR):
                 wait = self._backoff(attempt)
@@ -268,6 +269,7 @@ class PoliteClient:
         wanted: tuple[str, ...],
         interval: float,
         max_bytes: int,
+        truncate: bool = False,
     ) -> Exchange:
         """One request: start it when pacing allows, read the body under the caps."""
         client = self._client()
@@ -278,7 +280,7 @@ class PoliteClient:
                     async with client.stream(
                         "GET", url, headers=headers, extensions=gate
                     ) as response:
-                        return await read_body(response, wanted, max_bytes)
+                        return await read_body(response, wanted, max_bytes, truncate=truncate)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 limit = self.config.timeout_s
                 return Exchange(

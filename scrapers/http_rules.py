@@ -45,8 +45,14 @@ class Exchange:
     error: str | None = None
 
 
-async def read_body(response: httpx.Response, wanted: tuple[str, ...], max_bytes: int) -> Exchange:
-    """Read a 2xx body under the size cap after checking its type; others keep no body."""
+async def read_body(
+    response: httpx.Response, wanted: tuple[str, ...], max_bytes: int, *, truncate: bool = False
+) -> Exchange:
+    """Read a 2xx body under the size cap after checking its type; others keep no body.
+
+    With ``truncate`` a longer body is cut at the cap instead of refused (robots.txt is obeyed
+    up to its first 500 KiB); ``n_bytes`` then exceeds the body's length.
+    """
     resp = Exchange(status=response.status_code, headers=response.headers)
     if not 200 <= response.status_code < 300:
         return resp
@@ -56,13 +62,17 @@ async def read_body(response: httpx.Response, wanted: tuple[str, ...], max_bytes
         resp.error = f"content type {media_type!r} is not one of {', '.join(wanted)}"
         return resp
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if not truncate and declared.isdigit() and int(declared) > max_bytes:
         resp.failure = Outcome.TOO_LARGE
         resp.error = f"Content-Length {declared} exceeds the cap of {max_bytes} bytes"
         return resp
     chunks: list[bytes] = []
     async for chunk in response.aiter_bytes():
         resp.n_bytes += len(chunk)
+        if resp.n_bytes > max_bytes and truncate:
+            chunks.append(chunk)
+            resp.body = b"".join(chunks)[:max_bytes]
+            return resp
         if resp.n_bytes > max_bytes:
             resp.failure = Outcome.TOO_LARGE
             resp.error = f"body exceeds the cap of {max_bytes} bytes; stopped reading"

@@ -1,8 +1,10 @@
-"""robots.txt per RFC 9309: parsing, matching and a per-origin cache for one client's lifetime.
+"""robots.txt per RFC 9309: policy from a fetch, matching through protego, a per-origin cache.
 
 Status handling follows the RFC: a 4xx robots.txt ("unavailable") allows everything; a 5xx, a
 run of 429s, or an unreachable host (connection error, timeout) disallows the whole host for
-this run. ``urllib.robotparser`` is not used: it applies the first matching rule instead of the
+this run. A robots.txt over :data:`ROBOTS_MAX_BYTES` is obeyed up to that size (RFC 9309 2.5),
+its cut last line dropped. Matching (groups, longest match, ``*`` and ``$``) is protego's, the
+parser Scrapy uses; ``urllib.robotparser`` applies the first matching rule instead of the
 longest one and knows neither ``*`` nor ``$``.
 """
 
@@ -14,11 +16,15 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from protego import Protego
 
 logger = logging.getLogger(__name__)
 
 MAX_CRAWL_DELAY_S = 30.0
+#: How much of a robots.txt is read and obeyed: 500 KiB, the RFC 9309 minimum.
+ROBOTS_MAX_BYTES = 500 * 1024
 
 
 class RobotsResponse(Protocol):
@@ -32,6 +38,8 @@ class RobotsResponse(Protocol):
     def body(self) -> bytes | None: ...
     @property
     def error(self) -> str | None: ...
+    @property
+    def n_bytes(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,8 @@ class RobotsPolicy:
 
     state: str  # rules | allow_all | disallow_all | unreachable
     note: str = ""
-    rules: tuple[tuple[bool, str, re.Pattern[str]], ...] = ()
+    parser: Protego | None = field(default=None, compare=False, repr=False)
+    agent: str = "*"  # our product token, what ``parser`` matches groups against
     sitemaps: tuple[str, ...] = ()
     crawl_delay_s: float | None = None
     unreachable_outcome: str | None = None  # the robots fetch's outcome when unreachable
@@ -49,84 +58,42 @@ class RobotsPolicy:
         """Whether ``url`` (on this origin) may be fetched."""
         if self.state == "allow_all":
             return True
-        if self.state != "rules":
+        if self.state != "rules" or self.parser is None:
             return False
-        parts = urlsplit(url)
-        path = parts.path or "/"
-        if path == "/robots.txt":
-            return True
-        target = _normalise(path + (f"?{parts.query}" if parts.query else ""))
-        best_len, allowed = -1, True
-        for allow, pattern, regex in self.rules:
-            if regex.match(target) and (
-                len(pattern) > best_len or (len(pattern) == best_len and allow)
-            ):
-                best_len, allowed = len(pattern), allow
-        return allowed
+        return self.parser.can_fetch(url, self.agent)
 
 
 def parse_robots(text: str, user_agent: str) -> RobotsPolicy:
     """The policy for ``user_agent`` (its product token) from a robots.txt body."""
     token = product_token(user_agent)
-    groups: list[tuple[list[str], list[tuple[bool, str]], list[float]]] = []
-    sitemaps: list[str] = []
-    in_agents = False
-    for raw_line in text.splitlines():
-        line = raw_line.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        key, value = (part.strip() for part in line.split(":", 1))
-        key = key.lower()
-        if key == "sitemap":
-            if value:
-                sitemaps.append(value)
-            continue
-        if key in ("user-agent", "useragent"):
-            if not in_agents:
-                groups.append(([], [], []))
-                in_agents = True
-            groups[-1][0].append(value.lower())
-            continue
-        if not groups:
-            continue
-        in_agents = False
-        if key in ("allow", "disallow") and value:
-            groups[-1][1].append((key == "allow", value))
-        elif key == "crawl-delay" and re.fullmatch(r"\d+(\.\d+)?", value):
-            groups[-1][2].append(float(value))
-    mine = [g for g in groups if token in g[0]] or [g for g in groups if "*" in g[0]]
-    rules = [(allow, pattern, _compile(pattern)) for g in mine for allow, pattern in g[1]]
-    delays = [delay for g in mine for delay in g[2] if delay >= 0]
+    parser = Protego.parse(text)
+    delay = parser.crawl_delay(token)
     return RobotsPolicy(
         state="rules",
-        rules=tuple(rules),
-        sitemaps=tuple(sitemaps),
-        crawl_delay_s=min(max(delays), MAX_CRAWL_DELAY_S) if delays else None,
+        parser=parser,
+        agent=token,
+        sitemaps=tuple(parser.sitemaps),
+        crawl_delay_s=min(delay, MAX_CRAWL_DELAY_S) if delay is not None else None,
     )
 
 
 def product_token(user_agent: str) -> str:
-    """``newsmon/0.1 (+https://…)`` → ``newsmon``: what robots.txt groups are matched against."""
+    """``newsmon/0.1 (+https://…)`` → ``newsmon``: what robots.txt groups are matched against.
+
+    Only the token goes to the parser: the full header's URL would match other groups.
+    """
     found = re.match(r"[A-Za-z_-]+", user_agent.strip())
     return found.group(0).lower() if found else "*"
-
-
-def _normalise(path: str) -> str:
-    return unquote(path)
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    anchored = pattern.endswith("$")
-    body = _normalise(pattern[:-1] if anchored else pattern)
-    regex = ".*".join(re.escape(piece) for piece in body.split("*"))
-    return re.compile(regex + ("$" if anchored else ""), re.DOTALL)
 
 
 def policy_from_response(response: RobotsResponse, user_agent: str) -> RobotsPolicy:
     """Turn the fetch of ``/robots.txt`` into a policy (RFC 9309 section 2.3.1)."""
     status = response.status_code
     if response.outcome == "ok" and response.body is not None:
-        return parse_robots(response.body.decode("utf-8", errors="replace"), user_agent)
+        body = response.body
+        if response.n_bytes > len(body):  # cut at the size cap: drop the partial last line
+            body = body[: body.rfind(b"\n") + 1]
+        return parse_robots(body.decode("utf-8", errors="replace"), user_agent)
     if response.outcome in ("timeout", "connect_error"):
         return RobotsPolicy(
             state="unreachable",
@@ -135,7 +102,7 @@ def policy_from_response(response: RobotsResponse, user_agent: str) -> RobotsPol
         )
     if status is not None and (status >= 500 or status == 429):
         return RobotsPolicy(state="disallow_all", note=f"robots.txt answered {status}")
-    # 4xx, redirect trouble (too many, off-host), oversized: "unavailable" -> allowed.
+    # 4xx, redirect trouble (too many, off-host): "unavailable" -> allowed.
     return RobotsPolicy(state="allow_all", note=f"robots.txt unavailable ({response.outcome})")
 
 

@@ -7,12 +7,25 @@ import socket
 
 from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.http import PoliteClient
-from scrapers.robots import origin_of, parse_robots, product_token
+from scrapers.robots import ROBOTS_MAX_BYTES, origin_of, parse_robots, product_token
 from scrapers.sources import FetchConfig
 from tests.site import NosSite
 
 UA = "newsmon/0.1 (+https://example.org/newsmon)"
 ARTICLE = "/artikel/2478335-loekasjenko-eerste-russische-kernwapens-zijn-in-belarus"
+INTERN = "/intern/artikel/2480999-concept-wagner-niet-publiceren"
+
+
+def padded_robots(head: str, tail: str, cut_inside_tail: int = 0) -> bytes:
+    """``head``, comment lines, then ``tail`` starting ``cut_inside_tail`` bytes before the
+    500 KiB cap (0: the whole tail lies past it)."""
+    filler = ROBOTS_MAX_BYTES - cut_inside_tail - len(head)
+    line = "#" * 99 + "\n"
+    padding = line * (filler // len(line))
+    padding += line[-(filler - len(padding)) :] if filler > len(padding) else ""
+    body = (head + padding + tail).encode()
+    assert body.index(tail.encode()) == ROBOTS_MAX_BYTES - cut_inside_tail
+    return body
 
 
 def fetch_twice(site: NosSite, path: str, **config: object) -> list[FetchResult]:
@@ -51,7 +64,8 @@ def test_our_own_group_replaces_the_star_group() -> None:
     )
     assert policy.crawl_delay_s == 2.0
     assert policy.sitemaps == ("https://nos.nl/sitemap.xml",)
-    assert not parse_robots(text, "otherbot/1").allows("https://nos.nl/artikel/1-x")
+    assert parse_robots(text, "other/1").allows("https://nos.nl/artikel/1-x")
+    assert not parse_robots(text, "thirdbot/1").allows("https://nos.nl/artikel/1-x")
 
 
 def test_empty_or_junk_robots_allow_everything() -> None:
@@ -77,7 +91,7 @@ def test_a_5xx_robots_txt_disallows_the_host_for_the_run(site: NosSite) -> None:
 
 def test_a_4xx_robots_txt_allows_everything(site: NosSite) -> None:
     site.add_page("/robots.txt", b"weg", content_type="text/plain", status=404)
-    results = fetch_twice(site, "/intern/artikel/2480999-concept-wagner-niet-publiceren")
+    results = fetch_twice(site, INTERN)
     assert [r.outcome for r in results] == [Outcome.OK] * 2
     assert site.count("/robots.txt") == 1
 
@@ -112,3 +126,22 @@ def test_crawl_delay_slows_the_host_down(site: NosSite) -> None:
     asyncio.run(go())
     starts = sorted(r.t for r in site.requests(prefix="/artikel/"))
     assert starts[2] - starts[0] >= 0.6 - 0.04
+
+
+def test_a_robots_txt_over_500_kib_is_obeyed_up_to_the_cap(site: NosSite) -> None:
+    body = padded_robots("User-agent: *\nDisallow: /intern/\n", "Disallow: /artikel/\n" * 100)
+    assert len(body) > 512_000
+    site.add_page("/robots.txt", body, content_type="text/plain")
+    assert fetch_twice(site, INTERN)[0].outcome == Outcome.ROBOTS_DISALLOWED
+    assert site.count(INTERN) == 0
+    # The rules past the first 500 KiB are not read (RFC 9309 2.5).
+    assert fetch_twice(site, ARTICLE)[0].outcome == Outcome.OK
+
+
+def test_a_line_cut_by_the_size_cap_is_dropped_not_obeyed_in_part(site: NosSite) -> None:
+    # The cap falls right after "Disallow: /": obeying that fragment would disallow the host.
+    tail = "Disallow: /zoeken\n" * 10
+    body = padded_robots("User-agent: *\nDisallow: /intern/\n", tail, len("Disallow: /"))
+    site.add_page("/robots.txt", body, content_type="text/plain")
+    assert fetch_twice(site, ARTICLE)[0].outcome == Outcome.OK
+    assert fetch_twice(site, INTERN)[0].outcome == Outcome.ROBOTS_DISALLOWED
