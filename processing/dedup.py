@@ -16,9 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
-from datasketch.minhash import _fmix
+from datasketch import MinHash, MinHashLSH
 
 from processing.normalize import hash_words
 
@@ -34,7 +32,6 @@ LSH_THRESHOLD = 0.3
 JACCARD_THRESHOLD = 0.4
 # datasketch's hashing scheme; stored signatures are only comparable within one scheme.
 SCHEME = "affine32"
-_SCHEME_WIDTH = 32  # bits of a hash value in SCHEME (the width of datasketch's pre-mix)
 
 
 def _hash32(value: int) -> int:
@@ -86,20 +83,8 @@ def _signature_of_words(words: list[str], num_perm: int) -> MinHash | None:
         permutations=_permutations(num_perm),
         scheme=SCHEME,
     )
-    _update(minhash, shingle_hashes(words))
+    minhash.update_batch(shingle_hashes(words).tolist())
     return minhash
-
-
-def _update(minhash: MinHash, hashes: np.ndarray) -> None:
-    """``minhash.update_batch(hashes.tolist())`` for our identity ``hashfunc``, without a
-    Python call and a Python int per shingle: the same arithmetic as datasketch's CPU path
-    (32-bit values, its pre-mix, ``a * h + b`` wrapping, column minimum);
-    tests/test_dedup_update.py checks it against ``update_batch``."""
-    if len(hashes) == 0:
-        return
-    a, b = minhash.permutations
-    mixed = _fmix(hashes.astype(np.uint32).reshape(-1, 1), _SCHEME_WIDTH)
-    minhash.hashvalues = np.minimum(minhash.hashvalues, (mixed * a + b).min(axis=0))
 
 
 @lru_cache(maxsize=4)
@@ -138,11 +123,10 @@ class NearDuplicate:
 class NearDupIndex:
     """An in-memory LSH index over a rolling window of signatures (keys are article ids).
 
-    Banding as in datasketch's MinHashLSH (``b`` bands of ``r`` rows, chosen by its optimiser
-    for ``lsh_threshold``), but each band is one slice of the signature's bytes hashed to a
-    Python int, and a bucket holds a bare key until a second one arrives. MinHashLSH's
-    per-band numpy calls and set-per-bucket storage cost twice the time and about 1.3 GB at
-    100,000 documents (benchmarks/dedup_scale.py); this keeps both well inside the goals.
+    datasketch's :class:`MinHashLSH` does the banding (``b`` bands of ``r`` rows, chosen by its
+    optimiser for ``lsh_threshold``) and finds the candidates; this class keeps each key's
+    signature and first-seen time, so candidates are confirmed by their Jaccard estimate and
+    the window can be evicted.
     """
 
     def __init__(
@@ -153,51 +137,30 @@ class NearDupIndex:
     ) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
-        self.bands, self.rows = _optimal_param(lsh_threshold, num_perm, 0.5, 0.5)
-        self._buckets: list[dict[int, int | list[int]]] = [{} for _ in range(self.bands)]
-        self._signatures: dict[int, MinHash] = {}
+        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
+        self.bands, self.rows = self._lsh.b, self._lsh.r
+        self._hashvalues: dict[int, np.ndarray] = {}
         self._seen_at: dict[int, datetime | None] = {}
 
     def __len__(self) -> int:
-        return len(self._signatures)
+        return len(self._hashvalues)
 
     def __contains__(self, key: int) -> bool:
-        return key in self._signatures
-
-    def _band_keys(self, minhash: MinHash) -> list[int]:
-        raw = np.asarray(minhash.hashvalues[: self.bands * self.rows], dtype="<u8").tobytes()
-        step = self.rows * 8
-        return [hash(raw[i : i + step]) for i in range(0, self.bands * step, step)]
+        return key in self._hashvalues
 
     def add(self, key: int, minhash: MinHash, seen_at: datetime | None = None) -> None:
         """Index ``minhash`` under ``key`` (replacing an older signature of the same key)."""
-        if key in self._signatures:
-            self.remove(key)
-        for bucket, band_key in zip(self._buckets, self._band_keys(minhash), strict=True):
-            found = bucket.get(band_key)
-            if found is None:
-                bucket[band_key] = key
-            elif isinstance(found, list):
-                found.append(key)
-            else:
-                bucket[band_key] = [found, key]
-        self._signatures[key] = minhash
+        self.remove(key)
+        self._lsh.insert(key, minhash, check_duplication=False)
+        self._hashvalues[key] = minhash.hashvalues
         self._seen_at[key] = seen_at
 
     def remove(self, key: int) -> None:
         """Forget ``key`` (no error when it is not indexed)."""
-        minhash = self._signatures.pop(key, None)
-        if minhash is None:
+        if self._hashvalues.pop(key, None) is None:
             return
         del self._seen_at[key]
-        for bucket, band_key in zip(self._buckets, self._band_keys(minhash), strict=True):
-            found = bucket.get(band_key)
-            if found == key:
-                del bucket[band_key]
-            elif isinstance(found, list) and key in found:
-                found.remove(key)
-                if len(found) == 1:
-                    bucket[band_key] = found[0]
+        self._lsh.remove(key)
 
     def evict_before(self, cutoff: datetime) -> int:
         """Drop signatures seen before ``cutoff`` (the rolling window); returns how many."""
@@ -208,16 +171,7 @@ class NearDupIndex:
 
     def candidates(self, minhash: MinHash) -> set[int]:
         """Keys sharing at least one band with ``minhash`` (before Jaccard confirmation)."""
-        found: set[int] = set()
-        for bucket, band_key in zip(self._buckets, self._band_keys(minhash), strict=True):
-            hit = bucket.get(band_key)
-            if hit is None:
-                continue
-            if isinstance(hit, list):
-                found.update(hit)
-            else:
-                found.add(hit)
-        return found
+        return set(self._lsh.query(minhash))
 
     def query(self, minhash: MinHash, exclude: Iterable[int] = ()) -> list[NearDuplicate]:
         """Indexed keys whose estimated Jaccard with ``minhash`` reaches the threshold,
@@ -225,9 +179,9 @@ class NearDupIndex:
         keys = list(self.candidates(minhash) - set(exclude))
         if not keys:
             return []
-        # MinHash.jaccard per candidate, for all of them in one numpy comparison (a story's
-        # articles share bands, so a query often has dozens of candidates).
-        stacked = np.stack([self._signatures[key].hashvalues for key in keys])
+        # MinHash.jaccard for all candidates in one numpy comparison (a story's articles share
+        # bands, so a query often has dozens of candidates).
+        stacked = np.stack([self._hashvalues[key] for key in keys])
         agreeing = np.count_nonzero(stacked == minhash.hashvalues, axis=1).tolist()
         size = float(len(minhash.hashvalues))
         found = [

@@ -140,7 +140,7 @@ def test_index_remove_and_window_eviction() -> None:
     assert first is not None and second is not None
     old = datetime(2024, 3, 1, tzinfo=UTC)
     index.add(1, first, old)
-    index.add(2, first, old + timedelta(days=20))  # same bucket: collision list
+    index.add(2, first, old + timedelta(days=20))  # same signature, another key
     assert [d.key for d in index.query(second)] == [1, 2]
     index.remove(1)
     assert [d.key for d in index.query(second)] == [2]
@@ -148,6 +148,22 @@ def test_index_remove_and_window_eviction() -> None:
     assert index.evict_before(old + timedelta(days=1)) == 1
     assert 1 not in index and 2 in index and len(index) == 1
     assert [d.key for d in index.query(second, exclude=[2])] == []
+
+
+def test_index_re_adding_a_key_replaces_its_signature() -> None:
+    from processing.dedup import NearDupIndex
+
+    index = NearDupIndex()
+    wire, other = signature(WIRE), signature(OTHER)
+    assert wire is not None and other is not None
+    index.add(7, wire)
+    index.add(7, other)
+    assert len(index) == 1
+    assert index.query(wire) == []
+    assert [d.key for d in index.query(other)] == [7]
+    index.remove(7)
+    index.remove(7)  # forgetting twice is harmless
+    assert len(index) == 0 and index.query(other) == []
 
 
 def test_original_precedence_date_then_source_priority(engine: Engine) -> None:
