@@ -54,6 +54,7 @@ class Selection:
     todo: list[Candidate] = field(default_factory=list)
     retrying: set[str] = field(default_factory=set)  # canonical URLs
     skipped: int = 0
+    waiting: int = 0  # skipped because their retry is not due yet
 
 
 def next_retry(failures: int, now: datetime, base_s: float) -> datetime | None:
@@ -88,6 +89,8 @@ def select_new(
             elif due:
                 selection.todo.append(candidate)
                 selection.retrying.add(url)
+            elif state.next_retry_at is not None:
+                selection.waiting += 1
             continue
         if stored is not None or url in known or candidate.url in known:
             continue
@@ -148,8 +151,9 @@ def remember(
     source: SourceConfig,
     results: Sequence[BatchResult],
     retrying: set[str],
-) -> None:
-    """Record the aliases of the stored articles of a batch, and its failures' next retries."""
+) -> int:
+    """Record the aliases of the stored articles of a batch, and its failures' next retries;
+    return how many of them will be tried again."""
     pattern = source.id_pattern()
     aliases: list[Alias] = []
     read: list[str] = []
@@ -169,7 +173,8 @@ def remember(
     if read:
         clear_failures(session, read)
     if not failed:
-        return
+        return 0
+    waiting = 0
     states = retry_states(session, [r.candidate.canonical_url for r in failed])
     now = utcnow()
     for result in failed:
@@ -178,6 +183,8 @@ def remember(
         failures = (state.failures if state is not None else 0) + 1
         when = next_retry(failures, now, ctx.retry_base_s)
         record_failure(session, url, result.outcome, result.error, when, failures)
+        waiting += when is not None
+    return waiting
 
 
 def _reached_urls(result: BatchResult, source: SourceConfig) -> list[str]:

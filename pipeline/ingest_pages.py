@@ -85,6 +85,7 @@ async def afetch_and_store(
         else:
             selection = select_new(session, ctx, source, unique)
             todo, retrying = selection.todo, selection.retrying
+            counts.waiting += selection.waiting
     counts.known += len(unique) - len(todo)
 
     if todo:
@@ -127,7 +128,7 @@ async def _fetch_parse_store(
                 # in one flush at commit instead of one flush per article's savepoint.
                 for result in ready:
                     _log_one(session, ctx, source_id, result)
-                remember(session, ctx, source, ready, retrying)
+                counts.waiting += remember(session, ctx, source, ready, retrying)
             await asyncio.sleep(0)  # let finished fetches and parses come in
     finally:
         if tasks:  # storing failed: do not leave fetches running
