@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
 from storage.fetchlog import get_validators, record_fetch, set_validators
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,7 @@ class IngestContext:
     # First delay before a listed URL whose article could not be read (a failure, or a wall
     # that left a teaser) is tried again; it doubles with each failure (pipeline.ingest_known).
     retry_base_s: float = 900.0
+    clock: Callable[[], datetime] = utcnow  # when retries are due (tests move it on)
     processor: Processor | None = None  # dedup/story/tag state, built on first store
 
     def get_processor(self) -> Processor:

@@ -28,7 +28,6 @@ from storage.aliases import Alias, articles_by_alias, articles_by_key, record_al
 from storage.fetchlog import known_urls
 from storage.models import TEXT_FROM_FEED, Article
 from storage.retries import clear_failures, record_failure, retry_states
-from storage.types import utcnow
 
 RETRY_MAX_S = 86_400.0  # the longest wait between two tries of one URL
 RETRY_GIVE_UP = 8  # failures after which a URL is not tried again
@@ -75,7 +74,7 @@ def select_new(
     aliased = articles_by_alias(session, urls)
     by_key = articles_by_key(session, [key for key in keys.values() if key])
     retries = retry_states(session, urls)
-    now = utcnow()
+    now = ctx.clock()
     selection = Selection()
     recovered: list[str] = []
     for candidate in unique:
@@ -176,7 +175,7 @@ def remember(
         return 0
     waiting = 0
     states = retry_states(session, [r.candidate.canonical_url for r in failed])
-    now = utcnow()
+    now = ctx.clock()
     for result in failed:
         url = result.candidate.canonical_url
         state = states.get(url)
