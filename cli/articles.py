@@ -29,6 +29,7 @@ def article_summary(article: Article) -> dict[str, Any]:
         "date_precision": article.date_precision,
         "date_source": article.date_source,
         "origin": article.origin,
+        "text_source": article.text_source,
         "author": article.author,
         "language": article.language,
         "n_chars": article.n_chars,

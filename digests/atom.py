@@ -19,12 +19,10 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 
 from digests.group import GroupInput, build_stories
-from storage.digests import SEED_ORIGIN, ArticleRow, MemberRow, StoryRow, TagRow
+from storage.digests import ArticleRow, MemberRow, StoryRow, TagRow
+from storage.models import TEXT_FROM_FEED
 
 FEED_LIMIT = 100
-# Page extraction refuses texts under 250 characters (scrapers.extract.MIN_TEXT_CHARS), so a
-# fetched article that short holds only what a feed said of it: a teaser.
-TEASER_MAX_CHARS = 250
 TEASER_TERM = "teaser"
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://newsmon.invalid/")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -58,8 +56,8 @@ class FeedStory:
 
 
 def is_teaser(row: ArticleRow) -> bool:
-    """Only a feed's title and description were stored (see ``TEASER_MAX_CHARS``)."""
-    return row.origin != SEED_ORIGIN and len(row.text.strip()) < TEASER_MAX_CHARS
+    """Only the feed item's title and description were stored (the page stood behind a wall)."""
+    return row.text_source == TEXT_FROM_FEED
 
 
 def story_id_urn(story_id: int) -> str:

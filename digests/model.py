@@ -29,6 +29,7 @@ class DigestArticle:
     story_id: int | None
     text_hash: str
     duplicate_of: int | None
+    teaser: bool = False  # only the feed item's title and description (the page is walled)
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
 from storage.fetchlog import record_fetch
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +67,13 @@ class Fetched:
     elapsed_ms: float | None = None
     n_bytes: int | None = None
     requested: bool = True  # False when we refused before sending anything
+    redirects: tuple[str, ...] = ()  # every redirect target, in order (the refused one too)
 
     @classmethod
     def from_result(cls, result: Any) -> Fetched:
         body = getattr(result, "body", None)
         outcome = str(result.outcome)
+        redirects = tuple(getattr(result, "redirects", ()) or ())
         return cls(
             url=result.url,
             outcome=outcome,
@@ -82,7 +86,9 @@ class Fetched:
             error=getattr(result, "error", None),
             elapsed_ms=getattr(result, "elapsed_ms", None),
             n_bytes=None if body is None else len(body),
-            requested=outcome not in NOT_REQUESTED_OUTCOMES,
+            # A refusal after a redirect (a consent host, robots) followed a real request.
+            requested=outcome not in NOT_REQUESTED_OUTCOMES or bool(redirects),
+            redirects=redirects,
         )
 
 
@@ -112,9 +118,14 @@ class IngestContext:
     pacer: HostPacer = field(default_factory=InProcessPacer)
     down_hosts: set[str] = field(default_factory=set)
     source_ids: dict[str, int] = field(default_factory=dict)
-    # Canonical URLs already taken on in this context, so two feeds listing the same article
-    # in one run cost one fetch.
+    # Canonical URLs and article ids (``host:id``) already taken on in this context, so two
+    # feeds listing the same article in one run, under any of its URLs, cost one fetch.
     claimed: set[str] = field(default_factory=set)
+    claimed_keys: set[str] = field(default_factory=set)
+    # First delay before a listed URL whose article could not be read (a failure, or a wall
+    # that left a teaser) is tried again; it doubles with each failure (pipeline.ingest_known).
+    retry_base_s: float = 900.0
+    clock: Callable[[], datetime] = utcnow  # when retries are due (tests move it on)
     processor: Processor | None = None  # dedup/story/tag state, built on first store
     # Builds it (entry points pass one reading the configured taxonomy and seeds).
     new_processor: Callable[[], Processor] = Processor.from_topics_file

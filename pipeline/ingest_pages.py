@@ -1,7 +1,9 @@
 """Fetch, extract and store a batch of candidates of one source.
 
-Known canonical URLs are skipped before any request (unless re-check is asked for, in which
-case the stored validators make it a conditional GET). Pages are fetched concurrently; the
+Candidates whose article is known under any URL or id, or whose retry is not due, are skipped
+before any request (``pipeline.ingest_known``; a re-check fetches them anyway, the stored
+validators making it a conditional GET). A consent redirect or a paywalled page gives the feed
+item's teaser (``pipeline.ingest_walls``). Pages are fetched concurrently; the
 polite client enforces the per-host interval and the global cap. Parsing (decode, extract,
 text hash, MinHash, tags) runs in threads (``pipeline.page_parse``), so fetching goes on
 meanwhile. Pages are stored in candidate order as soon as they are parsed, a run
@@ -20,7 +22,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pipeline.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
+from pipeline.ingest_known import claim_all, remember, select_new, stored_as
 from pipeline.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
+from pipeline.ingest_walls import CONSENT_WALL, WALL_OUTCOMES, consent_wall, teaser_record
 from pipeline.page_parse import PARSE_THREADS, Parsed, article_title, parse_off_loop
 from pipeline.store import DUPLICATE, Precomputed
 from pipeline.store_batch import BatchItem, store_batch
@@ -32,7 +36,7 @@ from scrapers.extract import ExtractedPage
 from scrapers.sources import SourceConfig
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
-from storage.fetchlog import Validators, get_validators, known_urls, set_validators
+from storage.fetchlog import Validators, get_validators, set_validators
 from storage.records import ArticleRecord
 
 log = logging.getLogger(__name__)
@@ -49,10 +53,13 @@ class PageResult:
     candidate: Candidate
     fetched: Fetched
     page: ExtractedPage | None = None
-    outcome: str = "ok"  # ok | not_modified | no_article | parse_error | <fetch outcome>
+    # ok | not_modified | no_article | parse_error | consent_wall | paywall | <fetch outcome>
+    outcome: str = "ok"
     error: str | None = None
     precomputed: Precomputed | None = None
     stored: bool = False  # the page's article is stored (its validators may then be kept)
+    article_id: int | None = None  # the stored article
+    canonical_url: str | None = None  # the URL it is stored under
 
 
 async def afetch_and_store(
@@ -66,23 +73,26 @@ async def afetch_and_store(
     counts.known += len(candidates) - len(unique)
     source_id = ctx.source_id(source)
     validators: dict[str, Validators] = {}
+    retrying: set[str] = set()
     with session_scope(ctx.engine) as session:
         if ctx.refetch:
-            for candidate in unique:
+            claimed = set(claim_all(ctx, source, unique))
+            todo = [c for c in unique if c.canonical_url in claimed]
+            for candidate in todo:
                 found = get_validators(session, candidate.url)
                 if found is not None:
                     validators[candidate.url] = found
-            todo = unique
         else:
-            known = known_urls(session, [c.canonical_url for c in unique], [c.url for c in unique])
-            todo = [c for c in unique if c.canonical_url not in known and c.url not in known]
-    todo = [c for c in todo if c.canonical_url not in ctx.claimed]
-    ctx.claimed.update(c.canonical_url for c in todo)
+            selection = select_new(session, ctx, source, unique)
+            todo, retrying = selection.todo, selection.retrying
+            counts.waiting += selection.waiting
     counts.known += len(unique) - len(todo)
 
     if todo:
         limiter = asyncio.Semaphore(PARSE_THREADS)
-        await _fetch_parse_store(ctx, source, todo, validators, limiter, counts, source_id)
+        await _fetch_parse_store(
+            ctx, source, todo, validators, limiter, counts, source_id, retrying
+        )
     return counts
 
 
@@ -94,6 +104,7 @@ async def _fetch_parse_store(
     limiter: asyncio.Semaphore,
     counts: SourceCounts,
     source_id: int,
+    retrying: set[str],
 ) -> None:
     """Fetch and parse ``todo`` concurrently; store the results in order, in batches."""
     tasks = deque(
@@ -117,6 +128,7 @@ async def _fetch_parse_store(
                 # in one flush at commit instead of one flush per article's savepoint.
                 for result in ready:
                     _log_one(session, ctx, source_id, result)
+                counts.waiting += remember(session, ctx, source, ready, retrying)
             await asyncio.sleep(0)  # let finished fetches and parses come in
     finally:
         if tasks:  # storing failed: do not leave fetches running
@@ -140,6 +152,11 @@ async def _one(
         last_modified=validators.last_modified if validators else None,
     )
     result = PageResult(candidate, fetched, outcome=fetched.outcome, error=fetched.error)
+    wall_host = consent_wall(fetched, source)
+    if wall_host is not None:
+        result.outcome = CONSENT_WALL
+        result.error = f"redirects to {wall_host} (a consent wall: not fetched)"
+        return result
     if fetched.outcome != "ok" or fetched.body is None:
         return result
     body, fetched.body = fetched.body, None  # the HTML goes no further than extraction
@@ -196,6 +213,15 @@ def _store_ready(
         elif result.outcome == "no_article":
             counts.no_article += 1
             _error(counts, result.candidate.url, "no_article", result.error)
+        elif result.outcome in WALL_OUTCOMES:
+            teaser = teaser_record(result.candidate, source)
+            log.info("%s: %s (%s)", result.candidate.url, result.outcome, result.error)
+            if teaser is None:
+                counts.failed += 1
+                _error(counts, result.candidate.url, result.outcome, "and no feed title")
+                continue
+            items.append(BatchItem(teaser, None, label=result.candidate.url))
+            stored_pages.append(result)
         elif result.page is None:
             counts.failed += 1
             _error(counts, result.candidate.url, result.outcome, result.error)
@@ -208,8 +234,14 @@ def _store_ready(
         [
             PageIdentity(item.record, r.fetched.final_url or r.candidate.url, r.precomputed)
             for item, r in zip(items, stored_pages, strict=True)
+            if r.page is not None
         ],
     )
+    # A URL the page was listed or reached under may already name a stored article (a teaser
+    # read at last): the page is that article.
+    for item, canonical in zip(items, stored_as(session, stored_pages, source), strict=True):
+        if canonical is not None:
+            item.record.canonical_url = canonical
     outcomes = store_batch(session, items, ctx.get_processor())
     for item, stored, result in zip(items, outcomes, stored_pages, strict=True):
         if stored.action is None or stored.article_id is None:
@@ -217,6 +249,8 @@ def _store_ready(
             _error(counts, item.label, "store_error", stored.error)
             continue
         result.stored = True
+        result.article_id = stored.article_id
+        result.canonical_url = item.record.canonical_url
         if stored.action in (INSERTED, DUPLICATE):
             # A duplicate is a new row too (stored with duplicate_of set), and counted as such.
             counts.new += 1

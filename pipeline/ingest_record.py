@@ -81,9 +81,11 @@ def record_ingest(
             raise LookupError(f"ingest run {run_id} does not exist")
         for outcome in outcomes:
             source, discovery, counts = outcome.source, outcome.discovery, outcome.counts
-            if discovery.status == DISCOVERY_OK and has_transient_failures(counts):
-                # Read the listing in full next time, so the failed articles are retried;
-                # a permanent refusal (off-host, robots, too large) keeps the 304 path.
+            if discovery.status == DISCOVERY_OK and (
+                has_transient_failures(counts) or counts.waiting
+            ):
+                # Read the listing in full next time, so the failed articles are retried (when
+                # due); a permanent refusal (off-host, robots, too large) keeps the 304 path.
                 for url in discovery.listing_urls:
                     set_validators(session, url, None, None)
             elif discovery.status == DISCOVERY_OK:

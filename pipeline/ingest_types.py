@@ -71,11 +71,15 @@ class SourceCounts:
     fetched: int = 0  # article requests made (not stored; for reports and tests)
     blocked_responses: int = 0
     unreachable_responses: int = 0
+    # Listed URLs waiting for a retry (pipeline.ingest_known): their listing is read in full
+    # next time, so they are seen again when due.
+    waiting: int = 0
     stored_ids: list[int] = field(default_factory=list)
 
     def add(self, other: SourceCounts) -> None:
         """Add another batch's counts (a source is fetched in chunks)."""
-        for name in (*COUNT_NAMES, "fetched", "blocked_responses", "unreachable_responses"):
+        extra = ("fetched", "blocked_responses", "unreachable_responses", "waiting")
+        for name in (*COUNT_NAMES, *extra):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
         self.stored_ids.extend(other.stored_ids)

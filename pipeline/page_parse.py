@@ -12,14 +12,22 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+import lxml.html
+from lxml import etree
+
 from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.extract import ExtractedPage, decode_html, extract_page
+from scrapers.walls import paywall_marker
 
 log = logging.getLogger(__name__)
 
 PARSE_THREADS = 2  # pages parsed at once (more would only queue for the GIL)
+PAYWALL = "paywall"  # the outcome of a page marked not free to read
+# Every marker scrapers.walls looks for contains one of these: a page without them is free,
+# and is not parsed a second time to find out.
+_MARKER_HINTS = ("isaccessibleforfree", "ispaidcontent")
 
 
 @dataclass(slots=True)
@@ -32,7 +40,7 @@ class Parsed:
     """
 
     page: ExtractedPage | None
-    outcome: str = "ok"  # ok | no_article | parse_error
+    outcome: str = "ok"  # ok | no_article | parse_error | paywall (error: the marker)
     error: str | None = None
     title: str = ""
     text_hash: str | None = None
@@ -52,9 +60,17 @@ def parse_page(
     candidate_title: str | None = None,
     tagger: Tagger | None = None,
 ) -> Parsed:
-    """Decode and extract one page; expected failures become outcomes, not exceptions."""
+    """Decode and extract one page; expected failures become outcomes, not exceptions.
+
+    A page marked not free to read is not extracted (a wall is never bypassed): the caller
+    stores the feed's teaser instead.
+    """
+    html = decode_html(body, content_type)
+    marker = wall_marker(html)
+    if marker is not None:
+        return Parsed(None, PAYWALL, marker)
     try:
-        page = extract_page(decode_html(body, content_type), final_url)
+        page = extract_page(html, final_url)
     except NoArticleError as exc:
         return Parsed(None, "no_article", exc.reason)
     except ExtractionError as exc:
@@ -68,6 +84,18 @@ def parse_page(
         minhash=signature_to_bytes(minhash) if minhash is not None else None,
         tags=tagger.tag(f"{title}\n{page.text}") if tagger is not None else None,
     )
+
+
+def wall_marker(html: str) -> str | None:
+    """The paywall marker of a decoded page (``scrapers.walls``), or None for a free page."""
+    lowered = html.lower()
+    if not any(hint in lowered for hint in _MARKER_HINTS):
+        return None
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None  # not HTML: extraction says why
+    return paywall_marker(tree)
 
 
 async def parse_off_loop(

@@ -4,7 +4,9 @@ A page names its canonical URL itself, so a wrong or hostile one could make it o
 another article as a "new version". The canonical is trusted when it names the same article:
 the same article id in the URL (NOS: the digits of ``/l/<id>``, ``/artikel/<id>-…``,
 ``/nieuwsuur/artikel/<id>-…``, ``/collectie/<n>/artikel/<id>-…``), or, when the URLs carry no
-ids, a stored article at the canonical URL with near-identical text (or none at all).
+ids, a stored article at the canonical URL with near-identical text (or none at all). The same
+ids make two listed URLs of one article known as one before anything is fetched
+(:func:`article_key`, with a per-source pattern).
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from processing.dedup import signature_from_bytes
 from processing.urls import canonicalize_url
 
-# The id of an article in its URL path, as NOS (and sites shaped like it) write them.
-_ARTICLE_ID = re.compile(
+# The id of an article in its URL path, as NOS (and sites shaped like it) write them. An id
+# pattern is matched against the path; its first group that took part is the id.
+NOS_ARTICLE_ID_PATTERN = (
     r"^/(?:l/(?P<short>\d+)/?$"
     r"|collectie/\d+/artikel/(?P<collection>\d+)(?:[-/]|$)"
     r"|(?:[a-z0-9-]+/)?(?:artikel|liveblog|video)/(?P<article>\d+)(?:[-/]|$))"
 )
+_ARTICLE_ID = re.compile(NOS_ARTICLE_ID_PATTERN)
 NEAR_IDENTICAL = 0.9  # estimated Jaccard of the word shingles: a re-edit, not another story
 
 
@@ -33,18 +36,34 @@ class StoredText:
     minhash: bytes | None
 
 
-def article_id(url: str) -> tuple[str, str] | None:
+def article_id(url: str, pattern: re.Pattern[str] = _ARTICLE_ID) -> tuple[str, str] | None:
     """``(host, id)`` of an article URL, or None when the path carries no article id."""
     parts = urlsplit(canonicalize_url(url))
-    match = _ARTICLE_ID.match(parts.path)
+    match = pattern.search(parts.path)
     if match is None:
         return None
-    number = match.group("short") or match.group("collection") or match.group("article")
+    number = next((group for group in match.groups() if group), None)
+    if number is None:
+        return None
     return (parts.hostname or "", number.lstrip("0") or "0")
+
+
+def article_key(url: str, pattern: re.Pattern[str] | None) -> str | None:
+    """``host:id`` naming the article at ``url`` whatever URL form it is listed under (the
+    short link and the slug URL of one NOS article give one key); None without a pattern or
+    when the path carries no id."""
+    if pattern is None:
+        return None
+    found = article_id(url, pattern)
+    return f"{found[0]}:{found[1]}" if found is not None else None
 
 
 def near_identical(stored: StoredText, text_hash: str, minhash: bytes | None) -> bool:
     """Whether a text (its hash and signature bytes) is the stored text or a light re-edit."""
+    # Imported here: the sources config reads this module's id pattern at CLI start-up, and
+    # dedup pulls in datasketch and numpy.
+    from processing.dedup import signature_from_bytes
+
     if stored.text_hash == text_hash:
         return True
     if stored.minhash is None or minhash is None:

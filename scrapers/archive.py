@@ -1,8 +1,9 @@
 """NOS archive day pages (``https://nos.nl/nieuws/archief/YYYY-MM-DD``): their article links.
 
 NOS's CSS class names are generated and change over the years, so links are recognised by URL
-pattern only: ``/artikel/<digits>-<slug>`` and ``/nieuwsuur/artikel/<digits>-<slug>`` (other
-sections such as ``/sport/artikel/`` follow the same shape). Live blogs, videos and navigation
+pattern only: ``/artikel/<digits>-<slug>``, ``/nieuwsuur/artikel/<digits>-<slug>`` (other
+sections such as ``/sport/artikel/`` follow the same shape) and collection URLs
+``/collectie/<n>/artikel/<digits>-<slug>``. Live blogs, videos and navigation
 links are not articles and are left out.
 """
 
@@ -23,7 +24,7 @@ from scrapers.errors import ScraperError
 log = logging.getLogger(__name__)
 
 ARCHIVE_ORIGIN = "archive"
-ARTICLE_PATH = re.compile(r"^/(?:[a-z0-9-]+/)?artikel/\d+-[^/]*/?$")
+ARTICLE_PATH = re.compile(r"^/(?:collectie/\d+/|[a-z0-9-]+/)?artikel/\d+-[^/]*/?$")
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _SPACE = re.compile(r"\s+")
 
@@ -41,7 +42,8 @@ def today_in_amsterdam(now: datetime | None = None) -> date:
 
 
 def is_article_path(path: str) -> bool:
-    """Whether a URL path looks like an NOS article (``/artikel/<digits>-…``)."""
+    """Whether a URL path looks like an NOS article (``/artikel/<digits>-…``, also in a
+    section or a collection)."""
     return bool(ARTICLE_PATH.match(path))
 
 

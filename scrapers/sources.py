@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from processing.identity import NOS_ARTICLE_ID_PATTERN
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 
 DEFAULT_USER_AGENT = "newsmon/0.1 (+https://example.org/newsmon)"
@@ -28,6 +29,8 @@ WallKind = Literal["consent", "paywall"]
 #: Consent hosts of publishers in the catalogue. Allowing one would let the crawler walk
 #: through a consent wall (and click nothing there), so a source may not list it.
 CONSENT_HOSTS = frozenset({"myprivacy.dpgmedia.nl", "myprivacy.dpgmedia.be"})
+#: Hosts whose article URLs carry NOS's article ids, used when a source names no pattern.
+NOS_HOSTS = frozenset({"nos.nl", "www.nos.nl"})
 DATE_PLACEHOLDER = "{date}"
 _NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
@@ -109,7 +112,28 @@ class SourceConfig(BaseModel):
     wall: WallKind | None = Field(
         None, description="The wall known to stand before the articles; `sources check` shows it."
     )
+    article_id_pattern: str | None = Field(
+        None,
+        description=(
+            "A regular expression over an article URL's path whose first matching group is the "
+            "outlet's article id, so two URLs of one article are known as one before any fetch; "
+            "default: NOS's ids on nos.nl hosts, none elsewhere."
+        ),
+    )
     description: str = ""
+
+    @field_validator("article_id_pattern")
+    @classmethod
+    def _id_pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        if compiled.groups < 1:
+            raise ValueError("the pattern needs a group around the article id")
+        return value
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -154,6 +178,14 @@ class SourceConfig(BaseModel):
                 raise ValueError(f"source {self.name!r} is an archive: a day is required")
             return self.url.replace(DATE_PLACEHOLDER, day.isoformat())
         return self.url
+
+    def id_pattern(self) -> re.Pattern[str] | None:
+        """The article-id pattern of this source's URLs (see ``article_id_pattern``)."""
+        if self.article_id_pattern is not None:
+            return re.compile(self.article_id_pattern)
+        if NOS_HOSTS.intersection(self.allowed_hosts):
+            return re.compile(NOS_ARTICLE_ID_PATTERN)
+        return None
 
     def interval_s(self, fetch: FetchConfig) -> float:
         """The per-host minimum interval for this source's requests."""

@@ -10,7 +10,15 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, ArticleTag, ArticleVersion, Source
+from storage.models import (
+    TEXT_FROM_FEED,
+    TEXT_FROM_PAGE,
+    TEXT_FROM_SEED,
+    Article,
+    ArticleTag,
+    ArticleVersion,
+    Source,
+)
 from storage.records import ArticleRecord, TopicMatch
 from storage.sources import ensure_source
 from storage.tags import tag_values
@@ -43,13 +51,20 @@ def upsert_article(
     The canonical URL is the identity: storing the same record twice changes nothing but the
     last-checked time, so every ingest can be re-run safely. ``flush=False`` leaves the writes
     pending (a new article has no id yet) so the caller can add its tags and flush once.
+    A teaser (text from the feed) never replaces a text read from the page; the page's text
+    replaces a teaser as a new version, even when the feed carried the same text.
     """
     now = utcnow()
     existing = session.scalar(select(Article).where(Article.canonical_url == record.canonical_url))
     if existing is not None:
         existing.last_checked_at = now
-        if existing.text_hash == text_hash:
+        source = text_source_of(record)
+        upgrade = existing.text_source == TEXT_FROM_FEED and source == TEXT_FROM_PAGE
+        if source == TEXT_FROM_FEED and existing.text_source != TEXT_FROM_FEED:
             return UpsertResult(existing, UNCHANGED)
+        if existing.text_hash == text_hash and not upgrade:
+            return UpsertResult(existing, UNCHANGED)
+        existing.text_source = source
         existing.version += 1
         existing.title = record.title or existing.title
         existing.text = record.text
@@ -76,6 +91,13 @@ def upsert_article(
     if flush:
         session.flush()
     return UpsertResult(article, INSERTED)
+
+
+def text_source_of(record: ArticleRecord) -> str:
+    """Where the record's text came from (a seed's, unless said otherwise, from its file)."""
+    if record.text_source is not None:
+        return record.text_source
+    return TEXT_FROM_SEED if record.origin == "seed" else TEXT_FROM_PAGE
 
 
 @dataclass(slots=True, frozen=True)
@@ -154,6 +176,7 @@ def _new_article_values(
         "date_source": record.date_source,
         "date_conflict": record.date_conflict,
         "text": record.text,
+        "text_source": text_source_of(record),
         "n_chars": len(record.text),
         "text_hash": text_hash,
         "version": 1,

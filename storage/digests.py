@@ -50,6 +50,7 @@ class ArticleRow:
     text_hash: str
     story_id: int | None
     duplicate_of: int | None
+    text_source: str = "page"  # page | feed (a teaser) | seed
 
 
 @dataclass(slots=True)
@@ -117,6 +118,7 @@ def article_query() -> Any:
         Article.text_hash,
         Article.story_id,
         Article.duplicate_of,
+        Article.text_source,
     ).outerjoin(Source, Source.id == Article.source_id)
 
 

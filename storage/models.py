@@ -41,6 +41,13 @@ PRECISION_MONTH = "month"
 PRECISION_UNKNOWN = "unknown"
 DATE_PRECISIONS = (PRECISION_DAY, PRECISION_MONTH, PRECISION_UNKNOWN)
 
+# Where an article's text came from: the page, the feed item (a teaser: the page is behind a
+# consent wall or paywall), or a seed file.
+TEXT_FROM_PAGE = "page"
+TEXT_FROM_FEED = "feed"
+TEXT_FROM_SEED = "seed"
+TEXT_SOURCES = (TEXT_FROM_PAGE, TEXT_FROM_FEED, TEXT_FROM_SEED)
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -163,6 +170,10 @@ class Article(Base):
     date_source: Mapped[str | None] = mapped_column(String(20))
     date_conflict: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    # page | feed (a teaser from the feed item) | seed (migration 0007)
+    text_source: Mapped[str] = mapped_column(
+        String(10), default=TEXT_FROM_PAGE, server_default=TEXT_FROM_PAGE
+    )
     n_chars: Mapped[int] = mapped_column(Integer, default=0)
     text_hash: Mapped[str] = mapped_column(String(64))
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -181,6 +192,44 @@ class Article(Base):
     tags: Mapped[list[ArticleTag]] = relationship(
         back_populates="article", cascade="all, delete-orphan"
     )
+
+
+class ArticleAlias(Base):
+    """A URL under which an article was listed or reached (as listed, a redirect hop, the
+    canonical), in canonical form, so no URL of a stored article is fetched again.
+
+    ``url_key`` (SHA-256 of the URL) is the unique key: fixed width, so a URL of any length is
+    unique on PostgreSQL too. ``article_key`` is the outlet's article id (``nos.nl:2516536``)
+    when the source's id pattern finds one: a new URL of the same article is then known before
+    any fetch."""
+
+    __tablename__ = "article_aliases"
+    __table_args__ = (
+        Index("ix_article_aliases_article_key", "article_key"),
+        Index("ix_article_aliases_article_id", "article_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url_key: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    article_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FetchRetry(Base):
+    """A listed URL whose article could not be read (a failure, or a wall that gave only a
+    teaser): how often it failed and when it may be tried again (None: not again)."""
+
+    __tablename__ = "fetch_retries"
+
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_retry_at: Mapped[datetime | None]
+    last_outcome: Mapped[str] = mapped_column(String(30))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ArticleVersion(Base):

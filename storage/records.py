@@ -31,6 +31,9 @@ class ArticleRecord:
     date_source: str | None = None
     date_conflict: str | None = None
     seed_file: str | None = None
+    # page | feed (a teaser: the page stood behind a wall) | seed; None: seed for origin
+    # "seed", else page.
+    text_source: str | None = None
 
 
 @dataclass(slots=True)

@@ -39,6 +39,7 @@ def add_article(
     first_seen_at: datetime,
     origin: str = "rss",
     text: str = TEXT,
+    text_source: str = "page",
 ) -> int:
     """Store one relevant article (tagged ``belarus-russia`` and ``topics``) in a story."""
     with session_scope(engine) as session:
@@ -48,6 +49,7 @@ def add_article(
             origin=origin,
             title=title,
             text=text,
+            text_source=text_source,
             n_chars=len(text),
             text_hash=f"hash-{url or title}",
             relevant=True,

@@ -48,6 +48,7 @@ def hostile_story(engine: Engine) -> int:
             published_at=NOW - timedelta(minutes=20),
             first_seen_at=NOW - timedelta(minutes=10),
             text="Kort: alleen de feedtekst over Loekasjenko.",
+            text_source="feed",
         ),
     )
     return story
