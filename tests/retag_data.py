@@ -97,7 +97,7 @@ def store_fixture(engine: Engine) -> None:
 
 def ids_by_url(engine: Engine) -> dict[str, int]:
     with session_scope(engine) as session:
-        return dict(session.execute(select(Article.canonical_url, Article.id)).tuples().all())
+        return {url: id_ for url, id_ in session.execute(select(Article.canonical_url, Article.id))}
 
 
 def state(engine: Engine) -> dict[str, object]:
