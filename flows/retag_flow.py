@@ -19,6 +19,7 @@ from digests.select import day_window
 from flows.runtime import database_url, engine_for
 from pipeline.processor import load_tagger
 from pipeline.retag import default_workers, retag
+from processing.taxonomy import TaxonomyError
 
 SINCE_FIELD: Any = Field(
     None,
@@ -35,7 +36,10 @@ def retag_flow(since: date | None = SINCE_FIELD) -> dict[str, int]:
     stories. Safe to repeat and to restart: unchanged articles are not written."""
     logger = get_run_logger()
     settings = get_settings()
-    tagger = load_tagger(settings.topics_file.resolve(), settings.seeds_dir.resolve())
+    try:
+        tagger = load_tagger(settings.topics_file.resolve(), settings.seeds_dir.resolve())
+    except TaxonomyError as exc:  # the run's state message names the file, topic and rule
+        raise TaxonomyError(f"{settings.topics_file}: {exc}") from exc
     start = day_window(since, ZoneInfo(settings.timezone))[0] if since else None
     report = retag(engine_for(database_url(settings)), tagger, start, workers=default_workers())
     summary = {

@@ -27,6 +27,7 @@ from pipeline.processor import Processor
 from pipeline.store import assign_story
 from processing.retag import RuleTally, StoredTag, StoredTags, TagChange, TopicCounts, compare
 from processing.stories import StoryClusterer, StoryState, date_interval, story_vector
+from processing.story_window import StoryWeeks
 from processing.tagging import Tagger, TagResult
 from processing.temporal import month_hint
 from storage.db import session_scope
@@ -212,12 +213,12 @@ class _StoryKeeper:
     def __init__(self, processor: Processor, report: RetagReport) -> None:
         self.processor = processor
         self.report = report
+        self.weeks = StoryWeeks(processor.stories.window_days)
 
     def load(self, session: Session) -> None:
         """Every stored story a newly relevant article could join."""
         for story in stories_with_centroid(session):
-            if story.centroid:
-                self.processor.stories.load(StoryState.from_json(story.id, story.centroid))
+            self._remember(story)
 
     def settle(self, session: Session, article_id: int) -> None:
         """Join or leave a story as the article's new relevance asks (originals only: a
@@ -231,8 +232,18 @@ class _StoryKeeper:
             self._leave(session, article)
 
     def _join(self, session: Session, article: Article) -> None:
-        known = set(self.processor.stories.stories)
-        assign_story(session, self.processor, article)
+        clusterer = self.processor.stories
+        known = set(clusterer.stories)
+        # Only the stories near the article's date (the same match as over all of them).
+        near = self.weeks.candidates(date_interval(article.published_at, article.date_precision))
+        if near is not None:
+            subset = {i: clusterer.stories[i] for i in sorted(near) if i in clusterer.stories}
+            clusterer = StoryClusterer(clusterer.threshold, clusterer.window_days, subset)
+        full, self.processor.stories = self.processor.stories, clusterer
+        try:
+            assign_story(session, self.processor, article)
+        finally:
+            self.processor.stories = full
         story = session.get(Story, article.story_id) if article.story_id is not None else None
         if story is None:
             return  # no content words to cluster on
@@ -265,7 +276,9 @@ class _StoryKeeper:
     def _remember(self, story: Story) -> None:
         """Match later articles against the story as stored (what a resumed run would load)."""
         if story.centroid:
-            self.processor.stories.load(StoryState.from_json(story.id, story.centroid))
+            state = StoryState.from_json(story.id, story.centroid)
+            self.processor.stories.load(state)
+            self.weeks.file(state)
 
 
 def _centroid(story_id: int, members: list[Article]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from cli.settings import get_settings
 from flows.retag_flow import retag_flow
-from tests.retag_data import modified_taxonomy, store_fixture, write_taxonomy
+from processing.taxonomy import TaxonomyError
+from tests.retag_data import modified_taxonomy, state, store_fixture, write_taxonomy
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -30,3 +31,18 @@ def test_the_retag_flow_applies_the_configured_taxonomy_since_a_day(
     everything = retag_flow()
     assert everything["changed"] == 2  # seed 001 and its copy
     assert retag_flow()["changed"] == 0
+
+
+def test_the_retag_flow_fails_on_a_broken_taxonomy_naming_the_file_and_writes_nothing(
+    sqlite_engine: Engine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_fixture(sqlite_engine)
+    before = state(sqlite_engine)
+    broken = modified_taxonomy().replace('rule = "minsk_agreements"', 'rule = "minsk_agreementz"')
+    topics = write_taxonomy(tmp_path, broken, "bad.toml")
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("NEWSMON_TOPICS_FILE", str(topics))
+    get_settings.cache_clear()
+    with pytest.raises(TaxonomyError, match=r"bad\.toml: topic 'belarus-russia', rule \d+"):
+        retag_flow()
+    assert state(sqlite_engine) == before
