@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import console, err_console, fail, open_engine
+from cli.common import console, err_console, open_engine
 from cli.settings import Settings, get_settings
 from digests.select import day_window
 from pipeline.processor import load_tagger
@@ -38,15 +38,21 @@ SINCE_OPTION = typer.Option(
 )
 
 
+def refuse(message: str) -> typer.Exit:
+    """One error line (never wrapped: it names the file, topic and rule) and exit code 2."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    return typer.Exit(2)
+
+
 def build_tagger(settings: Settings, topics: Path | None) -> Tagger:
     """The tagger of ``topics`` (or the configured file), or exit 2 with a clear message."""
     path = topics or settings.topics_file
     if not path.is_file():
-        raise fail(f"topics file not found: {path}", code=2)
+        raise refuse(f"topics file not found: {path}")
     try:
         return load_tagger(path.resolve(), settings.seeds_dir.resolve())
     except TaxonomyError as exc:
-        raise fail(f"{path}: {exc}", code=2) from exc
+        raise refuse(f"{path}: {exc}") from exc
 
 
 def since_start(settings: Settings, since: str | None) -> datetime | None:
@@ -56,7 +62,7 @@ def since_start(settings: Settings, since: str | None) -> datetime | None:
     try:
         day = date.fromisoformat(since)
     except ValueError as exc:
-        raise fail(f"--since {since!r} is not a date: use YYYY-MM-DD", code=2) from exc
+        raise refuse(f"--since {since!r} is not a date: use YYYY-MM-DD") from exc
     return day_window(day, ZoneInfo(settings.timezone))[0]
 
 
