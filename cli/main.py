@@ -17,6 +17,7 @@ from cli.orchestration import (
     serve_command,
 )
 from cli.processing import stories, tag
+from cli.rules import retag_command, rules_app
 from cli.settings import get_settings, make_processor
 from cli.sources_check import sources_check
 from pipeline.seed import store_seeds
@@ -47,6 +48,8 @@ app.command("tag")(tag)
 app.command("stories")(stories)
 app.command("feed")(feed)
 app.command("alerts")(alerts)
+app.add_typer(rules_app, name="rules")
+app.command("retag")(retag_command)
 
 
 @app.callback()

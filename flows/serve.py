@@ -1,12 +1,13 @@
 """Every deployment and schedule of newsmon, declared in this one file (``newsmon serve``).
 
-``serve`` registers three deployments with the Prefect API named by ``PREFECT_API_URL`` and runs
+``serve`` registers four deployments with the Prefect API named by ``PREFECT_API_URL`` and runs
 their flow runs in this process:
 
 - ``ingest/newsmon``: on ``schedule.ingest_cron`` of config/sources.toml (default every 30 min);
 - ``digest/newsmon``: on ``schedule.digest_cron`` (default 07:00), emailing the digest when
   recipients are configured;
-- ``backfill/newsmon``: no schedule; started from its form in the Prefect UI.
+- ``backfill/newsmon``: no schedule; started from its form in the Prefect UI;
+- ``retag/newsmon``: no schedule; re-tags the stored articles after a taxonomy change.
 
 Schedules run in ``schedule.timezone`` (default Europe/Amsterdam). ``pause_on_shutdown=False``
 keeps the schedules active across a restart of the serving process.
@@ -27,6 +28,7 @@ from prefect.types.entrypoint import EntrypointType
 from flows.backfill_flow import backfill
 from flows.digest_flow import digest
 from flows.ingest_flow import ingest
+from flows.retag_flow import retag_flow
 from flows.scheduler import ScheduledJob, cron_trigger, flow_call
 from scrapers.sources import SourcesConfig
 
@@ -35,7 +37,7 @@ TAGS = ["newsmon"]
 
 
 def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
-    """The three deployments, with the schedules of ``config``."""
+    """The four deployments, with the schedules of ``config``."""
     zone = config.schedule.timezone
     common: dict[str, Any] = {
         "tags": TAGS,
@@ -63,6 +65,14 @@ def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
             description=(
                 "Fetch past days from archive pages and sitemaps. Start it from the run form: "
                 "pick the dates and (optionally) the sources."
+            ),
+            **common,
+        ),
+        retag_flow.to_deployment(
+            DEPLOYMENT_NAME,
+            description=(
+                "Re-tag the stored articles with the configured taxonomy (after checking the "
+                "change with `newsmon rules test`); optionally only those since a day."
             ),
             **common,
         ),

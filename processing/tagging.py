@@ -29,6 +29,9 @@ class TagResult:
     topics: list[TopicMatch] = field(default_factory=list)
     truncated: bool = False
     profile_similarity: float = 0.0
+    # The rules that held, as (topic slug, rule index in the topic, distinct supporting spans):
+    # what ``newsmon rules test`` counts. Subtopic rules are only tried on relevant articles.
+    fired: list[tuple[str, int, int]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape printed by ``newsmon tag``."""
@@ -84,12 +87,14 @@ class Tagger:
         on_beat = relevance.require is None or relevance.require(text, cache).ok
         if self.profile and on_beat:  # most news never mentions Belarus: skip the cosine
             similarity = profile_similarity(self.profile, text.original)
-        rel_match = self._topic(relevance, text, cache, similarity)
+        fired: list[tuple[str, int, int]] = []
+        rel_match = self._topic(relevance, text, cache, similarity, fired)
         result = TagResult(
             relevant=False,
             score=rel_match.score if rel_match else 0.0,
             truncated=truncated,
             profile_similarity=similarity,
+            fired=fired,
         )
         if rel_match is None or rel_match.score < relevance.threshold:
             return result
@@ -98,24 +103,31 @@ class Tagger:
         for topic in self.taxonomy.topics:
             if topic is relevance:
                 continue
-            match = self._topic(topic, text, cache, similarity)
+            match = self._topic(topic, text, cache, similarity, fired)
             if match is not None and match.score >= topic.threshold:
                 result.topics.append(match)
         return result
 
     def _topic(
-        self, topic: Topic, text: FoldedText, cache: HitCache, similarity: float
+        self,
+        topic: Topic,
+        text: FoldedText,
+        cache: HitCache,
+        similarity: float,
+        fired: list[tuple[str, int, int]],
     ) -> TopicMatch | None:
-        """The topic's score and evidence, or None when its ``require`` rule fails."""
+        """The topic's score and evidence, or None when its ``require`` rule fails; the rules
+        that held are appended to ``fired``."""
         if topic.require is not None and not topic.require(text, cache).ok:
             return None
         score = 0.0
         hits: dict[Hit, None] = {}
-        for rule in topic.rules:
+        for number, rule in enumerate(topic.rules):
             outcome = rule.node(text, cache)
             if not outcome.ok:
                 continue
             distinct = {(h.start, h.end) for h in outcome.hits} or {(0, 0)}
+            fired.append((topic.slug, number, len(distinct)))
             score += rule.weight * min(len(distinct), rule.max_count)
             for hit in outcome.hits:
                 hits[hit] = None

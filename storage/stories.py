@@ -106,6 +106,33 @@ def refresh_story(session: Session, story: Story) -> None:
     session.flush()
 
 
+def leave_story(session: Session, story: Story, articles: Sequence[Article]) -> bool:
+    """Take ``articles`` out of ``story`` (an article no longer on the beat, with its duplicates).
+
+    A story left without members is deleted (digests keep their items: their story link
+    becomes NULL) and True is returned; otherwise representative, label and span are refreshed
+    over the remaining members. The caller stores the centroid of what remains.
+    """
+    for article in articles:
+        if article.story_id == story.id:
+            article.story_id = None
+    session.flush()
+    remaining = session.scalar(select(func.count()).where(Article.story_id == story.id))
+    if not remaining:
+        session.delete(story)
+        session.flush()
+        return True
+    refresh_story(session, story)
+    return False
+
+
+def stories_with_centroid(session: Session) -> list[Story]:
+    """Every story a new member could join (the ones with a stored centroid), oldest first."""
+    return list(
+        session.scalars(select(Story).where(Story.centroid.is_not(None)).order_by(Story.id))
+    )
+
+
 def story_members(session: Session, story_id: int) -> list[Article]:
     """Articles of a story (duplicates included), oldest id first."""
     return list(

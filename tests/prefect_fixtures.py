@@ -146,7 +146,7 @@ class ServedNewsmon:
         return self.api_url.removesuffix("/api")
 
 
-DEPLOYMENTS = ("ingest/newsmon", "digest/newsmon", "backfill/newsmon")
+DEPLOYMENTS = ("ingest/newsmon", "digest/newsmon", "backfill/newsmon", "retag/newsmon")
 #: A day of the local site's archive with articles, and the (empty) day before it.
 SERVED_DAYS = (ARCHIVE_DAYS[1] - timedelta(days=1), ARCHIVE_DAYS[1])
 
@@ -162,7 +162,7 @@ def _deployments_ready(api_url: str) -> bool:
 def served_newsmon(
     prefect_server: str, nos_site: NosSite, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedNewsmon]:
-    """Serve the three deployments in a subprocess (killed at the end of the session)."""
+    """Serve the four deployments in a subprocess (killed at the end of the session)."""
     from storage.migrate import upgrade
 
     workdir = tmp_path_factory.mktemp("newsmon-serve")

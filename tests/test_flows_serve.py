@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from prefect.utilities.callables import parameter_schema
+
+from flows.retag_flow import retag_flow
 from flows.serve import DEPLOYMENT_NAME, build_deployments, scheduled_jobs
 from scrapers.sources import parse_sources
 
@@ -26,21 +29,25 @@ CONFIG = parse_sources(
 )
 
 
-def test_three_deployments_with_the_configured_crons() -> None:
-    ingest, digest, backfill = build_deployments(CONFIG)
-    assert [d.name for d in (ingest, digest, backfill)] == [DEPLOYMENT_NAME] * 3
-    assert [d.entrypoint for d in (ingest, digest, backfill)] == [
+def test_four_deployments_with_the_configured_crons() -> None:
+    ingest, digest, backfill, retag = build_deployments(CONFIG)
+    assert [d.name for d in (ingest, digest, backfill, retag)] == [DEPLOYMENT_NAME] * 4
+    assert [d.entrypoint for d in (ingest, digest, backfill, retag)] == [
         "flows.ingest_flow.ingest",
         "flows.digest_flow.digest",
         "flows.backfill_flow.backfill",
+        "flows.retag_flow.retag_flow",
     ]
     crons = [
         [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] for d in (ingest, digest)
     ]
     assert crons == [[("*/10 * * * *", "Europe/Amsterdam")], [("30 6 * * *", "Europe/Amsterdam")]]
-    assert backfill.schedules == []
+    assert backfill.schedules == [] and retag.schedules == []
+    since = parameter_schema(retag_flow).properties["since"]
+    assert since["anyOf"][0]["format"] == "date" and since["default"] is None
+    assert "published on or after" in since["description"]
     assert digest.parameters == {"send_email": True, "previous_day": True}
-    for deployment in (ingest, digest, backfill):
+    for deployment in (ingest, digest, backfill, retag):
         assert deployment.concurrency_limit == 1
 
 

@@ -185,7 +185,12 @@ def cluster(site: NosSite, tmp_path: Path) -> Iterator[Cluster]:
             if time.monotonic() > deadline:
                 pytest.fail(f"runners did not start serving:\n{logs[0].read_text()[-4000:]}")
             time.sleep(1)
-        assert _deployments(api_url) == {"ingest/newsmon", "digest/newsmon", "backfill/newsmon"}
+        assert _deployments(api_url) == {
+            "ingest/newsmon",
+            "digest/newsmon",
+            "backfill/newsmon",
+            "retag/newsmon",
+        }
         yield Cluster(api_url, _dsn(newsmon_url), _dsn(prefect_url), inbox, runners, logs)
 
 

@@ -56,14 +56,14 @@ def _stored(url: str) -> tuple[set[str], list[tuple[str, str]]]:
         engine.dispose()
 
 
-def test_serve_registers_three_scheduled_deployments_and_runs_a_backfill(
+def test_serve_registers_the_deployments_and_runs_a_backfill(
     served_newsmon: ServedNewsmon,
 ) -> None:
     served = served_newsmon
     with temporary_settings(updates={PREFECT_API_URL: served.api_url}):
         deployments = asyncio.run(_deployments())
 
-        ingest, digest, backfill = (deployments[name] for name in DEPLOYMENTS)
+        ingest, digest, backfill, retag = (deployments[name] for name in DEPLOYMENTS)
         (ingest_schedule,) = ingest.schedules
         assert ingest_schedule.schedule.cron == "*/30 * * * *"
         assert ingest_schedule.schedule.timezone == "Europe/Amsterdam"
@@ -72,7 +72,9 @@ def test_serve_registers_three_scheduled_deployments_and_runs_a_backfill(
         assert digest_schedule.schedule.cron == "0 7 * * *"
         assert digest_schedule.schedule.timezone == "Europe/Amsterdam"
         assert digest.parameters == {"send_email": True, "previous_day": True}
-        assert backfill.schedules == []
+        assert backfill.schedules == [] and retag.schedules == []
+        since = retag.parameter_openapi_schema["properties"]["since"]
+        assert since["anyOf"][0]["format"] == "date" and since["description"]
         assert not ingest.paused and not digest.paused
 
         schema = backfill.parameter_openapi_schema
