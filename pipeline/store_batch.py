@@ -17,15 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from datasketch import MinHash
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipeline.processor import Processor
 from pipeline.store import DUPLICATE, EMPTY_TEXT_HASH, Precomputed, assign_story, store_record
 from processing.dedup import signature_from_bytes
-from storage.articles import INSERTED, NewArticle, insert_new_articles
-from storage.models import Article
+from storage.articles import (
+    INSERTED,
+    NewArticle,
+    articles_by_id,
+    insert_new_articles,
+    known_canonical_urls,
+    known_text_hashes,
+)
 from storage.records import ArticleRecord
 from storage.types import utcnow
 
@@ -54,13 +59,10 @@ class Stored:
 def store_batch(session: Session, items: Sequence[BatchItem], processor: Processor) -> list[Stored]:
     """Store ``items`` in order; one failing item never undoes the others."""
     processor.warm(session)
-    urls = {item.record.canonical_url for item in items}
-    stored_urls = set(
-        session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(urls)))
+    stored_urls = known_canonical_urls(session, [item.record.canonical_url for item in items])
+    stored_hashes = known_text_hashes(
+        session, [item.precomputed.text_hash for item in items if item.precomputed is not None]
     )
-    hashes = {item.precomputed.text_hash for item in items if item.precomputed is not None}
-    same_text = select(Article.text_hash).where(Article.text_hash.in_(hashes))
-    stored_hashes = set(session.scalars(same_text))
     results: list[Stored | None] = [None] * len(items)
     pending: list[tuple[int, NewArticle, MinHash | None]] = []
     for position, item in enumerate(items):
@@ -135,8 +137,7 @@ def _insert_pending(
                 # One query for the lot, and one flush: a look-up per article would first flush
                 # the previous article's story change, one UPDATE at a time. (Story look-ups
                 # are by key, so they see unflushed changes; a full refresh flushes itself.)
-                loaded = session.scalars(select(Article).where(Article.id.in_(relevant)))
-                articles = {article.id: article for article in loaded}
+                articles = articles_by_id(session, relevant)
                 with session.no_autoflush:
                     for article_id in relevant:
                         assign_story(session, processor, articles[article_id])

@@ -239,6 +239,21 @@ def stored_texts(session: Session, urls: Sequence[str]) -> dict[str, tuple[str, 
     return found
 
 
+def known_text_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
+    """Which of the text ``hashes`` some stored article has (an exact duplicate's mark)."""
+    known: set[str] = set()
+    chunk = 500
+    for start in range(0, len(hashes), chunk):
+        part = list(hashes[start : start + chunk])
+        known.update(session.scalars(select(Article.text_hash).where(Article.text_hash.in_(part))))
+    return known
+
+
+def articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, Article]:
+    """The articles of ``ids``, loaded in one query."""
+    return {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+
+
 def get_article(session: Session, article_id: int) -> Article | None:
     """One article by id."""
     return session.get(Article, article_id)

@@ -47,3 +47,27 @@ def test_the_checker_sees_a_lazy_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from flows.serve import x\n    import cli.main\n")
     assert imported_packages(module) == {"flows", "cli"}
+
+
+# What pipeline/ and flows/ may take from SQLAlchemy: handles and errors, never statements.
+SQLALCHEMY_ALLOWED = {"Engine", "Session", "SQLAlchemyError", "OperationalError", "make_url"}
+
+
+def sqlalchemy_names(path: Path) -> set[str]:
+    """Names ``path`` imports from SQLAlchemy (``sqlalchemy`` itself counts as a name)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names if a.name.startswith("sqlalchemy"))
+    return names
+
+
+@pytest.mark.parametrize("package", ["pipeline", "flows", "cli"])
+def test_every_sql_statement_lives_in_storage(package: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(sqlalchemy_names(path) - SQLALCHEMY_ALLOWED)
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
