@@ -10,12 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import console, fail, iso_utc, open_engine
+from cli.errors import OperatorTyper
 from storage.articles import get_article, list_articles
 from storage.db import session_scope
 from storage.models import Article
 from storage.search import search_articles
 
-articles_app = typer.Typer(help="List and show stored articles.", no_args_is_help=False)
+articles_app = OperatorTyper(help="List and show stored articles.", no_args_is_help=False)
 
 
 def article_summary(article: Article) -> dict[str, Any]:

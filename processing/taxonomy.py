@@ -5,6 +5,7 @@ Parsing takes the TOML *text*; reading the file is the caller's job (processing 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,8 +102,8 @@ def _topic(parser: RuleParser, spec: dict[str, Any]) -> Topic:
             Rule(
                 text=r["rule"],
                 node=parser.parse(r["rule"]),
-                weight=float(r.get("weight", 1.0)),
-                max_count=int(r.get("max", 1)),
+                weight=_number(r, "weight", 1.0, f"topic {slug!r} rule {r.get('rule')!r}"),
+                max_count=int(_number(r, "max", 1, f"topic {slug!r} rule {r.get('rule')!r}")),
             )
             for r in spec.get("rules", [])
         ]
@@ -114,9 +115,17 @@ def _topic(parser: RuleParser, spec: dict[str, Any]) -> Topic:
     return Topic(
         slug=slug,
         label=str(spec.get("label", slug)),
-        threshold=float(spec.get("threshold", 1.0)),
+        threshold=_number(spec, "threshold", 1.0, f"topic {slug!r}"),
         rules=rules,
         require=require,
         needs_relevance=bool(spec.get("needs_relevance", True)),
         use_profile=bool(spec.get("use_profile", False)),
     )
+
+
+def _number(spec: dict[str, Any], key: str, default: float, where: str) -> float:
+    """A finite number from the TOML table, or a :class:`TaxonomyError` naming key and value."""
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TaxonomyError(f"{where}: {key} = {value!r} is not a finite number")
+    return float(value)
