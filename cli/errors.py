@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
 
+from cli.common import EXIT_NOTHING_RAN, err_console
 from processing.taxonomy import TaxonomyError
 
 log = logging.getLogger(__name__)
 
-EXIT_NOTHING_RAN = 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -86,8 +86,6 @@ def operator_errors(command: F) -> F:
                 line = database_error_line(_database_url(), exc)
             else:
                 raise
-            from cli.common import err_console
-
             log.debug("operator error", exc_info=exc)
             err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_NOTHING_RAN) from None

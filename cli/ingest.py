@@ -10,7 +10,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from cli.common import console, err_console, fail, iso_utc, open_engine
+from cli.common import (
+    EXIT_NOTHING_RAN,
+    EXIT_OK,
+    console,
+    err_console,
+    fail,
+    iso_utc,
+    open_engine,
+    outcome_exit_code,
+)
 from cli.settings import Settings, get_settings, make_processor
 from pipeline.ingest import IngestContext, IngestReport, run_ingest
 from pipeline.ingest_types import COUNT_NAMES, SourceCounts
@@ -38,7 +47,7 @@ def load_config(settings: Settings) -> SourcesConfig:
     try:
         return load_sources_file(settings.sources_file)
     except SourcesConfigError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
 
 def ingest_sources(
@@ -90,7 +99,7 @@ def ingest_sources(
         try:
             return run_ingest(ctx, source_names, progress=on_event)
         except UnknownSourceError as exc:
-            raise fail(str(exc)) from exc
+            raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
 
 def print_report(report: IngestReport) -> None:
@@ -127,12 +136,18 @@ def ingest(
         False, "--refetch", help="Re-check stored articles too (conditional GETs)."
     ),
 ) -> None:
-    """Poll the configured sources: discover, fetch new articles politely, extract and store."""
+    """Poll the configured sources: discover, fetch new articles politely, extract and store.
+
+    Exit code 0: every source ok or unchanged; 1: some failed; 2: all failed or none could run.
+    """
     settings = get_settings()
     config = load_config(settings)
     with open_engine(settings) as engine:
         report = ingest_sources(engine, config, source or None, refetch=refetch)
     print_report(report)
+    code = outcome_exit_code(report.source_status.values())
+    if code != EXIT_OK:
+        raise typer.Exit(code)
 
 
 def sources() -> None:
