@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -59,6 +60,18 @@ def outcome_exit_code(statuses: Iterable[str]) -> int:
     if not statuses or bad == len(statuses):
         return EXIT_NOTHING_RAN
     return EXIT_SOME_FAILED if bad else EXIT_OK
+
+
+def interrupted_exit(signum: int, run_id: int | None) -> typer.Exit:
+    """One line saying the run stopped on ``signum``; exit 128 + signum (130 / 143)."""
+    name = signal.Signals(signum).name
+    err_console.print(
+        f"interrupted by {name}: ingest run {run_id} recorded as interrupted "
+        "(what was stored is kept; the next run goes on)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return typer.Exit(128 + signum)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

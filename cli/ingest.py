@@ -16,6 +16,7 @@ from cli.common import (
     console,
     err_console,
     fail,
+    interrupted_exit,
     iso_utc,
     open_engine,
     outcome_exit_code,
@@ -97,7 +98,7 @@ def ingest_sources(
                 )
 
         try:
-            return run_ingest(ctx, source_names, progress=on_event)
+            return run_ingest(ctx, source_names, progress=on_event, stop_on_signals=True)
         except UnknownSourceError as exc:
             raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
@@ -138,12 +139,15 @@ def ingest(
 ) -> None:
     """Poll the configured sources: discover, fetch new articles politely, extract and store.
 
-    Exit code 0: every source ok or unchanged; 1: some failed; 2: all failed or none could run.
+    Exit code 0: every source ok or unchanged; 1: some failed; 2: all failed or none could run;
+    130 / 143 after Ctrl-C / SIGTERM (the run is recorded as interrupted).
     """
     settings = get_settings()
     config = load_config(settings)
     with open_engine(settings) as engine:
         report = ingest_sources(engine, config, source or None, refetch=refetch)
+    if report.signal is not None:
+        raise interrupted_exit(report.signal, report.run_id)
     print_report(report)
     code = outcome_exit_code(report.source_status.values())
     if code != EXIT_OK:
@@ -165,6 +169,8 @@ def sources() -> None:
             configured = next((s for s in config.sources if s.name == name), None)
             row = health.get(name)
             status = row.source.status if row else "never"
+            if status == "never" and row and row.last_run:  # polled, but never to the end
+                status = row.last_run.status
             kind = configured.kind if configured else (row.source.kind if row else "")
             enabled = configured.enabled if configured else False
             last_error = ""

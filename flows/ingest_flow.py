@@ -18,9 +18,8 @@ from flows.runtime import database_url, engine_for
 from flows.seed_flow import store_seeds_task
 from pipeline.ingest_record import SourceOutcome, failed_discovery, record_ingest
 from pipeline.ingest_types import DISCOVERY_FAILED, DISCOVERY_OK, Discovery, SourceCounts
+from pipeline.run_owner import begin_run
 from scrapers.sources import select_sources
-from storage.db import session_scope
-from storage.runs import start_run
 
 ARTIFACT_KEY = "ingest-report"
 TRIGGER = "prefect"
@@ -44,8 +43,7 @@ def ingest(
     chosen = select_sources(config, sources, include_disabled=bool(sources))
     if seeds:
         store_seeds_task(db_url, str(settings.seeds_dir), TRIGGER)
-    with session_scope(engine_for(db_url)) as session:
-        run_id = start_run(session, trigger=TRIGGER).id
+    run_id = begin_run(engine_for(db_url), TRIGGER, [s.name for s in chosen])
 
     discovered = {
         s.name: discover_task.submit(db_url, s.name, run_id, refetch, None, TRIGGER) for s in chosen

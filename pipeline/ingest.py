@@ -24,7 +24,8 @@ Interface (stable):
 - ``run_ingest(ctx, source_names=None, progress=None) -> IngestReport``: every enabled source
   (or the named ones), one failing source never stopping the others; writes an ``ingest_runs``
   row with per-source counts and updates each source's health (ok, blocked on 403 / 429s,
-  unreachable on connect errors, failing otherwise). Seeds are stored by ``pipeline/seed.py``.
+  unreachable on connect errors, failing otherwise). Runs left ``running`` by a dead process
+  are closed as ``abandoned`` first. Seeds are stored by ``pipeline/seed.py``.
 
 The sync functions run their own event loop (``asyncio.run``) with a fresh client; async
 callers use ``adiscover_source`` / ``afetch_and_store`` inside ``open_client(ctx)``.
@@ -33,8 +34,10 @@ callers use ``adiscover_source`` / ``afetch_and_store`` inside ``open_client(ctx
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any, TypeVar
@@ -51,10 +54,9 @@ from pipeline.ingest_types import (
     SourceCounts,
     health_status,
 )
+from pipeline.run_owner import begin_run
 from scrapers.candidates import Candidate
 from scrapers.sources import SourceConfig, select_sources
-from storage.db import session_scope
-from storage.runs import start_run
 
 __all__ = [
     "Discovery",
@@ -110,39 +112,83 @@ def run_ingest(
     ctx: IngestContext,
     source_names: list[str] | None = None,
     progress: Progress | None = None,
+    stop_on_signals: bool = False,
 ) -> IngestReport:
-    """Ingest every enabled source (or those named), record the run and source health."""
+    """Ingest every enabled source (or those named), record the run and source health.
+
+    With ``stop_on_signals`` (the CLI) SIGINT and SIGTERM stop the run at the next await: a
+    store batch in progress is one synchronous transaction, so it completes; the sources
+    still going are recorded ``interrupted`` (their health untouched), the run too, and
+    ``report.signal`` says which signal. A second signal kills as usual.
+    """
     sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
     notify = progress or (lambda *args, **kwargs: None)
-    with session_scope(ctx.engine) as session:
-        if ctx.run_id is None:
-            ctx.run_id = start_run(session, trigger=ctx.trigger).id
+    if ctx.run_id is None:
+        ctx.run_id = begin_run(ctx.engine, ctx.trigger, [s.name for s in sources])
     for source in sources:
         ctx.source_id(source)
+    results = {s.name: (Discovery(source_name=s.name), SourceCounts()) for s in sources}
+    finished: set[str] = set()
+    received: list[int] = []
 
-    async def main() -> list[tuple[Discovery, SourceCounts]]:
+    async def main() -> None:
         async with open_client(ctx):
-            return list(await asyncio.gather(*(_one_source(s, ctx, notify) for s in sources)))
+            work = asyncio.gather(
+                *(_one_source(s, ctx, notify, results, finished) for s in sources)
+            )
+            with stop_on(work, received) if stop_on_signals else contextlib.nullcontext():
+                try:
+                    await work
+                except asyncio.CancelledError:
+                    if not received:
+                        raise
 
-    outcomes = asyncio.run(main()) if sources else []
-    report = record_ingest(
-        ctx.engine,
-        ctx.run_id,
-        [SourceOutcome(s, d, c) for s, (d, c) in zip(sources, outcomes, strict=True)],
-    )
+    if sources:
+        asyncio.run(main())
+    outcomes = [SourceOutcome(s, *results[s.name]) for s in sources]
+    cut = {s.name for s in sources} - finished if received else set()
+    report = record_ingest(ctx.engine, ctx.run_id, outcomes, interrupted=cut)
+    report.signal = received[0] if received else None
     notify("run_done", report=report)
     return report
 
 
+@contextlib.contextmanager
+def stop_on(work: asyncio.Future[Any], received: list[int]) -> Iterator[None]:
+    """While inside, SIGINT / SIGTERM cancel ``work`` (once) and are noted in ``received``."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stop(signum: int) -> None:
+        received.append(signum)
+        log.warning("received %s: stopping after the current batch", signal.Signals(signum).name)
+        for other in signals:
+            loop.remove_signal_handler(other)
+        work.cancel()
+
+    for signum in signals:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        yield
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
 async def _one_source(
-    source: SourceConfig, ctx: IngestContext, notify: Progress
-) -> tuple[Discovery, SourceCounts]:
-    """Discover and fetch one source; any failure is recorded, never raised."""
+    source: SourceConfig,
+    ctx: IngestContext,
+    notify: Progress,
+    results: dict[str, tuple[Discovery, SourceCounts]],
+    finished: set[str],
+) -> None:
+    """Discover and fetch one source into ``results``; any failure is recorded, never raised
+    (a cancellation is: the source is then left out of ``finished``)."""
     notify("source_start", source=source.name)
-    discovery = Discovery(source_name=source.name)
-    counts = SourceCounts()
+    discovery, counts = results[source.name]
     try:
         discovery = await adiscover_source(source, ctx)
+        results[source.name] = (discovery, counts)
         counts.errors.extend(discovery.errors)
         notify("discovered", source=source.name, n=len(discovery.candidates))
         await afetch_source(
@@ -159,7 +205,7 @@ async def _one_source(
         discovery.status = DISCOVERY_FAILED
         discovery.outcome = "internal_error"
         counts.errors.append({"url": source.url, "outcome": "internal_error", "error": repr(exc)})
+    finished.add(source.name)
     notify(
         "source_done", source=source.name, counts=counts, status=health_status(discovery, counts)
     )
-    return discovery, counts

@@ -6,6 +6,7 @@ discovery and fetching happen in separate tasks.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -24,7 +25,7 @@ from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.fetchlog import set_validators
 from storage.models import IngestRun, Source
-from storage.runs import finish_run, record_source_counts
+from storage.runs import INTERRUPTED, finish_run, record_source_counts
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
 # Article fetch outcomes worth retrying on the next run (the server may answer then).
@@ -63,11 +64,17 @@ def failed_discovery(source_name: str, url: str, exc: BaseException) -> Discover
 
 
 def record_ingest(
-    engine: Engine, run_id: int, outcomes: list[SourceOutcome], update_health: bool = True
+    engine: Engine,
+    run_id: int,
+    outcomes: list[SourceOutcome],
+    update_health: bool = True,
+    interrupted: Collection[str] = (),
 ) -> IngestReport:
     """Write each source's counts (and, unless ``update_health`` is off, its health) and close
     the run; return the run's report. A backfill leaves the health alone: it describes the
-    live polling, not a walk through old days."""
+    live polling, not a walk through old days. The sources named in ``interrupted`` were
+    stopped by a signal: their counts so far are kept with the status ``interrupted``, their
+    health is left as it was, and the run ends ``interrupted``."""
     report = IngestReport(run_id=run_id)
     with session_scope(engine) as session:
         run = session.get(IngestRun, run_id)
@@ -80,6 +87,13 @@ def record_ingest(
                 # a permanent refusal (off-host, robots, too large) keeps the 304 path.
                 for url in discovery.listing_urls:
                     set_validators(session, url, None, None)
+            if source.name in interrupted:
+                report.sources[source.name] = counts
+                report.source_status[source.name] = INTERRUPTED
+                record_source_counts(
+                    session, run, source.name, counts.as_counts(), counts.errors, INTERRUPTED
+                )
+                continue
             status = health_status(discovery, counts)
             report.sources[source.name] = counts
             report.source_status[source.name] = status
@@ -93,7 +107,9 @@ def record_ingest(
             )
         bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
         errors = any(c.errors for c in report.sources.values())
-        if outcomes and len(bad) == len(outcomes):
+        if interrupted:
+            report.status = INTERRUPTED
+        elif outcomes and len(bad) == len(outcomes):
             report.status = "failed"
         elif bad or errors:
             report.status = "partial"

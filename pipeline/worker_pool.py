@@ -24,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import socket
 import struct
 import threading
@@ -64,6 +65,9 @@ class Worker:
 
 def _serve(sock: socket.socket, handler: Callable[..., Any], warm_up: Callable[[], Any]) -> None:
     """The worker process: answer request frames until the parent closes the socket."""
+    # Ctrl-C reaches the whole process group: the parent decides when to stop (it finishes
+    # the current batch, then closes the socket), a worker must not die with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # not allowed, or not on this system
         os.nice(WORKER_NICENESS)
     warm_up()
