@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from types import FrameType
 from typing import Any
 
 import typer
@@ -19,6 +23,7 @@ from cli.common import (
     EXIT_NOTHING_RAN,
     EXIT_OK,
     console,
+    err_console,
     fail,
     log_service_progress,
     outcome_exit_code,
@@ -118,7 +123,20 @@ def backfill_command(
         raise fail(str(exc), EXIT_NOTHING_RAN) from exc
     from flows.backfill_flow import backfill
 
-    state = backfill(start=first, end=last, sources=source, refetch=refetch, return_state=True)
+    with signals_unwind() as received:
+        try:
+            state = backfill(
+                start=first, end=last, sources=source, refetch=refetch, return_state=True
+            )
+        except KeyboardInterrupt:
+            signum = received[0] if received else signal.SIGINT
+            err_console.print(
+                f"interrupted by {signal.Signals(signum).name}: backfill {first}..{last} "
+                "stopped; finished days are kept and the next backfill resumes",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(128 + signum) from None
     if not state.is_completed():
         message = f"backfill {(state.name or 'failed').lower()}: {state.message or ''}"
         raise fail(message.strip(), EXIT_NOTHING_RAN)
@@ -131,6 +149,25 @@ def backfill_command(
     if summary["days_failed"]:  # days already done or with nothing new count as ok
         days = ["ok"] * summary["days_done"] + ["failed"] * summary["days_failed"]
         raise typer.Exit(outcome_exit_code(days))
+
+
+@contextmanager
+def signals_unwind() -> Iterator[list[int]]:
+    """SIGTERM (and SIGINT) raise ``KeyboardInterrupt`` in the main thread, so the process
+    unwinds and its exit hooks run: Prefect stops the temporary API server it started
+    (killed outright by SIGTERM, that child server would live on). The list notes the signal."""
+    received: list[int] = []
+
+    def unwind(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, unwind) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_pipeline() -> None:
