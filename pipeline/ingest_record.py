@@ -25,7 +25,7 @@ from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.fetchlog import set_validators
 from storage.models import IngestRun, Source
-from storage.runs import INTERRUPTED, finish_run, record_source_counts
+from storage.runs import INTERRUPTED, finish_run, newer_result_exists, record_source_counts
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
 # Article fetch outcomes worth retrying on the next run (the server may answer then).
@@ -98,7 +98,9 @@ def record_ingest(
             report.sources[source.name] = counts
             report.source_status[source.name] = status
             row = configured_source_row(session, source)
-            if update_health and status == STATUS_OK:
+            if update_health and newer_result_exists(session, run, source.name):
+                pass  # an overlapping, later-started run already set the source's health
+            elif update_health and status == STATUS_OK:
                 record_source_success(session, row)
             elif update_health:
                 record_source_failure(session, row, health_summary(discovery, counts), status)

@@ -81,7 +81,7 @@ def mark_abandoned(session: Session, run: IngestRun, reason: str) -> list[str]:
         row.finished_at = now
         row.errors = [*(row.errors or []), {"outcome": ABANDONED, "error": reason}]
         source = session.scalar(select(Source).where(Source.name == row.source_name))
-        if source is not None:
+        if source is not None and not newer_result_exists(session, run, row.source_name):
             record_source_failure(session, source, reason, ABANDONED)
     session.flush()
     return [row.source_name for row in left]
@@ -114,6 +114,21 @@ def record_source_counts(
     row.finished_at = utcnow()
     session.flush()
     return row
+
+
+def newer_result_exists(session: Session, run: IngestRun, source_name: str) -> bool:
+    """Whether a run started after ``run`` has already recorded its result for the source
+    (two overlapping runs: the source's health is the newer run's, whichever ends last)."""
+    found = session.scalar(
+        select(IngestRunSource.id)
+        .where(
+            IngestRunSource.source_name == source_name,
+            IngestRunSource.run_id > run.id,
+            IngestRunSource.status != RUNNING,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def finish_run(session: Session, run: IngestRun, status: str) -> None:
