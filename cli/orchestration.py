@@ -121,10 +121,12 @@ def backfill_command(
         )
     except BackfillParameterError as exc:
         raise fail(str(exc), EXIT_NOTHING_RAN) from exc
+    from cli.prefect_server import guard_ephemeral_server
     from flows.backfill_flow import backfill
 
     with signals_unwind() as received:
         try:
+            guard_ephemeral_server()
             state = backfill(
                 start=first, end=last, sources=source, refetch=refetch, return_state=True
             )
@@ -180,9 +182,12 @@ def run_pipeline() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     prefect_env_defaults()
     _config()  # a broken sources file stops here with the reason
+    from cli.prefect_server import guard_ephemeral_server
     from flows.digest_flow import digest
     from flows.ingest_flow import ingest
     from flows.seed_flow import seed
+
+    guard_ephemeral_server()
 
     seeded = seed(trigger="run")
     console.print(
