@@ -44,3 +44,21 @@ def test_ingest_of_an_unknown_source_or_a_broken_sources_file_exits_2(
     sources.write_text("[fetch]\ntimeout_s = inf\n", encoding="utf-8")
     broken = run(env, "ingest")
     assert broken.returncode == 2 and "timeout_s" in broken.stderr
+
+
+def test_backfill_whose_every_day_failed_exits_2(
+    site: NosSite, sqlite_url: str, tmp_path: Path
+) -> None:
+    from tests.cli_process import FAST_FETCH
+    from tests.prefect_fixtures import prefect_env
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        FAST_FETCH + f'[[sources]]\nname = "kapot-archief"\nkind = "archive"\n'
+        f'url = "{site.url("/misbehave/500")}?d={{date}}"\nallowed_hosts = ["127.0.0.1"]\n',
+        encoding="utf-8",
+    )
+    env = {**prefect_env(tmp_path / "home"), **cli_env(sqlite_url, sources, tmp_path / "data")}
+    result = run(env, "backfill", "2024-01-01", "2024-01-02", timeout=240)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "2 day(s) failed" in result.stdout
