@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import typer
@@ -9,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from cli.common import (
     EXIT_NOTHING_RAN,
@@ -25,10 +27,13 @@ from cli.settings import Settings, get_settings, make_processor
 from pipeline.ingest import IngestContext, IngestReport, run_ingest
 from pipeline.ingest_types import COUNT_NAMES, SourceCounts
 from pipeline.pacing_db import make_pacer
+from pipeline.run_owner import reconcile_runs
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, load_sources_file
 from storage.db import session_scope
 from storage.source_health import source_health
+
+log = logging.getLogger(__name__)
 
 HEADERS = {
     "discovered": "found",
@@ -40,7 +45,14 @@ HEADERS = {
     "duplicates": "dup",
     "updated": "upd",
 }
-STATUS_STYLE = {"ok": "green", "failing": "yellow", "blocked": "red", "unreachable": "red"}
+STATUS_STYLE = {
+    "ok": "green",
+    "failing": "yellow",
+    "blocked": "red",
+    "unreachable": "red",
+    "abandoned": "red",
+    "interrupted": "yellow",
+}
 
 
 def load_config(settings: Settings) -> SourcesConfig:
@@ -158,8 +170,14 @@ def sources() -> None:
     """Each configured source's health: status, last success, last error, last run's counts."""
     settings = get_settings()
     config = load_config(settings)
-    with open_engine(settings) as engine, session_scope(engine) as session:
-        health = source_health(session)
+    with open_engine(settings) as engine:
+        try:  # runs left by dead processes show as abandoned, not as running
+            with session_scope(engine) as session:
+                reconcile_runs(session)
+        except DBAPIError:
+            log.info("runs not reconciled: the database is read-only here")
+        with session_scope(engine) as session:
+            health = source_health(session)
         table = Table(title="sources")
         for column in ("source", "kind", "enabled", "status", "last success", "last error"):
             table.add_column(column)

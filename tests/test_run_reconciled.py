@@ -87,3 +87,29 @@ def test_a_live_run_of_another_process_is_left_running(
     with session_scope(engine) as session:
         statuses = {r.id: r.status for r in session.scalars(select(IngestRun))}
     assert statuses == {first: "running", second: "running"}
+
+
+def test_newsmon_sources_reconciles_a_dead_run_before_showing_health(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from sqlalchemy import update
+
+    from pipeline.run_owner import begin_run
+    from storage.sources import ensure_source
+
+    with session_scope(engine) as session:
+        ensure_source(session, "gen", "rss")
+    run_id = begin_run(engine, "cli", ["gen"])
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()
+    with session_scope(engine) as session:
+        session.execute(update(IngestRun).where(IngestRun.id == run_id).values(pid=dead_pid.pid))
+    sources = tmp_path / "sources.toml"
+    sources.write_text("", encoding="utf-8")
+    table = run(cli_env(database_url, sources, tmp_path / "data"), "sources")
+    assert table.returncode == 0, table.stderr
+    gen_line = next(line for line in table.stdout.splitlines() if "│ gen " in line)
+    assert "abandoned" in gen_line
