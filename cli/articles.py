@@ -10,12 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import console, fail, iso_utc, open_engine
+from cli.errors import OperatorTyper
 from storage.articles import get_article, list_articles
 from storage.db import session_scope
 from storage.models import Article
-from storage.search import search_articles
+from storage.search import SearchQueryError, search_articles
 
-articles_app = typer.Typer(help="List and show stored articles.", no_args_is_help=False)
+articles_app = OperatorTyper(help="List and show stored articles.", no_args_is_help=False)
 
 
 def article_summary(article: Article) -> dict[str, Any]:
@@ -104,7 +105,10 @@ def search(
 ) -> None:
     """Full-text search over stored articles, best match first."""
     with open_engine() as engine, session_scope(engine) as session:
-        hits = search_articles(session, query, limit=limit)
+        try:
+            hits = search_articles(session, query, limit=limit)
+        except SearchQueryError as exc:
+            raise fail(str(exc)) from exc
     if as_json:
         for hit in hits:
             typer.echo(

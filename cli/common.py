@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import signal
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -46,6 +47,33 @@ def log_service_progress() -> None:
             logger.setLevel(logging.INFO)
 
 
+# Exit codes of ingest, run and backfill (cron and operators read them; README lists them).
+EXIT_OK = 0  # every source succeeded or had nothing new
+EXIT_SOME_FAILED = 1  # some sources (or days) failed, the others were stored
+EXIT_NOTHING_RAN = 2  # all failed, or nothing could run (bad config, no database, no source)
+
+
+def outcome_exit_code(statuses: Iterable[str]) -> int:
+    """0 when every status is ``ok``, 2 when none is (or there is none), else 1."""
+    statuses = list(statuses)
+    bad = sum(1 for status in statuses if status != "ok")
+    if not statuses or bad == len(statuses):
+        return EXIT_NOTHING_RAN
+    return EXIT_SOME_FAILED if bad else EXIT_OK
+
+
+def interrupted_exit(signum: int, run_id: int | None) -> typer.Exit:
+    """One line saying the run stopped on ``signum``; exit 128 + signum (130 / 143)."""
+    name = signal.Signals(signum).name
+    err_console.print(
+        f"interrupted by {name}: ingest run {run_id} recorded as interrupted "
+        "(what was stored is kept; the next run goes on)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return typer.Exit(128 + signum)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a clear error and return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}")
@@ -58,7 +86,9 @@ def open_engine(settings: Settings | None = None) -> Iterator[Engine]:
     settings = settings or get_settings()
     url = settings.resolved_database_url
     if not is_migrated(url):
-        raise fail("the database has no schema yet: run `newsmon db upgrade` first")
+        raise fail(
+            "the database has no schema yet: run `newsmon db upgrade` first", EXIT_NOTHING_RAN
+        )
     engine = make_engine(url)
     try:
         yield engine

@@ -74,6 +74,12 @@ def _print_reports(report: SendReport, earlier: list[SendReport], n_recipients: 
             err_console.print(f"digest {done.day} sent to {escape(recipient)}")
     for recipient in report.skipped:
         err_console.print(f"already sent to {escape(recipient)} (use --force to resend)")
+    for done in (report, *earlier):
+        for recipient, why in done.unknown.items():
+            err_console.print(
+                f"digest {done.day} to {escape(recipient)}: delivery unknown ({escape(why)}); "
+                "recorded as unknown, not sent again without --force"
+            )
     for failed in (report, *earlier):
         if failed.failed:
             first = next(iter(failed.failed.values()))

@@ -3,6 +3,7 @@ group also holds `sources check`, the live probe in cli/sources_check.py)."""
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 
@@ -11,16 +12,31 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
-from cli.common import console, err_console, fail, iso_utc, open_engine
+from cli.common import (
+    EXIT_NOTHING_RAN,
+    EXIT_OK,
+    console,
+    err_console,
+    fail,
+    interrupted_exit,
+    iso_utc,
+    open_engine,
+    outcome_exit_code,
+)
+from cli.errors import OperatorTyper
 from cli.settings import Settings, get_settings, make_processor
 from pipeline.ingest import IngestContext, IngestReport, run_ingest
 from pipeline.ingest_types import COUNT_NAMES, SourceCounts
 from pipeline.pacing_db import make_pacer
+from pipeline.run_owner import reconcile_runs
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, load_sources_file
 from storage.db import session_scope
 from storage.source_health import source_health
+
+log = logging.getLogger(__name__)
 
 HEADERS = {
     "discovered": "found",
@@ -32,7 +48,14 @@ HEADERS = {
     "duplicates": "dup",
     "updated": "upd",
 }
-STATUS_STYLE = {"ok": "green", "failing": "yellow", "blocked": "red", "unreachable": "red"}
+STATUS_STYLE = {
+    "ok": "green",
+    "failing": "yellow",
+    "blocked": "red",
+    "unreachable": "red",
+    "abandoned": "red",
+    "interrupted": "yellow",
+}
 
 
 def load_config(settings: Settings) -> SourcesConfig:
@@ -40,7 +63,7 @@ def load_config(settings: Settings) -> SourcesConfig:
     try:
         return load_sources_file(settings.sources_file)
     except SourcesConfigError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
 
 def ingest_sources(
@@ -90,9 +113,9 @@ def ingest_sources(
                 )
 
         try:
-            return run_ingest(ctx, source_names, progress=on_event)
+            return run_ingest(ctx, source_names, progress=on_event, stop_on_signals=True)
         except UnknownSourceError as exc:
-            raise fail(str(exc)) from exc
+            raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
 
 def print_report(report: IngestReport) -> None:
@@ -129,13 +152,22 @@ def ingest(
         False, "--refetch", help="Re-check stored articles too (conditional GETs)."
     ),
 ) -> None:
-    """Poll the configured sources: discover, fetch new articles politely, extract and store."""
+    """Poll the configured sources: discover, fetch new articles politely, extract and store.
+
+    Exit code 0: every source ok or unchanged; 1: some failed; 2: all failed or none could run;
+    130 / 143 after Ctrl-C / SIGTERM (the run is recorded as interrupted).
+    """
     settings = get_settings()
     config = load_config(settings)
     with open_engine(settings) as engine:
         report = ingest_sources(engine, config, source or None, refetch=refetch)
+        if report.signal is not None:
+            raise interrupted_exit(report.signal, report.run_id)
         print_report(report)
         publish_after(engine, settings)
+    code = outcome_exit_code(report.source_status.values())
+    if code != EXIT_OK:
+        raise typer.Exit(code)
 
 
 def publish_after(engine: Engine, settings: Settings) -> None:
@@ -151,7 +183,7 @@ def publish_after(engine: Engine, settings: Settings) -> None:
         raise fail(str(exc)) from exc
 
 
-sources_app = typer.Typer(
+sources_app = OperatorTyper(
     help="The configured sources: their health (the default, `list`) and a live `check`.",
     invoke_without_command=True,
 )
@@ -169,8 +201,14 @@ def sources_list() -> None:
     """Each configured source's health: status, last success, last error, last run's counts."""
     settings = get_settings()
     config = load_config(settings)
-    with open_engine(settings) as engine, session_scope(engine) as session:
-        health = source_health(session)
+    with open_engine(settings) as engine:
+        try:  # runs left by dead processes show as abandoned, not as running
+            with session_scope(engine) as session:
+                reconcile_runs(session)
+        except DBAPIError:
+            log.info("runs not reconciled: the database is read-only here")
+        with session_scope(engine) as session:
+            health = source_health(session)
         table = Table(title="sources")
         for column in ("source", "kind", "enabled", "status", "last success", "last error"):
             table.add_column(column)
@@ -180,6 +218,8 @@ def sources_list() -> None:
             configured = next((s for s in config.sources if s.name == name), None)
             row = health.get(name)
             status = row.source.status if row else "never"
+            if status == "never" and row and row.last_run:  # polled, but never to the end
+                status = row.last_run.status
             kind = configured.kind if configured else (row.source.kind if row else "")
             enabled = configured.enabled if configured else False
             last_error = ""

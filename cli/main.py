@@ -8,6 +8,7 @@ from rich.table import Table
 from cli.articles import articles_app, search
 from cli.common import configure_logging, console, fail, open_engine
 from cli.digest import digest
+from cli.errors import OperatorTyper, redact
 from cli.feeds import alerts, feed
 from cli.ingest import ingest, sources_app
 from cli.orchestration import (
@@ -26,14 +27,14 @@ from storage.articles import count_articles
 from storage.db import session_scope
 from storage.migrate import upgrade
 
-app = typer.Typer(
+app = OperatorTyper(
     name="newsmon",
     help="Monitor Belarus–Russia relations in Dutch-language news.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+db_app = OperatorTyper(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(articles_app, name="articles")
 app.command("search")(search)
@@ -66,7 +67,7 @@ def db_upgrade() -> None:
     """Create or migrate the database schema to the latest version (safe to repeat)."""
     url = get_settings().resolved_database_url
     upgrade(url)
-    console.print(f"database is up to date: {_redact(url)}")
+    console.print(f"database is up to date: {redact(url)}")
 
 
 @app.command("seed")
@@ -106,13 +107,6 @@ def run() -> None:
     with open_engine(get_settings()):
         pass  # refuses an unmigrated database with the fix (`newsmon db upgrade`)
     run_pipeline()
-
-
-def _redact(url: str) -> str:
-    """A database URL without its password, for printing."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:

@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from types import FrameType
 from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.common import console, fail, log_service_progress
+from cli.common import (
+    EXIT_NOTHING_RAN,
+    EXIT_OK,
+    console,
+    err_console,
+    fail,
+    log_service_progress,
+    outcome_exit_code,
+)
 from cli.settings import get_settings
 from flows.runtime import prefect_env_defaults
 from scrapers.errors import SourcesConfigError
@@ -28,7 +40,7 @@ def _config() -> SourcesConfig:
     try:
         return load_sources_file(get_settings().sources_file)
     except SourcesConfigError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
 
 def serve_command(
@@ -79,7 +91,7 @@ def _day(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise fail(f"{name} {value!r} is not a date: use YYYY-MM-DD") from exc
+        raise fail(f"{name} {value!r} is not a date: use YYYY-MM-DD", EXIT_NOTHING_RAN) from exc
 
 
 def backfill_command(
@@ -108,18 +120,56 @@ def backfill_command(
             config.schedule.backfill_max_days,
         )
     except BackfillParameterError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
+    from cli.prefect_server import guard_ephemeral_server
     from flows.backfill_flow import backfill
 
-    state = backfill(start=first, end=last, sources=source, refetch=refetch, return_state=True)
+    with signals_unwind() as received:
+        try:
+            guard_ephemeral_server()
+            state = backfill(
+                start=first, end=last, sources=source, refetch=refetch, return_state=True
+            )
+        except KeyboardInterrupt:
+            signum = received[0] if received else signal.SIGINT
+            err_console.print(
+                f"interrupted by {signal.Signals(signum).name}: backfill {first}..{last} "
+                "stopped; finished days are kept and the next backfill resumes",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(128 + signum) from None
     if not state.is_completed():
-        raise fail(f"backfill {(state.name or 'failed').lower()}: {state.message or ''}".strip())
+        message = f"backfill {(state.name or 'failed').lower()}: {state.message or ''}"
+        raise fail(message.strip(), EXIT_NOTHING_RAN)
     summary = state.result()
     console.print(
         f"backfill {first}..{last}: {summary['days_done']} day(s) walked, "
         f"{summary['days_skipped']} already done, {summary['new']} new article(s), "
         f"{summary['days_failed']} day(s) failed"
     )
+    if summary["days_failed"]:  # days already done or with nothing new count as ok
+        days = ["ok"] * summary["days_done"] + ["failed"] * summary["days_failed"]
+        raise typer.Exit(outcome_exit_code(days))
+
+
+@contextmanager
+def signals_unwind() -> Iterator[list[int]]:
+    """SIGTERM (and SIGINT) raise ``KeyboardInterrupt`` in the main thread, so the process
+    unwinds and its exit hooks run: Prefect stops the temporary API server it started
+    (killed outright by SIGTERM, that child server would live on). The list notes the signal."""
+    received: list[int] = []
+
+    def unwind(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, unwind) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_pipeline() -> None:
@@ -132,9 +182,12 @@ def run_pipeline() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     prefect_env_defaults()
     _config()  # a broken sources file stops here with the reason
+    from cli.prefect_server import guard_ephemeral_server
     from flows.digest_flow import digest
     from flows.ingest_flow import ingest
     from flows.seed_flow import seed
+
+    guard_ephemeral_server()
 
     seeded = seed(trigger="run")
     console.print(
@@ -142,14 +195,18 @@ def run_pipeline() -> None:
         f"{seeded['updated']} updated, {seeded['errors']} bad"
     )
     state = ingest(seeds=False, return_state=True)
+    code = EXIT_NOTHING_RAN
     if state.is_completed():
         summary = state.result()
         _print_ingest(summary)
+        code = outcome_exit_code(row["status"] for row in summary["sources"].values())
     else:
         console.print(f"[red]ingest {(state.name or 'failed').lower()}:[/] {state.message}")
     built = digest(send_email=False)
     console.print(f"digest: {built['stories']} stories, {built['articles']} articles")
     typer.echo(str(built["markdown_path"]))
+    if code != EXIT_OK:
+        raise typer.Exit(code)
 
 
 def _print_ingest(summary: dict[str, Any]) -> None:

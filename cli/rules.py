@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.common import console, err_console, open_engine
+from cli.errors import OperatorTyper
 from cli.settings import Settings, get_settings
 from digests.select import day_window
 from pipeline.processor import load_tagger
@@ -25,7 +26,7 @@ from processing.retag import TagChange
 from processing.tagging import Tagger
 from processing.taxonomy import TaxonomyError
 
-rules_app = typer.Typer(help="Try a taxonomy on the stored articles.", no_args_is_help=True)
+rules_app = OperatorTyper(help="Try a taxonomy on the stored articles.", no_args_is_help=True)
 
 TOPICS_OPTION = typer.Option(
     None, "--topics", help="The taxonomy to apply (default: NEWSMON_TOPICS_FILE)."

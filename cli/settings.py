@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 class Settings(BaseSettings):
     """Every setting newsmon reads; the README documents each with its default."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSMON_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSMON_", env_file=".env", extra="ignore", allow_inf_nan=False
+    )
 
     data_dir: Path = Field(Path("data"), description="Where the SQLite file and digests live.")
     database_url: str | None = Field(
@@ -36,7 +38,9 @@ class Settings(BaseSettings):
         "Europe/Amsterdam", description="Zone whose local days bound a daily digest."
     )
     smtp_host: str | None = Field(None, description="SMTP server for the digest email.")
-    smtp_port: int = Field(25, description="SMTP port (587 for STARTTLS, 465 for SSL).")
+    smtp_port: int = Field(
+        25, ge=1, le=65_535, description="SMTP port (587 for STARTTLS, 465 for SSL)."
+    )
     smtp_user: str | None = Field(None, description="SMTP login; no login when unset.")
     smtp_password: str | None = Field(None, description="SMTP password.")
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
@@ -65,8 +69,12 @@ class Settings(BaseSettings):
 def make_processor(settings: Settings) -> Processor:
     """A fresh run's processing state from the configured taxonomy and seed folder."""
     from pipeline.processor import Processor  # heavy (numpy, datasketch): only when ingesting
+    from processing.taxonomy import TaxonomyError
 
-    return Processor.from_topics_file(settings.topics_file, settings.seeds_dir)
+    try:
+        return Processor.from_topics_file(settings.topics_file, settings.seeds_dir)
+    except TaxonomyError as exc:  # name the file: the message names the key and the reason
+        raise TaxonomyError(f"{settings.topics_file}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -80,7 +80,7 @@ def to_article(
         url=row.url if row.url and row.url.lower().startswith(LINKABLE) else None,
         outlet=outlet(row.url, row.source_name, row.origin),
         when=published_label(row.published_at, row.date_precision, tz),
-        lead=lead(row.text),
+        lead=lead(row.text, title=row.title),
         mark=article_mark(row, reported, start),
         story_id=row.story_id,
         text_hash=row.text_hash,

@@ -2,6 +2,8 @@
 
 ``smtplib`` is enough here: one connection per send run, one message per recipient, plain SMTP,
 STARTTLS or implicit TLS, optional login. Failures raise :class:`MailError` with the reason.
+A server that closes the connection after the message's final dot without a reply may well
+have delivered it: that delivery is ``unknown``, not failed, so it is not sent twice.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +56,53 @@ def build_message(
 
 @dataclass(slots=True)
 class Delivery:
-    """The outcome for one recipient: ``error`` is None when the server accepted it."""
+    """The outcome for one recipient: ``error`` is None when the server accepted it; with
+    ``unknown`` the message went out whole but the server closed without saying so."""
 
     recipient: str
     message_id: str | None
     error: str | None = None
+    unknown: bool = False
 
 
-def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+class _BodyTracking:
+    """Notes whether the current message's body (with its final dot) has gone out: ``data``
+    sends the body with ``send`` outside any ``putcmd``."""
+
+    body_sent = False
+    _in_command = False
+
+    def putcmd(self, cmd: str, args: str = "") -> None:
+        self._in_command = True
+        self.body_sent = False
+        try:
+            super().putcmd(cmd, args)  # type: ignore[misc]
+        finally:
+            self._in_command = False
+
+    def send(self, s: Any) -> None:  # bytes or str, as smtplib sends them
+        super().send(s)  # type: ignore[misc]
+        if not self._in_command:
+            self.body_sent = True
+
+
+class _SMTP(_BodyTracking, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_BodyTracking, smtplib.SMTP_SSL):
+    pass
+
+
+def _connect(settings: SmtpSettings) -> _SMTP | _SMTPSSL:
     if settings.use_ssl:
-        return smtplib.SMTP_SSL(
+        return _SMTPSSL(
             settings.host,
             settings.port,
             timeout=settings.timeout,
             context=ssl.create_default_context(),
         )
-    client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    client = _SMTP(settings.host, settings.port, timeout=settings.timeout)
     if settings.starttls:
         client.starttls(context=ssl.create_default_context())
     return client
@@ -107,9 +141,14 @@ def send_messages(settings: SmtpSettings, messages: Sequence[EmailMessage]) -> l
             deliveries.append(Delivery(recipient, None, f"refused by {where}: {exc}"))
             continue
         except (OSError, smtplib.SMTPException) as exc:
-            # The connection is gone: this and every later message failed.
+            # The connection is gone: every later message failed; this one too, unless it
+            # went out whole and only the reply is missing (then it may have arrived).
             broken = f"SMTP error talking to {where}: {exc}"
-            deliveries.append(Delivery(recipient, None, broken))
+            if client.body_sent:
+                unknown = f"{where} closed the connection after the message, without a reply"
+                deliveries.append(Delivery(recipient, str(message["Message-ID"]), unknown, True))
+            else:
+                deliveries.append(Delivery(recipient, None, broken))
             continue
         if refused:
             deliveries.append(Delivery(recipient, None, f"refused by {where}: {refused}"))

@@ -17,9 +17,49 @@ _SENTENCE_END = re.compile(r"(?<!\b[A-Z]\.)(?<=[.!?…])[\"”’')]?\s+")
 _SPACES = re.compile(r"\s+")
 
 
-def lead(text: str, sentences: int = LEAD_SENTENCES, max_chars: int = LEAD_MAX_CHARS) -> str:
-    """The first ``sentences`` sentences of ``text``, cut at a word beyond ``max_chars``."""
-    flat = _SPACES.sub(" ", text).strip()
+# A byline line at the top of an article: "door Sander van Hoorn", "Door X, correspondent".
+_BYLINE = re.compile(r"^(?:door|by)\s+(?P<name>[^,|–—]{2,60})(?:\s*[,|–—]\s*.{0,60})?$", re.I)
+_NAME_PARTICLES = frozenset(
+    {"van", "de", "der", "den", "het", "ten", "ter", "te", "in", "'t", "en"}
+)
+HEADING_LINES = 4  # title, byline and blank lines are looked for among the first lines only
+
+
+def is_byline(line: str) -> bool:
+    """``door`` / ``by`` and a name (capitalised words and particles), maybe ``, role``."""
+    found = _BYLINE.match(line)
+    if found is None:
+        return False
+    words = found.group("name").split()
+    return (
+        1 <= len(words) <= 6
+        and all(word[:1].isupper() or word.casefold() in _NAME_PARTICLES for word in words)
+        and any(word[:1].isupper() for word in words)
+    )
+
+
+def body_start(text: str, title: str | None = None) -> str:
+    """``text`` without the title and byline lines extraction leaves at its top."""
+    lines = text.strip().splitlines()
+    wanted = _SPACES.sub(" ", title or "").strip().casefold()
+    skip = 0
+    for line in lines[:HEADING_LINES]:
+        flat = _SPACES.sub(" ", line).strip()
+        if flat and flat.casefold() != wanted and not is_byline(flat):
+            break
+        skip += 1
+    return "\n".join(lines[skip:])
+
+
+def lead(
+    text: str,
+    sentences: int = LEAD_SENTENCES,
+    max_chars: int = LEAD_MAX_CHARS,
+    title: str | None = None,
+) -> str:
+    """The first ``sentences`` sentences of the body, after the title and the byline, cut at
+    a word beyond ``max_chars``."""
+    flat = _SPACES.sub(" ", body_start(text, title)).strip()
     if not flat:
         return ""
     parts: list[str] = []

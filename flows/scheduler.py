@@ -18,7 +18,14 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MAX_INSTANCES,
+    JobEvent,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+    SchedulerEvent,
+)
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -63,14 +70,22 @@ def build_scheduler(
     return scheduler
 
 
-def _report(event: JobExecutionEvent) -> None:
-    """Say why a run did not happen or failed; the scheduler itself keeps going."""
-    if event.code == EVENT_JOB_MAX_INSTANCES:
-        log.warning(
-            "%s is still running: skipped the run due at %s", event.job_id, event.scheduled_run_time
-        )
-    elif event.exception is not None:
+def _report(event: SchedulerEvent) -> None:
+    """Say why a run did not happen or failed; the scheduler itself keeps going.
+
+    APScheduler delivers a skipped run (max instances reached) as a ``JobSubmissionEvent``
+    with a list of due times and a failed run as a ``JobExecutionEvent``; any other event
+    type is logged plainly, so a listener can never raise inside the scheduler.
+    """
+    if isinstance(event, JobSubmissionEvent) and event.code == EVENT_JOB_MAX_INSTANCES:
+        due = ", ".join(str(t) for t in event.scheduled_run_times) or "now"
+        log.warning("%s is still running: skipped the run due at %s", event.job_id, due)
+    elif isinstance(event, JobExecutionEvent) and event.exception is not None:
         log.error("%s failed: %s", event.job_id, event.exception)
+    elif isinstance(event, JobEvent):
+        log.info("%s: scheduler event %s", event.job_id, event.code)
+    else:
+        log.info("scheduler event %s", event.code)
 
 
 def run_until_stopped(

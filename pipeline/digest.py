@@ -21,7 +21,7 @@ from digests.model import MODE_PUBLISHED, MODE_SEEN, DigestData
 from digests.render import render_html, render_markdown, render_text
 from digests.select import collect_digest
 from storage.db import session_scope
-from storage.digest_sends import owed_days, recipients_sent, record_send
+from storage.digest_sends import UNKNOWN, owed_days, recipients_sent, record_send
 from storage.digests import digest_modes, record_digest
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class SendReport:
     sent: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already had it
     failed: dict[str, str] = field(default_factory=dict)  # recipient -> error
+    unknown: dict[str, str] = field(default_factory=dict)  # went out, no reply: not resent
 
     @property
     def ok(self) -> bool:
@@ -161,6 +162,8 @@ def send_digest(
         for delivery in deliveries:
             if delivery.error is None:
                 report.sent.append(delivery.recipient)
+            elif delivery.unknown:
+                report.unknown[delivery.recipient] = delivery.error
             else:
                 report.failed[delivery.recipient] = delivery.error
     ids = {str(m["To"]): str(m["Message-ID"]) for m in messages}
@@ -177,6 +180,16 @@ def send_digest(
         for recipient, error in report.failed.items():
             record_send(
                 session, result.day, recipient, status="failed", subject=result.subject, error=error
+            )
+        for recipient, error in report.unknown.items():
+            record_send(
+                session,
+                result.day,
+                recipient,
+                status=UNKNOWN,
+                subject=result.subject,
+                message_id=ids.get(recipient),
+                error=error,
             )
     return report
 

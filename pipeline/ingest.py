@@ -3,13 +3,15 @@
 Plain Python, no Prefect. :func:`run_ingest` is the one driver every runner calls (the CLI,
 the Prefect ``ingest`` flow, the scheduler, tests, benchmarks): it starts the run, ingests
 every chosen source (one failing source never stops the others) and records the run with its
-per-source counts and health. A runner that wants each source in its own unit of work (a
-Prefect task) passes ``run_sources``, which calls :func:`ingest_source` per source.
+per-source counts and health (runs left ``running`` by a dead process are closed as
+``abandoned`` first). A runner that wants each source in its own unit of work (a Prefect
+task) passes ``run_sources``, which calls :func:`ingest_source` per source.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -28,10 +30,10 @@ from pipeline.ingest_types import (
     SourceCounts,
     health_status,
 )
+from pipeline.interrupt import stop_on
+from pipeline.run_owner import begin_run
 from scrapers.candidates import Candidate
 from scrapers.sources import SourceConfig, select_sources
-from storage.db import session_scope
-from storage.runs import start_run
 
 __all__ = [
     "Discovery",
@@ -96,7 +98,9 @@ def ingest_source(
 ) -> SourceResult:
     """Discover, fetch and store one source in its own event loop; failures are recorded in
     the result, never raised (what a runner's per-source unit of work calls)."""
-    return _run(ctx, lambda: _one_source(source, ctx, progress or _quiet))
+    results = {source.name: (Discovery(source_name=source.name), SourceCounts())}
+    _run(ctx, lambda: _one_source(source, ctx, progress or _quiet, results, set()))
+    return results[source.name]
 
 
 def run_ingest(
@@ -104,47 +108,67 @@ def run_ingest(
     source_names: list[str] | None = None,
     progress: Progress | None = None,
     run_sources: SourceRunner | None = None,
+    stop_on_signals: bool = False,
 ) -> IngestReport:
     """Ingest every enabled source (or those named), record the run and source health.
 
     By default the sources run side by side in one event loop; ``run_sources`` replaces that
-    (a Prefect flow submits one task per source, each calling :func:`ingest_source`).
+    (a Prefect flow submits one task per source, each calling :func:`ingest_source`). With
+    ``stop_on_signals`` (the CLI) SIGINT and SIGTERM stop the run after the batch being
+    stored: the sources still going are recorded ``interrupted`` (their health untouched),
+    the run too, and ``report.signal`` says which signal.
     """
     sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
     notify = progress or _quiet
-    with session_scope(ctx.engine) as session:
-        if ctx.run_id is None:
-            ctx.run_id = start_run(session, trigger=ctx.trigger).id
+    if ctx.run_id is None:
+        ctx.run_id = begin_run(ctx.engine, ctx.trigger, [s.name for s in sources])
     run_id = ctx.run_id
     for source in sources:
         ctx.source_id(source)
+    results = {s.name: (Discovery(source_name=s.name), SourceCounts()) for s in sources}
+    finished: set[str] = set()
+    received: list[int] = []
 
-    async def main() -> list[SourceResult]:
+    async def main() -> None:
         async with open_client(ctx):
-            return list(await asyncio.gather(*(_one_source(s, ctx, notify) for s in sources)))
+            work = asyncio.gather(
+                *(_one_source(s, ctx, notify, results, finished) for s in sources)
+            )
+            with stop_on(work, received) if stop_on_signals else contextlib.nullcontext():
+                try:
+                    await work
+                except asyncio.CancelledError:
+                    if not received:
+                        raise
 
-    if not sources:
-        outcomes: list[SourceResult] = []
-    elif run_sources is not None:
-        outcomes = run_sources(sources, run_id)
-    else:
-        outcomes = asyncio.run(main())
-    report = record_ingest(
-        ctx.engine,
-        run_id,
-        [SourceOutcome(s, d, c) for s, (d, c) in zip(sources, outcomes, strict=True)],
-    )
+    if sources and run_sources is not None:
+        for source, result in zip(sources, run_sources(sources, run_id), strict=True):
+            results[source.name] = result
+            finished.add(source.name)
+    elif sources:
+        asyncio.run(main())
+    outcomes = [SourceOutcome(s, *results[s.name]) for s in sources]
+    cut = {s.name for s in sources} - finished if received else set()
+    report = record_ingest(ctx.engine, run_id, outcomes, interrupted=cut)
+    report.signal = received[0] if received else None
     notify("run_done", report=report)
     return report
 
 
-async def _one_source(source: SourceConfig, ctx: IngestContext, notify: Progress) -> SourceResult:
-    """Discover and fetch one source; any failure is recorded, never raised."""
+async def _one_source(
+    source: SourceConfig,
+    ctx: IngestContext,
+    notify: Progress,
+    results: dict[str, tuple[Discovery, SourceCounts]],
+    finished: set[str],
+) -> None:
+    """Discover and fetch one source into ``results``; any failure is recorded, never raised
+    (a cancellation is: the source is then left out of ``finished``)."""
     notify("source_start", source=source.name)
-    discovery = Discovery(source_name=source.name)
-    counts = SourceCounts()
+    discovery, counts = results[source.name]
     try:
         discovery = await adiscover_source(source, ctx)
+        results[source.name] = (discovery, counts)
         counts.errors.extend(discovery.errors)
         notify("discovered", source=source.name, n=len(discovery.candidates))
         await afetch_source(
@@ -161,7 +185,7 @@ async def _one_source(source: SourceConfig, ctx: IngestContext, notify: Progress
         discovery.status = DISCOVERY_FAILED
         discovery.outcome = "internal_error"
         counts.errors.append({"url": source.url, "outcome": "internal_error", "error": repr(exc)})
+    finished.add(source.name)
     notify(
         "source_done", source=source.name, counts=counts, status=health_status(discovery, counts)
     )
-    return discovery, counts

@@ -9,6 +9,7 @@ instead of getting a 304 for articles it never stored.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -27,7 +28,7 @@ from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.fetchlog import set_validators
 from storage.models import IngestRun, Source
-from storage.runs import finish_run, record_source_counts
+from storage.runs import INTERRUPTED, finish_run, newer_result_exists, record_source_counts
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
 # Article outcomes worth retrying on the next run (the server may answer then, the database
@@ -69,11 +70,17 @@ def failed_discovery(source_name: str, url: str, exc: BaseException) -> Discover
 
 
 def record_ingest(
-    engine: Engine, run_id: int, outcomes: list[SourceOutcome], update_health: bool = True
+    engine: Engine,
+    run_id: int,
+    outcomes: list[SourceOutcome],
+    update_health: bool = True,
+    interrupted: Collection[str] = (),
 ) -> IngestReport:
     """Write each source's counts (and, unless ``update_health`` is off, its health) and close
     the run; return the run's report. A backfill leaves the health alone: it describes the
-    live polling, not a walk through old days."""
+    live polling, not a walk through old days. The sources named in ``interrupted`` were
+    stopped by a signal: their counts so far are kept with the status ``interrupted``, their
+    health is left as it was, and the run ends ``interrupted``."""
     report = IngestReport(run_id=run_id)
     with session_scope(engine) as session:
         run = session.get(IngestRun, run_id)
@@ -81,6 +88,13 @@ def record_ingest(
             raise LookupError(f"ingest run {run_id} does not exist")
         for outcome in outcomes:
             source, discovery, counts = outcome.source, outcome.discovery, outcome.counts
+            if source.name in interrupted:  # not all stored: its validators are not kept
+                report.sources[source.name] = counts
+                report.source_status[source.name] = INTERRUPTED
+                record_source_counts(
+                    session, run, source.name, counts.as_counts(), counts.errors, INTERRUPTED
+                )
+                continue
             if discovery.status == DISCOVERY_OK and (
                 has_transient_failures(counts) or counts.waiting
             ):
@@ -95,7 +109,9 @@ def record_ingest(
             report.sources[source.name] = counts
             report.source_status[source.name] = status
             row = configured_source_row(session, source)
-            if update_health and status == STATUS_OK:
+            if update_health and newer_result_exists(session, run, source.name):
+                pass  # an overlapping, later-started run already set the source's health
+            elif update_health and status == STATUS_OK:
                 record_source_success(session, row)
             elif update_health:
                 record_source_failure(session, row, health_summary(discovery, counts), status)
@@ -104,7 +120,9 @@ def record_ingest(
             )
         bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
         errors = any(c.errors for c in report.sources.values())
-        if outcomes and len(bad) == len(outcomes):
+        if interrupted:
+            report.status = INTERRUPTED
+        elif outcomes and len(bad) == len(outcomes):
             report.status = "failed"
         elif bad or errors:
             report.status = "partial"

@@ -99,9 +99,10 @@ class IngestReport:
     """One ingest run: its id and status, and per source the health status and counts."""
 
     run_id: int | None
-    status: str = "ok"  # ok | partial | failed
+    status: str = "ok"  # ok | partial | failed | interrupted
     sources: dict[str, SourceCounts] = field(default_factory=dict)
     source_status: dict[str, str] = field(default_factory=dict)
+    signal: int | None = None  # the signal that interrupted the run
 
     @property
     def total_new(self) -> int:

@@ -5,6 +5,7 @@ Parsing takes the TOML *text*; reading the file is the caller's job (processing 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,10 +136,7 @@ def _topic(parser: RuleParser, spec: dict[str, Any]) -> Topic:
         raise TaxonomyError(f"topic {slug!r}, require: {err}") from err
     if not rules:
         raise TaxonomyError(f"topic {slug!r} has no rules")
-    try:
-        threshold = float(spec.get("threshold", 1.0))
-    except (TypeError, ValueError) as err:
-        raise TaxonomyError(f"topic {slug!r}: threshold is not a number ({err})") from err
+    threshold = _number(spec, "threshold", 1.0, f"topic {slug!r}")
     return Topic(
         slug=slug,
         label=str(spec.get("label", slug)),
@@ -159,11 +157,16 @@ def _rule(parser: RuleParser, slug: str, number: int, raw: Any) -> Rule:
         node = parser.parse(str(raw["rule"]))
     except RuleSyntaxError as err:
         raise TaxonomyError(f"{where}: {err}") from err
-    try:
-        weight = float(raw.get("weight", 1.0))
-        max_count = int(raw.get("max", 1))
-    except (TypeError, ValueError) as err:
-        raise TaxonomyError(f"{where} {raw['rule']!r}: weight or max is not a number") from err
+    weight = _number(raw, "weight", 1.0, f"{where} {raw['rule']!r}")
+    max_count = int(_number(raw, "max", 1, f"{where} {raw['rule']!r}"))
     if max_count < 1:
         raise TaxonomyError(f"{where} {raw['rule']!r}: max must be at least 1")
     return Rule(text=str(raw["rule"]), node=node, weight=weight, max_count=max_count)
+
+
+def _number(spec: dict[str, Any], key: str, default: float, where: str) -> float:
+    """A finite number from the TOML table, or a :class:`TaxonomyError` naming key and value."""
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TaxonomyError(f"{where}: {key} = {value!r} is not a finite number")
+    return float(value)

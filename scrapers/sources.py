@@ -44,21 +44,30 @@ def normalize_host(host: str) -> str:
 class FetchConfig(BaseModel):
     """Politeness settings of the HTTP client (the ``[fetch]`` table; all optional)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1)
     min_interval_s: float = Field(
-        1.0, ge=0, description="Minimum gap between request starts per host."
+        1.0, ge=0, le=3600, description="Minimum gap between request starts per host."
     )
     max_concurrency: int = Field(8, ge=1, le=256, description="Requests in flight, all hosts.")
-    timeout_s: float = Field(20.0, gt=0, description="Per attempt, connect to last body byte.")
-    max_bytes: int = Field(5_000_000, gt=0, description="Body size cap (decoded bytes).")
+    timeout_s: float = Field(
+        20.0, gt=0, le=3600, description="Per attempt, connect to last body byte."
+    )
+    max_bytes: int = Field(
+        5_000_000, gt=0, le=1_000_000_000, description="Body size cap (decoded bytes)."
+    )
     retries: int = Field(3, ge=0, le=10, description="Retries after the first attempt.")
     max_redirects: int = Field(5, ge=0, le=20)
-    backoff_base_s: float = Field(0.5, ge=0, description="First retry delay before jitter.")
-    backoff_max_s: float = Field(30.0, ge=0)
+    backoff_base_s: float = Field(
+        0.5, ge=0, le=3600, description="First retry delay before jitter."
+    )
+    backoff_max_s: float = Field(30.0, ge=0, le=3600)
     retry_after_max_s: float = Field(
-        120.0, ge=0, description="Longest Retry-After honoured; a longer one ends the retries."
+        120.0,
+        ge=0,
+        le=86_400,
+        description="Longest Retry-After honoured; a longer one ends the retries.",
     )
     http2: bool = False
 
@@ -72,12 +81,12 @@ class FetchConfig(BaseModel):
 class ScheduleConfig(BaseModel):
     """When the flows run (the ``[schedule]`` table); cron strings have five fields."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     ingest_cron: str = "*/30 * * * *"
     digest_cron: str = "0 7 * * *"
     timezone: str = "Europe/Amsterdam"
-    backfill_max_days: int = Field(366, ge=1)
+    backfill_max_days: int = Field(366, ge=1, le=36_600)
 
     @field_validator("ingest_cron", "digest_cron")
     @classmethod
@@ -100,7 +109,7 @@ class ScheduleConfig(BaseModel):
 class SourceConfig(BaseModel):
     """One source: a feed, a sitemap (index) or an archive URL template with ``{date}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=_NAME_PATTERN, max_length=100)
     kind: SourceKind
@@ -108,7 +117,9 @@ class SourceConfig(BaseModel):
     allowed_hosts: tuple[str, ...] = Field(min_length=1)
     enabled: bool = True
     priority: int = Field(100, description="Lower runs first.")
-    min_interval_s: float | None = Field(None, ge=0, description="Overrides [fetch] per host.")
+    min_interval_s: float | None = Field(
+        None, ge=0, le=3600, description="Overrides [fetch] per host."
+    )
     wall: WallKind | None = Field(
         None, description="The wall known to stand before the articles; `sources check` shows it."
     )
@@ -195,7 +206,7 @@ class SourceConfig(BaseModel):
 class SourcesConfig(BaseModel):
     """The whole ``sources.toml``: politeness, schedules and the list of sources."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     fetch: FetchConfig = FetchConfig()
     schedule: ScheduleConfig = ScheduleConfig()

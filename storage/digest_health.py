@@ -97,8 +97,8 @@ def source_health(session: Session, start: datetime, end: datetime) -> HealthSum
         IngestRunSource.started_at < end,
     )
     for run in session.scalars(runs.order_by(IngestRunSource.started_at)):
-        if run.status == "ok" and not run.failed:
-            continue
+        if run.status == "running" or (run.status == "ok" and not run.failed):
+            continue  # a live run is not a failure (a dead one is marked abandoned)
         row = row_for(run.source_name)
         # fetch_log already counted this source's failed requests one by one.
         extra = 0 if row.failures else max(run.failed, 1)

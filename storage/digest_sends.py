@@ -1,7 +1,9 @@
 """Digest emails: who received which day's digest, and which sends are still owed.
 
-Every attempt is a row (``sent`` or ``failed`` with the reason), so a day and recipient with a
-failed attempt and no ``sent`` row is owed and a later run can deliver it.
+Every attempt is a row (``sent``, ``failed`` or ``unknown`` with the reason), so a day and
+recipient with a failed attempt and no ``sent`` row is owed and a later run can deliver it. An
+``unknown`` send (the server closed after the message without a reply) may have arrived: it
+counts as done, and only ``--force`` sends it again.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from storage.types import utcnow
 
 SENT = "sent"
 FAILED = "failed"
+UNKNOWN = "unknown"
+DONE = (SENT, UNKNOWN)  # not sent again without --force
 
 
 def recipients_sent(session: Session, day: date) -> set[str]:
-    """Recipients that already received the digest of ``day``."""
-    query = select(DigestSend.recipient).where(DigestSend.day == day, DigestSend.status == SENT)
+    """Recipients that already received the digest of ``day`` (or may have: ``unknown``)."""
+    query = select(DigestSend.recipient).where(DigestSend.day == day, DigestSend.status.in_(DONE))
     return set(session.scalars(query))
 
 
@@ -35,7 +39,8 @@ def record_send(
     message_id: str | None = None,
     error: str | None = None,
 ) -> None:
-    """Record one attempt to email the digest of ``day`` to ``recipient`` (sent | failed)."""
+    """Record one attempt to email the digest of ``day`` to ``recipient``
+    (sent | failed | unknown)."""
     session.add(
         DigestSend(
             day=day,
@@ -74,7 +79,7 @@ def owed_days(
     for day, recipient, status in session.execute(query):
         if recipient not in wanted:
             continue
-        if status == SENT:
+        if status in DONE:
             sent.add((day, recipient))
         else:
             failed.setdefault(day, set()).add(recipient)

@@ -89,26 +89,19 @@ def _reserve_postgresql(
 def _reserve_sqlite(
     engine: Engine, host: str, interval: float, holder: str, only_now: bool
 ) -> Slot:
-    with engine.connect() as conn:
-        # pysqlite starts no transaction before a SELECT; BEGIN IMMEDIATE takes the database's
-        # write lock up front, so two processes cannot both read the same next_allowed_at.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            now = utcnow()
-            conn.execute(
-                sqlite.insert(_LEASES)
-                .values(host=host, next_allowed_at=now, holder=holder)
-                .on_conflict_do_nothing(index_elements=["host"])
-            )
-            next_allowed = conn.execute(
-                select(_LEASES.c.next_allowed_at).where(_LEASES.c.host == host)
-            ).scalar_one()
-            slot = _take(conn, host, interval, holder, now, next_allowed, only_now)
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
-        return slot
+    # storage.db begins every SQLite transaction with BEGIN IMMEDIATE: the database's write
+    # lock is taken up front, so two processes cannot both read the same next_allowed_at.
+    with engine.begin() as conn:
+        now = utcnow()
+        conn.execute(
+            sqlite.insert(_LEASES)
+            .values(host=host, next_allowed_at=now, holder=holder)
+            .on_conflict_do_nothing(index_elements=["host"])
+        )
+        next_allowed = conn.execute(
+            select(_LEASES.c.next_allowed_at).where(_LEASES.c.host == host)
+        ).scalar_one()
+        return _take(conn, host, interval, holder, now, next_allowed, only_now)
 
 
 def _take(

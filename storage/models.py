@@ -275,8 +275,11 @@ class IngestRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|partial|failed
+    # running | ok | partial | failed | interrupted (SIGINT/SIGTERM) | abandoned (process gone)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
     trigger: Mapped[str] = mapped_column(String(30), default="cli")
+    pid: Mapped[int | None]  # the process that runs it, on ``hostname``
+    hostname: Mapped[str | None] = mapped_column(String(255))
 
     sources: Mapped[list[IngestRunSource]] = relationship(
         back_populates="run", cascade="all, delete-orphan"

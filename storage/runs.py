@@ -1,13 +1,22 @@
-"""Ingest runs and their per-source counts and errors."""
+"""Ingest runs and their per-source counts and errors, and who runs them (pid and host).
+
+A run names its sources when it starts (rows with status ``running``), so a run that never
+finishes still shows which sources it left: :func:`mark_abandoned` closes such a run and its
+rows as ``abandoned`` once its process is known to be gone.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import IngestRun, IngestRunSource
+from storage.models import IngestRun, IngestRunSource, Source
+from storage.sources import record_source_failure
 from storage.types import utcnow
 
 COUNT_FIELDS = (
@@ -22,12 +31,60 @@ COUNT_FIELDS = (
 )
 
 
-def start_run(session: Session, trigger: str = "cli") -> IngestRun:
-    """Open an ingest run row (status ``running``)."""
-    run = IngestRun(trigger=trigger, status="running", started_at=utcnow())
+RUNNING = "running"
+INTERRUPTED = "interrupted"
+ABANDONED = "abandoned"
+
+
+def this_host() -> str:
+    """The host name recorded with a run (with the pid it names the owning process)."""
+    return socket.gethostname()[:255]
+
+
+def start_run(
+    session: Session, trigger: str = "cli", source_names: Iterable[str] = ()
+) -> IngestRun:
+    """Open an ingest run row (status ``running``) owned by this process, with a ``running``
+    row for each of ``source_names``."""
+    now = utcnow()
+    run = IngestRun(
+        trigger=trigger, status=RUNNING, started_at=now, pid=os.getpid(), hostname=this_host()
+    )
     session.add(run)
     session.flush()
+    for name in dict.fromkeys(source_names):
+        session.add(
+            IngestRunSource(run_id=run.id, source_name=name, status=RUNNING, started_at=now)
+        )
+    session.flush()
     return run
+
+
+def running_runs(session: Session) -> list[IngestRun]:
+    """Runs still marked ``running`` (live, or left behind by a process that died)."""
+    return list(session.scalars(select(IngestRun).where(IngestRun.status == RUNNING)))
+
+
+def mark_abandoned(session: Session, run: IngestRun, reason: str) -> list[str]:
+    """Close ``run`` as ``abandoned``, and its unfinished sources too (their rows and their
+    health, with ``reason`` as the last error); return the sources' names."""
+    now = utcnow()
+    run.status = ABANDONED
+    run.finished_at = now
+    left = session.scalars(
+        select(IngestRunSource).where(
+            IngestRunSource.run_id == run.id, IngestRunSource.status == RUNNING
+        )
+    ).all()
+    for row in left:
+        row.status = ABANDONED
+        row.finished_at = now
+        row.errors = [*(row.errors or []), {"outcome": ABANDONED, "error": reason}]
+        source = session.scalar(select(Source).where(Source.name == row.source_name))
+        if source is not None and not newer_result_exists(session, run, row.source_name):
+            record_source_failure(session, source, reason, ABANDONED)
+    session.flush()
+    return [row.source_name for row in left]
 
 
 def record_source_counts(
@@ -59,8 +116,23 @@ def record_source_counts(
     return row
 
 
+def newer_result_exists(session: Session, run: IngestRun, source_name: str) -> bool:
+    """Whether a run started after ``run`` has already recorded its result for the source
+    (two overlapping runs: the source's health is the newer run's, whichever ends last)."""
+    found = session.scalar(
+        select(IngestRunSource.id)
+        .where(
+            IngestRunSource.source_name == source_name,
+            IngestRunSource.run_id > run.id,
+            IngestRunSource.status != RUNNING,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def finish_run(session: Session, run: IngestRun, status: str) -> None:
-    """Close an ingest run with its final status (ok | partial | failed)."""
+    """Close an ingest run with its final status (ok | partial | failed | interrupted)."""
     run.status = status
     run.finished_at = utcnow()
 

@@ -49,15 +49,15 @@ def data_dir(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path) -
     return tmp_path / "data"
 
 
-def invoke(*args: str) -> tuple[int, str]:
+def invoke(*args: str, code: int = 0) -> tuple[int, str]:
     get_settings.cache_clear()
     result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return result.exit_code, result.stdout
 
 
 def test_run_ends_with_todays_digest_listing_the_seeds(data_dir: Path) -> None:
-    _, out = invoke("run")
+    _, out = invoke("run", code=2)  # its only source is unreachable: exit 2
     path = Path(out.strip().splitlines()[-1])
     assert path.parent == data_dir / "digests"
     assert path.suffix == ".md" and path.with_suffix(".html").exists()

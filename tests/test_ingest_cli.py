@@ -64,7 +64,7 @@ def invoke(*args: str, code: int = 0) -> str:
 
 
 def test_ingest_then_sources_show_counts_and_health(configured: NosSite) -> None:
-    out = invoke("ingest")
+    out = invoke("ingest", code=1)  # one of the two sources is blocked
     assert "nos-buitenland" in out and "verboden" in out
     assert "uit" not in out.split()  # disabled sources are not polled
     assert configured.count("/nosnieuwsalgemeen") == 0
@@ -86,5 +86,5 @@ def test_ingest_then_sources_show_counts_and_health(configured: NosSite) -> None
 
 def test_unknown_source_is_a_clear_error(configured: NosSite) -> None:
     result = CliRunner().invoke(app, ["ingest", "--source", "bestaat-niet"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "bestaat-niet" in result.output and "nos-buitenland" in result.output
