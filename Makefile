@@ -21,10 +21,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(VENV)/.installed $@
 
-## run: install, migrate the database, run the main job and print where the digest is
+## run: install, migrate the database, run the main job and print where the digest is.
+## `newsmon run` exits 1 or 2 when some or all sources failed (README "Failure and recovery");
+## offline that is expected, and the digest, written anyway, lists the unreachable sources.
 run: $(VENV)/.installed
 	$(BIN)/newsmon db upgrade
-	$(BIN)/newsmon run
+	@rc=0; $(BIN)/newsmon run || rc=$$?; \
+	case $$rc in \
+	  0) ;; \
+	  1|2) if [ -n "$$(find $${NEWSMON_DATA_DIR:-data}/digests -name '*.md' -mmin -30 2>/dev/null)" ]; \
+	       then echo "make run: digest written; some or all sources failed (exit $$rc): see its source health"; \
+	       else exit $$rc; fi ;; \
+	  *) exit $$rc ;; \
+	esac
 
 ## test: install with test extras, lint, type-check and run the test suite
 test: $(VENV)/.installed-test lint typecheck | $(CHROMIUM)

@@ -18,10 +18,10 @@ from datetime import date
 from pipeline.ingest import IngestContext, adiscover_source, afetch_source, open_client
 from pipeline.ingest_record import SourceOutcome, failed_discovery, record_ingest
 from pipeline.ingest_types import DISCOVERY_FAILED, Discovery, IngestReport, SourceCounts
+from pipeline.run_owner import begin_run
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.progress import DONE, FAILED, done_days, forget_days, mark_day
-from storage.runs import start_run
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,8 @@ def run_backfill(
             finished = done_days(session, name, days[0], days[-1])
             skipped += len(finished)
             todo.extend((day, name) for day in days if day not in finished)
-        if ctx.run_id is None:
-            ctx.run_id = start_run(session, trigger=ctx.trigger).id
+    if ctx.run_id is None:
+        ctx.run_id = begin_run(ctx.engine, ctx.trigger, sources)
     run_id = ctx.run_id
     todo.sort()
     totals = {name: SourceCounts() for name in sources}
