@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,7 +12,9 @@ from cli.common import err_console, fail, open_engine
 from cli.digest_setup import DigestSettingsError, digest_options, send_owed_digests
 from cli.settings import get_settings
 from digests.select import today
-from pipeline.digest import SendReport, build_digest, send_digest
+
+if TYPE_CHECKING:
+    from pipeline.digest import SendReport
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -38,6 +41,8 @@ def digest(
     ),
 ) -> None:
     """Write a day's digest to data/digests/ and print the Markdown file's path."""
+    from pipeline.digest import build_digest, send_digest  # rendering: only when it runs
+
     settings = get_settings()
     wanted_day = _parse_day(day)
     try:

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
@@ -13,7 +14,9 @@ from sqlalchemy import Engine
 from cli.settings import Settings
 from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import SmtpSettings
-from pipeline.digest import SendReport, send_owed
+
+if TYPE_CHECKING:
+    from pipeline.digest import SendReport
 
 
 class DigestSettingsError(ValueError):
@@ -83,6 +86,8 @@ def send_owed_digests(engine: Engine, options: DigestOptions, before: date) -> l
     """Send earlier days' digests whose email failed and is still owed (nothing if no SMTP)."""
     if options.smtp is None or not options.recipients:
         return []
+    from pipeline.digest import send_owed
+
     return send_owed(
         engine,
         options.smtp,

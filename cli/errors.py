@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
 
 from cli.common import EXIT_NOTHING_RAN, err_console
-from processing.taxonomy import TaxonomyError
+from processing.errors import TaxonomyError
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -27,14 +27,14 @@ from cli.common import (
 )
 from cli.errors import OperatorTyper
 from cli.settings import Settings, get_settings, make_processor
-from pipeline.ingest import IngestContext, IngestReport, run_ingest
 from pipeline.ingest_types import COUNT_NAMES, SourceCounts
-from pipeline.pacing_db import make_pacer
-from pipeline.run_owner import reconcile_runs
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, load_sources_file
 from storage.db import session_scope
 from storage.source_health import source_health
+
+if TYPE_CHECKING:
+    from pipeline.ingest import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,9 @@ def ingest_sources(
     trigger: str = "cli",
 ) -> IngestReport:
     """Run the ingest core with a live progress display (one bar per source)."""
+    from pipeline.ingest import IngestContext, run_ingest  # heavy: only when ingesting
+    from pipeline.pacing_db import make_pacer
+
     settings = get_settings()
     ctx = IngestContext(
         engine,
@@ -81,6 +84,8 @@ def ingest_sources(
         refetch=refetch,
         trigger=trigger,
         pacer=make_pacer(engine, settings.pacer),
+        # Built now, so a broken taxonomy stops the command before any fetch (one line).
+        processor=make_processor(settings),
         new_processor=partial(make_processor, settings),
     )
     columns = (
@@ -204,6 +209,8 @@ def sources_list() -> None:
     with open_engine(settings) as engine:
         try:  # runs left by dead processes show as abandoned, not as running
             with session_scope(engine) as session:
+                from pipeline.run_owner import reconcile_runs
+
                 reconcile_runs(session)
         except DBAPIError:
             log.info("runs not reconciled: the database is read-only here")

@@ -21,7 +21,6 @@ from cli.processing import stories, tag
 from cli.rules import retag_command, rules_app
 from cli.settings import get_settings, make_processor
 from cli.sources_check import sources_check
-from pipeline.seed import store_seeds
 from scrapers.errors import SeedFileError
 from storage.articles import count_articles
 from storage.db import session_scope
@@ -76,6 +75,8 @@ def seed() -> None:
     settings = get_settings()
     with open_engine(settings) as engine:
         try:
+            from pipeline.seed import store_seeds
+
             report = store_seeds(engine, settings.seeds_dir, processor=make_processor(settings))
         except SeedFileError as exc:
             raise fail(str(exc)) from exc

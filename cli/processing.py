@@ -12,8 +12,7 @@ from rich.table import Table
 
 from cli.common import console, fail, iso_utc, open_engine
 from cli.settings import get_settings
-from pipeline.processor import load_tagger
-from processing.taxonomy import TaxonomyError
+from processing.errors import TaxonomyError
 from storage.db import session_scope
 from storage.stories import list_stories, member_ids
 
@@ -30,6 +29,8 @@ def tag(
     if not settings.topics_file.is_file():
         raise fail(f"topics file not found: {settings.topics_file}")
     try:
+        from pipeline.processor import load_tagger  # heavy (datasketch): only when tagging
+
         tagger = load_tagger(settings.topics_file.resolve(), settings.seeds_dir.resolve())
     except TaxonomyError as exc:
         raise fail(f"{settings.topics_file}: {exc}") from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -20,11 +21,12 @@ from cli.common import console, err_console, open_engine
 from cli.errors import OperatorTyper
 from cli.settings import Settings, get_settings
 from digests.select import day_window
-from pipeline.processor import load_tagger
-from pipeline.retag import Backtest, RetagReport, backtest, default_workers, retag
-from processing.retag import TagChange
-from processing.tagging import Tagger
-from processing.taxonomy import TaxonomyError
+from processing.errors import TaxonomyError
+
+if TYPE_CHECKING:  # the pipeline loads numpy and datasketch: only when a command runs
+    from pipeline.retag import Backtest, RetagReport
+    from processing.retag import TagChange
+    from processing.tagging import Tagger
 
 rules_app = OperatorTyper(help="Try a taxonomy on the stored articles.", no_args_is_help=True)
 
@@ -46,6 +48,8 @@ def refuse(message: str) -> typer.Exit:
 
 
 def build_tagger(settings: Settings, topics: Path | None) -> Tagger:
+    from pipeline.processor import load_tagger
+
     """The tagger of ``topics`` (or the configured file), or exit 2 with a clear message."""
     path = topics or settings.topics_file
     if not path.is_file():
@@ -88,6 +92,8 @@ def rules_test(
     limit: int = typer.Option(50, help="Changed articles listed in the table (--json: all)."),
 ) -> None:
     """Backtest a taxonomy: what it would change in the stored articles' tags (writes nothing)."""
+    from pipeline.retag import backtest, default_workers
+
     settings = get_settings()
     tagger = build_tagger(settings, topics)
     start = since_start(settings, since)
@@ -171,6 +177,8 @@ def retag_command(topics: Path | None = TOPICS_OPTION, since: str | None = SINCE
     Safe to repeat and to restart after a kill: work is committed in chunks and unchanged
     articles are not written.
     """
+    from pipeline.retag import default_workers, retag
+
     settings = get_settings()
     tagger = build_tagger(settings, topics)
     start = since_start(settings, since)

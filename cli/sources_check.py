@@ -15,7 +15,6 @@ from rich.table import Table
 from cli.common import console, fail, iso_utc
 from cli.ingest import load_config
 from cli.settings import get_settings
-from pipeline.probe import probe_sources
 from pipeline.probe_results import SourceProbe
 from scrapers.errors import UnknownSourceError
 from scrapers.sources import select_sources
@@ -39,6 +38,8 @@ def sources_check(
         raise fail(str(exc)) from exc
     if not chosen:
         raise fail("no sources configured")
+    from pipeline.probe import probe_sources  # trafilatura: only when probing
+
     probes = probe_sources(chosen, config.fetch)
     if as_json:
         for probe in probes:

@@ -10,12 +10,9 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from processing.errors import TaxonomyError
 from processing.rules import Node, RuleParser, RuleSyntaxError
 from processing.textmatch import TermIndex, TermSet
-
-
-class TaxonomyError(ValueError):
-    """The taxonomy is malformed; the message says where."""
 
 
 @dataclass(slots=True)

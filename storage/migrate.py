@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
 from storage.db import make_engine, normalise_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
     """An Alembic config that finds the migrations inside the installed package."""
+    from alembic.config import Config  # Alembic only when migrating (read commands start fast)
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", normalise_url(database_url).replace("%", "%%"))
@@ -23,6 +27,8 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at ``database_url`` up to ``revision`` (idempotent)."""
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -186,7 +186,10 @@ MINSK_RULE = '{ rule = "minsk_agreements", weight = -1.5 }'
     [
         ('{ rule = "minsk_agreementz", weight = -1.5 }', "unknown group 'minsk_agreementz'"),
         ('{ rule = "minsk_agreements AND (", weight = -1.5 }', "rule ends too early"),
-        ('{ rule = "minsk_agreements", weight = "heavy" }', "weight or max is not a number"),
+        (
+            '{ rule = "minsk_agreements", weight = "heavy" }',
+            "weight = 'heavy' is not a finite number",
+        ),
     ],
 )
 def test_a_broken_taxonomy_is_refused_with_file_topic_and_rule(

@@ -58,7 +58,7 @@ def test_a_broken_taxonomy_names_topic_rule_and_problem() -> None:
     base += 'rules = [{ rule = "a" }, '
     with pytest.raises(TaxonomyError, match=r"topic 'belarus-russia', rule 2: unknown group 'b'"):
         parse_taxonomy(base + '{ rule = "a AND b" }]\n')
-    with pytest.raises(TaxonomyError, match=r"rule 2 'a': weight or max is not a number"):
+    with pytest.raises(TaxonomyError, match=r"rule 2 'a': weight = 'heavy' is not a finite number"):
         parse_taxonomy(base + '{ rule = "a", weight = "heavy" }]\n')
     with pytest.raises(TaxonomyError, match="exclude names unknown group 'nope'"):
         parse_taxonomy('[groups.a]\nterms = ["a"]\nexclude = ["nope"]\n')
