@@ -13,7 +13,6 @@ def test_the_lead_of_an_extracted_article_skips_title_and_byline(site: NosSite) 
     article = next(a for a in site.content.articles if a.author == "Sander van Hoorn")
     html = httpx.get(site.url(article.path), timeout=10).text
     page = extract_page(html, site.url(article.path))
-    assert page.text.startswith(article.title)  # what extraction stores
     made = lead(page.text, title=article.title)
     assert "door Sander van Hoorn" not in made and "Sander van Hoorn" not in made
     assert article.title not in made
