@@ -33,6 +33,7 @@ from pipeline.ingest_types import (
 from pipeline.interrupt import stop_on
 from pipeline.run_owner import begin_run
 from scrapers.candidates import Candidate
+from scrapers.fetch_result import Outcome
 from scrapers.sources import SourceConfig, select_sources
 
 __all__ = [
@@ -178,13 +179,15 @@ async def _one_source(
             counts,
             lambda n, so_far: notify("fetched", source=source.name, n=n, counts=so_far),
         )
-        if discovery.status != DISCOVERY_FAILED and discovery.outcome == "not_modified":
+        if discovery.status != DISCOVERY_FAILED and discovery.outcome == Outcome.NOT_MODIFIED:
             counts.not_modified += 1
     except Exception as exc:  # one source must never stop the others: record why it failed
         log.exception("source %s failed", source.name)
         discovery.status = DISCOVERY_FAILED
-        discovery.outcome = "internal_error"
-        counts.errors.append({"url": source.url, "outcome": "internal_error", "error": repr(exc)})
+        discovery.outcome = Outcome.INTERNAL_ERROR
+        counts.errors.append(
+            {"url": source.url, "outcome": Outcome.INTERNAL_ERROR, "error": repr(exc)}
+        )
     finished.add(source.name)
     notify(
         "source_done", source=source.name, counts=counts, status=health_status(discovery, counts)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.ingest_record import configured_source_row
 from pipeline.processor import Processor
+from scrapers.fetch_result import Outcome
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
@@ -29,9 +30,11 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 # Outcomes after which a host is not tried again in the same run.
-HOST_DOWN_OUTCOMES = frozenset({"connect_error"})
+HOST_DOWN_OUTCOMES = frozenset({Outcome.CONNECT_ERROR})
 # Outcomes where the client refused before sending a request.
-NOT_REQUESTED_OUTCOMES = frozenset({"robots_disallowed", "off_host", "bad_scheme"})
+NOT_REQUESTED_OUTCOMES = frozenset(
+    {Outcome.ROBOTS_DISALLOWED, Outcome.OFF_HOST, Outcome.BAD_SCHEME}
+)
 
 
 class ClientLike(Protocol):
@@ -56,7 +59,7 @@ class Fetched:
     """One fetch as plain data (the body is kept only until the page is parsed)."""
 
     url: str
-    outcome: str
+    outcome: Outcome
     final_url: str | None = None
     status_code: int | None = None
     body: bytes | None = None
@@ -72,7 +75,7 @@ class Fetched:
     @classmethod
     def from_result(cls, result: Any) -> Fetched:
         body = getattr(result, "body", None)
-        outcome = str(result.outcome)
+        outcome = Outcome(result.outcome)
         redirects = tuple(getattr(result, "redirects", ()) or ())
         return cls(
             url=result.url,
@@ -169,7 +172,7 @@ async def fetch_page(
     host = (urlsplit(url).hostname or "").lower()
     if host in ctx.down_hosts:
         error = f"{host} was unreachable earlier in this run"
-        return Fetched(url, "connect_error", error=error, requested=False)
+        return Fetched(url, Outcome.CONNECT_ERROR, error=error, requested=False)
     result = await ctx.require_client().fetch(
         url,
         allowed_hosts=source.allowed_hosts,
@@ -190,7 +193,7 @@ def log_fetch(
     ctx: IngestContext,
     source_id: int | None,
     fetched: Fetched,
-    outcome: str | None = None,
+    outcome: Outcome | None = None,
     error: str | None = None,
 ) -> None:
     """One fetch-log row; ``outcome``/``error`` override the fetch's (e.g. ``no_article``)."""

@@ -26,6 +26,7 @@ from scrapers.candidates import Candidate, unique_candidates
 from scrapers.errors import ScraperError
 from scrapers.extract import decode_html
 from scrapers.feeds import parse_feed
+from scrapers.fetch_result import Outcome
 from scrapers.sitemaps import index_children, parse_sitemap, sitemap_candidates
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
@@ -51,7 +52,7 @@ async def adiscover_source(
             html = decode_html(fetched.body, fetched.content_type)
             found = parse_archive_page(html, fetched.final_url or url, source.name)
         except ScraperError as exc:
-            return _failed(discovery, url, "parse_error", str(exc))
+            return _failed(discovery, url, Outcome.PARSE_ERROR, str(exc))
         discovery.candidates = found
         return discovery
 
@@ -68,7 +69,7 @@ async def adiscover_source(
         else:
             discovery.candidates = await _sitemap(discovery, source, ctx, fetched, day)
     except ScraperError as exc:
-        return _failed(discovery, source.url, "parse_error", str(exc))
+        return _failed(discovery, source.url, Outcome.PARSE_ERROR, str(exc))
     return discovery
 
 
@@ -90,15 +91,15 @@ async def _sitemap(
     for child_url in children:
         child = await _fetch_listing(ctx, source, discovery, child_url, "sitemap", day is None)
         discovery.listing_urls.append(child_url)
-        if child.outcome == "not_modified":
+        if child.outcome == Outcome.NOT_MODIFIED:
             continue
-        if child.outcome != "ok" or child.body is None:
+        if child.outcome != Outcome.OK or child.body is None:
             discovery.errors.append(_error(child_url, child.outcome, child.error))
             continue
         try:
             child_map = parse_sitemap(child.body, child.final_url or child_url)
         except ScraperError as exc:
-            discovery.errors.append(_error(child_url, "parse_error", str(exc)))
+            discovery.errors.append(_error(child_url, Outcome.PARSE_ERROR, str(exc)))
             continue
         if child_map.kind == "urlset":
             found.extend(sitemap_candidates(child_map, source.name, day))
@@ -131,7 +132,7 @@ async def _fetch_listing(
     )
     with session_scope(ctx.engine) as session:
         log_fetch(session, ctx, source_id, fetched)
-    if polling and fetched.outcome == "ok":
+    if polling and fetched.outcome == Outcome.OK:
         discovery.validators[url] = (fetched.etag, fetched.last_modified)
     return fetched
 
@@ -140,17 +141,17 @@ def _listing_failed(discovery: Discovery, fetched: Fetched) -> bool:
     """Record a listing that was unchanged or failed; True when there is nothing to parse."""
     discovery.outcome = fetched.outcome
     discovery.status_code = fetched.status_code
-    if fetched.outcome == "not_modified":
+    if fetched.outcome == Outcome.NOT_MODIFIED:
         discovery.status = DISCOVERY_NOT_MODIFIED
         return True
-    if fetched.outcome != "ok":
+    if fetched.outcome != Outcome.OK:
         _failed(discovery, fetched.url, fetched.outcome, fetched.error)
         return True
     discovery.status = DISCOVERY_OK
     return False
 
 
-def _failed(discovery: Discovery, url: str, outcome: str, error: str | None) -> Discovery:
+def _failed(discovery: Discovery, url: str, outcome: Outcome, error: str | None) -> Discovery:
     log.warning("source %s: listing %s failed: %s %s", discovery.source_name, url, outcome, error)
     discovery.status = DISCOVERY_FAILED
     discovery.outcome = outcome
@@ -159,5 +160,5 @@ def _failed(discovery: Discovery, url: str, outcome: str, error: str | None) -> 
     return discovery
 
 
-def _error(url: str, outcome: str, error: str | None) -> dict[str, str]:
+def _error(url: str, outcome: Outcome, error: str | None) -> dict[str, str]:
     return {"url": url, "outcome": outcome, "error": error or outcome}

@@ -23,6 +23,7 @@ from pipeline.ingest_walls import WALL_OUTCOMES, on_host
 from processing.identity import article_key
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate
+from scrapers.fetch_result import Outcome
 from scrapers.sources import SourceConfig
 from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
 from storage.fetchlog import known_urls
@@ -32,7 +33,7 @@ from storage.retries import clear_failures, record_failure, retry_states
 RETRY_MAX_S = 86_400.0  # the longest wait between two tries of one URL
 RETRY_GIVE_UP = 8  # failures after which a URL is not tried again
 # Outcomes that are answers, not failures: nothing to retry.
-SETTLED_OUTCOMES = frozenset({"ok", "not_modified", "no_article"})
+SETTLED_OUTCOMES = frozenset({Outcome.OK, Outcome.NOT_MODIFIED, Outcome.NO_ARTICLE})
 
 
 class BatchResult(Protocol):
@@ -40,7 +41,7 @@ class BatchResult(Protocol):
 
     candidate: Candidate
     fetched: Fetched
-    outcome: str
+    outcome: Outcome
     error: str | None
     article_id: int | None
     canonical_url: str | None

@@ -33,6 +33,7 @@ from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
 from scrapers.extract import ExtractedPage
+from scrapers.fetch_result import Outcome
 from scrapers.sources import SourceConfig
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
@@ -54,7 +55,7 @@ class PageResult:
     fetched: Fetched
     page: ExtractedPage | None = None
     # ok | not_modified | no_article | parse_error | consent_wall | paywall | <fetch outcome>
-    outcome: str = "ok"
+    outcome: Outcome = Outcome.OK
     error: str | None = None
     precomputed: Precomputed | None = None
     stored: bool = False  # the page's article is stored (its validators may then be kept)
@@ -157,7 +158,7 @@ async def _one(
         result.outcome = CONSENT_WALL
         result.error = f"redirects to {wall_host} (a consent wall: not fetched)"
         return result
-    if fetched.outcome != "ok" or fetched.body is None:
+    if fetched.outcome != Outcome.OK or fetched.body is None:
         return result
     body, fetched.body = fetched.body, None  # the HTML goes no further than extraction
     final_url = fetched.final_url or candidate.url
@@ -169,7 +170,7 @@ async def _one(
             )
         except Exception as exc:  # a parser bug on one odd page must not sink the whole chunk
             log.exception("extracting %s failed unexpectedly", final_url)
-            result.outcome, result.error = "parse_error", f"{type(exc).__name__}: {exc}"
+            result.outcome, result.error = Outcome.PARSE_ERROR, f"{type(exc).__name__}: {exc}"
             return result
     result.page, result.outcome, result.error = parsed.page, parsed.outcome, parsed.error
     if parsed.page is not None and parsed.text_hash is not None:
@@ -182,7 +183,7 @@ def _count_response(fetched: Fetched, counts: SourceCounts) -> None:
     if not fetched.requested:
         return
     counts.fetched += 1
-    if fetched.outcome == "blocked" or fetched.status_code in BLOCKED_STATUS_CODES:
+    if fetched.outcome == Outcome.BLOCKED or fetched.status_code in BLOCKED_STATUS_CODES:
         counts.blocked_responses += 1
     elif fetched.outcome in UNREACHABLE_OUTCOMES:
         counts.unreachable_responses += 1
@@ -208,11 +209,11 @@ def _store_ready(
     items: list[BatchItem] = []
     stored_pages: list[PageResult] = []
     for result in ready:
-        if result.outcome == "not_modified":
+        if result.outcome == Outcome.NOT_MODIFIED:
             counts.not_modified += 1
-        elif result.outcome == "no_article":
+        elif result.outcome == Outcome.NO_ARTICLE:
             counts.no_article += 1
-            _error(counts, result.candidate.url, "no_article", result.error)
+            _error(counts, result.candidate.url, Outcome.NO_ARTICLE, result.error)
         elif result.outcome in WALL_OUTCOMES:
             teaser = teaser_record(result.candidate, source)
             log.info("%s: %s (%s)", result.candidate.url, result.outcome, result.error)
@@ -246,7 +247,7 @@ def _store_ready(
     for item, stored, result in zip(items, outcomes, stored_pages, strict=True):
         if stored.action is None or stored.article_id is None:
             counts.failed += 1
-            _error(counts, item.label, "store_error", stored.error)
+            _error(counts, item.label, Outcome.STORE_ERROR, stored.error)
             continue
         result.stored = True
         result.article_id = stored.article_id
@@ -271,7 +272,7 @@ def _record(
         candidate.published_at, candidate.date_source, page.published_at, page.url
     )
     for reason in decision.rejected:
-        _error(counts, candidate.url, "bad_date", reason)
+        _error(counts, candidate.url, Outcome.BAD_DATE, reason)
     if decision.conflict:
         log.info("%s: date conflict %s", page.url, decision.conflict)
     return ArticleRecord(
@@ -290,7 +291,7 @@ def _record(
     )
 
 
-def _error(counts: SourceCounts, url: str, outcome: str, error: str | None) -> None:
+def _error(counts: SourceCounts, url: str, outcome: Outcome, error: str | None) -> None:
     log.warning("%s: %s %s", url, outcome, error or "")
     if len(counts.errors) < MAX_ERRORS_KEPT:
         counts.errors.append({"url": url, "outcome": outcome, "error": error or outcome})

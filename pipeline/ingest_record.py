@@ -24,6 +24,7 @@ from pipeline.ingest_types import (
     SourceCounts,
     health_status,
 )
+from scrapers.fetch_result import Outcome
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.fetchlog import set_validators
@@ -34,7 +35,14 @@ from storage.sources import get_or_create_source, record_source_failure, record_
 # Article outcomes worth retrying on the next run (the server may answer then, the database
 # may be free, a chunk that crashed may get through).
 TRANSIENT_OUTCOMES = frozenset(
-    {"timeout", "connect_error", "http_error", "blocked", "store_error", "internal_error"}
+    {
+        Outcome.TIMEOUT,
+        Outcome.CONNECT_ERROR,
+        Outcome.HTTP_ERROR,
+        Outcome.BLOCKED,
+        Outcome.STORE_ERROR,
+        Outcome.INTERNAL_ERROR,
+    }
 )
 
 
@@ -64,8 +72,8 @@ def failed_discovery(source_name: str, url: str, exc: BaseException) -> Discover
     return Discovery(
         source_name=source_name,
         status=DISCOVERY_FAILED,
-        outcome="internal_error",
-        errors=[{"url": url, "outcome": "internal_error", "error": repr(exc)}],
+        outcome=Outcome.INTERNAL_ERROR,
+        errors=[{"url": url, "outcome": Outcome.INTERNAL_ERROR, "error": repr(exc)}],
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scrapers.candidates import Candidate
+from scrapers.fetch_result import Outcome
 from storage.runs import COUNT_FIELDS
 from storage.sources import STATUS_BLOCKED, STATUS_FAILING, STATUS_OK, STATUS_UNREACHABLE
 
@@ -19,8 +20,8 @@ DISCOVERY_NOT_MODIFIED = "not_modified"
 DISCOVERY_FAILED = "failed"
 
 # Fetch outcomes that mean "they refuse us" (source blocked) or "we cannot reach them".
-BLOCKED_OUTCOMES = frozenset({"blocked"})
-UNREACHABLE_OUTCOMES = frozenset({"connect_error", "timeout", "unreachable"})
+BLOCKED_OUTCOMES = frozenset({Outcome.BLOCKED})
+UNREACHABLE_OUTCOMES = frozenset({Outcome.CONNECT_ERROR, Outcome.TIMEOUT})
 BLOCKED_STATUS_CODES = frozenset({403, 429})
 
 __all__ = [
@@ -47,7 +48,7 @@ class Discovery:
     candidates: list[Candidate] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     # The worst fetch outcome/status code of the listing, for the source's health.
-    outcome: str | None = None
+    outcome: Outcome | None = None
     status_code: int | None = None
     listing_urls: list[str] = field(default_factory=list)
     # The ETag / Last-Modified each listing answered a poll with, stored only once the run has

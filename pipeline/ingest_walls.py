@@ -16,13 +16,14 @@ from pipeline.ingest_client import Fetched
 from pipeline.page_parse import PAYWALL
 from scrapers.candidates import Candidate
 from scrapers.dates import resolve_date
+from scrapers.fetch_result import Outcome
 from scrapers.sources import SourceConfig, normalize_host
 from storage.models import TEXT_FROM_FEED
 from storage.records import ArticleRecord
 
-CONSENT_WALL = "consent_wall"
+CONSENT_WALL = Outcome.CONSENT_WALL
 WALL_OUTCOMES = frozenset({CONSENT_WALL, PAYWALL})
-OFF_HOST = "off_host"
+OFF_HOST = Outcome.OFF_HOST
 
 
 def on_host(url: str, source: SourceConfig) -> bool:

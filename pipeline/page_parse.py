@@ -19,12 +19,13 @@ from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.extract import ExtractedPage, decode_html, extract_page
+from scrapers.fetch_result import Outcome
 from scrapers.walls import paywall_marker
 
 log = logging.getLogger(__name__)
 
 PARSE_THREADS = 2  # pages parsed at once (more would only queue for the GIL)
-PAYWALL = "paywall"  # the outcome of a page marked not free to read
+PAYWALL = Outcome.PAYWALL  # the outcome of a page marked not free to read
 # Every marker scrapers.walls looks for contains one of these: a page without them is free,
 # and is not parsed a second time to find out.
 _MARKER_HINTS = ("isaccessibleforfree", "ispaidcontent")
@@ -40,7 +41,7 @@ class Parsed:
     """
 
     page: ExtractedPage | None
-    outcome: str = "ok"  # ok | no_article | parse_error | paywall (error: the marker)
+    outcome: Outcome = Outcome.OK  # ok | no_article | parse_error | paywall (error: the marker)
     error: str | None = None
     title: str = ""
     text_hash: str | None = None
@@ -72,9 +73,9 @@ def parse_page(
     try:
         page = extract_page(html, final_url)
     except NoArticleError as exc:
-        return Parsed(None, "no_article", exc.reason)
+        return Parsed(None, Outcome.NO_ARTICLE, exc.reason)
     except ExtractionError as exc:
-        return Parsed(None, "parse_error", exc.reason)
+        return Parsed(None, Outcome.PARSE_ERROR, exc.reason)
     title = article_title(page, candidate_title)
     digest, minhash = hash_and_signature(page.text)
     return Parsed(

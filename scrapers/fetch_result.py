@@ -18,7 +18,8 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
-    """How a fetch ended; stored as the fetch log's ``outcome``."""
+    """How handling one URL ended, from the HTTP client up to the run's report: stored as the
+    fetch log's ``outcome`` and in each error of a source's counts."""
 
     OK = "ok"
     NOT_MODIFIED = "not_modified"
@@ -32,6 +33,14 @@ class Outcome(StrEnum):
     BAD_CONTENT_TYPE = "bad_content_type"
     REDIRECT_ERROR = "redirect_error"
     BLOCKED = "blocked"
+    # after the fetch: extraction, walls, dates, storing
+    NO_ARTICLE = "no_article"
+    PARSE_ERROR = "parse_error"
+    PAYWALL = "paywall"
+    CONSENT_WALL = "consent_wall"
+    BAD_DATE = "bad_date"
+    STORE_ERROR = "store_error"
+    INTERNAL_ERROR = "internal_error"
 
 
 @dataclass(frozen=True)
