@@ -1,0 +1,90 @@
+"""A read command starts without the heavy libraries, and no dependency's private names are used.
+
+``newsmon articles --limit 1`` used to import trafilatura, datasketch, scipy and Alembic up
+front (about 2 s); the CLI now imports them only in the commands that use them
+(``benchmarks/cli_startup.py`` measures the time).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("trafilatura", "datasketch", "scipy", "numpy", "alembic", "prefect", "lxml")
+# Underscore names that are public API: namedtuple's methods, lxml's documented element types.
+PUBLIC_UNDERSCORE = {"_replace", "_asdict", "_fields", "_Element", "_ElementTree"}
+OURS = {"cli", "flows", "pipeline", "scrapers", "processing", "digests", "storage", "tests"}
+
+
+def test_the_cli_and_a_read_command_load_no_heavy_library(tmp_path: Path) -> None:
+    probe = (
+        "import sys, json\n"
+        "from typer.testing import CliRunner\n"
+        "from cli.main import app\n"
+        "loaded_by_import = sorted(m for m in sys.modules if m.split('.')[0] in HEAVY)\n"
+        "result = CliRunner().invoke(app, ['articles', '--limit', '1'])\n"
+        "loaded = sorted(m.split('.')[0] for m in sys.modules if m.split('.')[0] in HEAVY)\n"
+        "print(json.dumps([result.exit_code, loaded_by_import, sorted(set(loaded))]))\n"
+    ).replace("HEAVY", repr(HEAVY))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "NEWSMON_DATA_DIR": str(tmp_path),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    upgrade = [sys.executable, "-m", "cli.main", "db", "upgrade"]
+    subprocess.run(upgrade, cwd=ROOT, env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    code, at_import, after_command = json.loads(out.stdout.strip().splitlines()[-1])
+    assert code == 0
+    assert at_import == []
+    assert after_command == []
+
+
+def private_third_party_names(path: Path) -> list[str]:
+    """``from pkg.mod import _name`` and ``obj._name`` uses of packages that are not ours."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] in OURS | {"__future__"}:
+                continue
+            found += [f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+            if any(part.startswith("_") for part in node.module.split(".")[1:]):
+                found.append(node.module)
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and node.attr not in PUBLIC_UNDERSCORE
+            and not (node.attr.startswith("__") and node.attr.endswith("__"))
+            and not (isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"})
+        ):
+            found.append(f"line {node.lineno}: .{node.attr}")
+    return found
+
+
+def test_no_private_name_of_a_dependency_is_used() -> None:
+    offenders = {}
+    for package in ("cli", "flows", "pipeline", "scrapers", "processing", "digests", "storage"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            names = private_third_party_names(path)
+            if names:
+                offenders[str(path.relative_to(ROOT))] = names
+    assert offenders == {}
+
+
+def test_the_checker_sees_private_names(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from datasketch.minhash import _fmix\n"
+        "from trafilatura.settings import Extractor\n"
+        "def f(transport):\n    return transport._pool\n"
+    )
+    assert private_third_party_names(module) == ["datasketch.minhash._fmix", "line 4: ._pool"]
