@@ -152,7 +152,9 @@ def _listing_failed(discovery: Discovery, fetched: Fetched) -> bool:
 
 
 def _failed(discovery: Discovery, url: str, outcome: Outcome, error: str | None) -> Discovery:
-    log.warning("source %s: listing %s failed: %s %s", discovery.source_name, url, outcome, error)
+    # INFO: the run's report shows every failed listing once (the CLI's table, the digest's
+    # source health); a warning here printed each twice.
+    log.info("source %s: listing %s failed: %s %s", discovery.source_name, url, outcome, error)
     discovery.status = DISCOVERY_FAILED
     discovery.outcome = outcome
     discovery.errors.append(_error(url, outcome, error))
