@@ -48,7 +48,7 @@ def serve_command(
         None, "--limit", min=1, help="Most flow runs at once in this process (default: no cap)."
     ),
 ) -> None:
-    """Serve the ingest, digest and backfill deployments against PREFECT_API_URL (blocks)."""
+    """Serve the ingest, digest, backfill and retag deployments against PREFECT_API_URL (blocks)."""
     prefect_env_defaults()
     log_service_progress()
     config = _config()
