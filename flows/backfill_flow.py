@@ -7,7 +7,13 @@ artifact and the per-day results as a table artifact (``backfill-report``).
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from types import FrameType
 from typing import Any, cast
 from uuid import UUID
 
@@ -38,6 +44,28 @@ from scrapers.sources import SourceConfig
 
 ARTIFACT_KEY = "backfill-report"
 TRIGGER = "backfill"
+
+
+@contextmanager
+def noting_sigterm(stop: threading.Event) -> Iterator[None]:
+    """While inside, SIGTERM also sets ``stop`` before the handler in place (Prefect's) runs, so
+    the walk ends at the next day even when that handler's exception is lost."""
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def note(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+            if callable(previous):
+                previous(signum, frame)
+
+        signal.signal(signal.SIGTERM, note)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @task(name="backfill-day", task_run_name="{source.name}-{day}", cache_policy=NONE)
@@ -81,9 +109,21 @@ def backfill(
         update_progress_artifact(progress_id, progress=100.0 * done / total)
         logger.info("%s %s: %s, %d new", day.source, day.day, day.status, day.counts.new)
 
-    result = run_backfill(
-        ctx, list(plan.sources), plan.days, plan.refetch, progress, walk_day=backfill_day_task
-    )
+    stop = threading.Event()
+    with noting_sigterm(stop):
+        result = run_backfill(
+            ctx,
+            list(plan.sources),
+            plan.days,
+            plan.refetch,
+            progress,
+            walk_day=backfill_day_task,
+            should_stop=stop.is_set,
+        )
+    if stop.is_set():
+        # The signal was swallowed mid-day (asyncio's transports catch the exception Prefect's
+        # handler raises): deliver it again here, outside any event loop, so the run ends.
+        os.kill(os.getpid(), signal.SIGTERM)
     if not result.days:
         update_progress_artifact(progress_id, progress=100.0)
     logger.info(

@@ -72,6 +72,7 @@ def backfill_day(source: SourceConfig, day: date, ctx: IngestContext) -> DayResu
     """Discover and store one source's day, then mark it done or failed (never raises: a
     failed day is walked again by the next backfill)."""
     counts = SourceCounts()
+    ctx.down_hosts.clear()  # each day is a fresh chance for a host that failed the day before
 
     async def walk() -> Discovery:
         async with open_client(ctx):
@@ -111,9 +112,12 @@ def run_backfill(
     refetch: bool = False,
     progress: Progress | None = None,
     walk_day: DayWalker = backfill_day,
+    should_stop: Callable[[], bool] | None = None,
 ) -> BackfillReport:
     """Walk ``days`` of ``sources`` oldest first, skipping days an earlier backfill finished
-    (unless ``refetch``); record the run without touching the sources' polling health."""
+    (unless ``refetch``); record the run without touching the sources' polling health.
+    ``should_stop`` is asked before each day (a stop was requested: the walk ends there, the
+    days not walked stay to do)."""
     todo: list[tuple[date, str]] = []
     skipped = 0
     with session_scope(ctx.engine) as session:
@@ -131,6 +135,9 @@ def run_backfill(
     latest: dict[str, Discovery] = {}
     results: list[DayResult] = []
     for index, (day, name) in enumerate(todo, start=1):
+        if should_stop is not None and should_stop():
+            log.warning("backfill stopped before %s %s: a stop was requested", name, day)
+            break
         result = walk_day(ctx.config.get(name), day, ctx)
         results.append(result)
         totals[name].add(result.counts)

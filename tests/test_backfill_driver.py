@@ -72,3 +72,31 @@ def test_a_day_that_fails_is_marked_failed_and_the_walk_goes_on(
         rows = {p.day: p.status for p in session.scalars(select(CrawlProgress))}
     assert rows == {days[0]: FAILED, days[1]: DONE}
     assert expected(site, days[1]) <= stored(engine)
+
+
+def test_a_requested_stop_ends_the_walk_before_the_next_day_and_leaves_it_to_do(
+    site: NosSite, engine: Engine
+) -> None:
+    days = [ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]]
+    walked: list[date] = []
+
+    def one_then_stop() -> bool:
+        return len(walked) >= 1
+
+    def walk(source: SourceConfig, day: date, ctx: IngestContext) -> DayResult:
+        walked.append(day)
+        return backfill_day(source, day, ctx)
+
+    stopped = run_backfill(
+        context(site, engine), [ARCHIVE], days, walk_day=walk, should_stop=one_then_stop
+    )
+    assert [d.day for d in stopped.days] == [days[0]]
+    resumed = run_backfill(context(site, engine), [ARCHIVE], days)
+    assert [d.day for d in resumed.days] == [days[1]] and resumed.skipped == 1
+
+
+def test_a_host_that_failed_one_day_is_tried_again_the_next(site: NosSite, engine: Engine) -> None:
+    ctx = context(site, engine)
+    ctx.down_hosts.add("127.0.0.1")  # as a connection error on the day before leaves it
+    result = backfill_day(ctx.config.get(ARCHIVE), ARCHIVE_DAYS[0], ctx)
+    assert result.status == DONE and result.counts.new > 0
