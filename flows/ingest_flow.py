@@ -84,18 +84,13 @@ def report_rows(
     """One table row per source: its health, its counts, its first error."""
     rows = []
     for name, counts in counts_by_source.items():
-        first = counts.errors[0] if counts.errors else None
         rows.append(
             {
                 "source": name,
                 "status": status.get(name, DISCOVERY_OK),
                 **counts.as_counts(),
                 "errors": len(counts.errors),
-                "first_error": (
-                    f"{first.get('outcome')}: {first.get('url')}: {first.get('error')}"
-                    if first
-                    else ""
-                ),
+                "first_error": counts.first_error() or "",
             }
         )
     return rows

@@ -91,7 +91,7 @@ def backfill_day(source: SourceConfig, day: date, ctx: IngestContext) -> DayResu
         counts.failed += 1
         ctx.processor = None  # its in-memory state may hold rolled-back articles
         ok = False
-    error = None if ok else first_error(counts)
+    error = None if ok else counts.first_error() or "failed"
     with session_scope(ctx.engine) as session:
         mark_day(
             session,
@@ -150,11 +150,3 @@ def run_backfill(
     ]
     report = record_ingest(ctx.engine, run_id, outcomes, update_health=False)
     return BackfillReport(report, results, skipped)
-
-
-def first_error(counts: SourceCounts) -> str:
-    """The first error of a day, as one line."""
-    if not counts.errors:
-        return "failed"
-    first = counts.errors[0]
-    return f"{first.get('outcome')}: {first.get('url')}: {first.get('error')}"

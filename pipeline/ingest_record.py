@@ -22,6 +22,7 @@ from pipeline.ingest_types import (
     Discovery,
     IngestReport,
     SourceCounts,
+    error_line,
     health_status,
 )
 from scrapers.fetch_result import Outcome
@@ -141,7 +142,7 @@ def record_ingest(
 def health_summary(discovery: Discovery, counts: SourceCounts) -> str:
     """The error text a source's health shows: the first error of the run."""
     for error in discovery.errors or counts.errors:
-        return f"{error.get('outcome')}: {error.get('url')}: {error.get('error')}"
+        return error_line(error)
     if counts.blocked_responses:
         return f"{counts.blocked_responses} article requests refused (403/429)"
     return f"{counts.unreachable_responses} article requests could not connect"

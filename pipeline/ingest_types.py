@@ -85,10 +85,19 @@ class SourceCounts:
         self.errors.extend(other.errors)
         self.stored_ids.extend(other.stored_ids)
 
+    def first_error(self) -> str | None:
+        """The run's first error as one line, or None without errors."""
+        return error_line(self.errors[0]) if self.errors else None
+
     def as_counts(self) -> dict[str, int]:
         """The count columns only, for ``storage.runs.record_source_counts``."""
         data = asdict(self)
         return {name: int(data[name]) for name in COUNT_NAMES}
+
+
+def error_line(error: dict[str, Any]) -> str:
+    """One recorded error as the reports show it: ``outcome: url: error``."""
+    return f"{error.get('outcome')}: {error.get('url')}: {error.get('error')}"
 
 
 # The count columns of ``ingest_run_sources``: one list, kept by storage.
