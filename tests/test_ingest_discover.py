@@ -1,4 +1,4 @@
-"""discover_source / fetch_and_store as the Prefect tasks call them (sync, one source, a day)."""
+"""discover_source / fetch_and_store: one source, one day, synchronously."""
 
 from __future__ import annotations
 
