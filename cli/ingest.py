@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from cli.common import (
     EXIT_NOTHING_RAN,
@@ -21,17 +20,13 @@ from cli.common import (
     err_console,
     fail,
     interrupted_exit,
-    iso_utc,
     open_engine,
     outcome_exit_code,
 )
-from cli.errors import OperatorTyper
 from cli.settings import Settings, get_settings, make_processor
 from pipeline.ingest_types import COUNT_NAMES, SourceCounts
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, load_sources_file
-from storage.db import session_scope
-from storage.source_health import source_health
 
 if TYPE_CHECKING:
     from pipeline.ingest import IngestReport
@@ -186,61 +181,3 @@ def publish_after(engine: Engine, settings: Settings) -> None:
         report_publish(publish_with_settings(engine, settings))
     except (AlertsConfigError, DigestSettingsError) as exc:
         raise fail(str(exc)) from exc
-
-
-sources_app = OperatorTyper(
-    help="The configured sources: their health (the default, `list`) and a live `check`.",
-    invoke_without_command=True,
-)
-
-
-@sources_app.callback(invoke_without_command=True)
-def sources(ctx: typer.Context) -> None:
-    """The configured sources. Without a subcommand: their health table (as `sources list`)."""
-    if ctx.invoked_subcommand is None:
-        sources_list()
-
-
-@sources_app.command("list")
-def sources_list() -> None:
-    """Each configured source's health: status, last success, last error, last run's counts."""
-    settings = get_settings()
-    config = load_config(settings)
-    with open_engine(settings) as engine:
-        try:  # runs left by dead processes show as abandoned, not as running
-            with session_scope(engine) as session:
-                from pipeline.run_owner import reconcile_runs
-
-                reconcile_runs(session)
-        except DBAPIError:
-            log.info("runs not reconciled: the database is read-only here")
-        with session_scope(engine) as session:
-            health = source_health(session)
-        table = Table(title="sources")
-        for column in ("source", "kind", "enabled", "status", "last success", "last error"):
-            table.add_column(column)
-        table.add_column("last run new/known/failed/no art.", justify="right")
-        names = [s.name for s in config.sources] + sorted(set(health) - set(config.names))
-        for name in names:
-            configured = next((s for s in config.sources if s.name == name), None)
-            row = health.get(name)
-            status = row.source.status if row else "never"
-            if status == "never" and row and row.last_run:  # polled, but never to the end
-                status = row.last_run.status
-            kind = configured.kind if configured else (row.source.kind if row else "")
-            enabled = configured.enabled if configured else False
-            last_error = ""
-            if row and row.source.last_error:
-                last_error = f"{iso_utc(row.source.last_error_at)} {row.source.last_error[:80]}"
-            run = row.last_run if row else None
-            counts = f"{run.new}/{run.known}/{run.failed}/{run.no_article}" if run else "-"
-            table.add_row(
-                name,
-                kind,
-                ("yes" if enabled else "no") if configured else "-",
-                f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]",
-                iso_utc(row.source.last_success_at) or "-" if row else "-",
-                escape(last_error) or "-",
-                counts,
-            )
-    console.print(table)

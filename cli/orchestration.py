@@ -1,4 +1,4 @@
-"""``newsmon serve``, ``newsmon schedule`` and ``newsmon backfill``: the flows from the CLI.
+"""``newsmon run``, ``serve``, ``schedule`` and ``backfill``: the flows from the CLI.
 
 Prefect is imported inside the commands, so ``newsmon --help`` stays fast and Prefect's own
 settings (analytics off, log level) are in place before it loads.
@@ -26,6 +26,7 @@ from cli.common import (
     err_console,
     fail,
     log_service_progress,
+    open_engine,
     outcome_exit_code,
 )
 from cli.settings import get_settings
@@ -170,6 +171,17 @@ def signals_unwind() -> Iterator[list[int]]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def run_command() -> None:
+    """The main job: the seed, ingest and digest flows (Prefect, local ephemeral API).
+
+    Prints the counts and, last, the digest's path. Offline the ingest still finishes quickly
+    and reports the sources unreachable.
+    """
+    with open_engine(get_settings()):
+        pass  # refuses an unmigrated database with the fix (`newsmon db upgrade`)
+    run_pipeline()
 
 
 def run_pipeline() -> None:
