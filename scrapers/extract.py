@@ -1,8 +1,8 @@
 """Extraction: article text and metadata from a fetched HTML page, through trafilatura's public API.
 
-``trafilatura.extract`` gives the main text (its main extractor first, its slower fallbacks only
-when that finds too little); ``trafilatura.extract_metadata`` gives title, author and, through
-htmldate, the published date with its UTC offset (the page's own date before one in its URL;
+``trafilatura.bare_extraction`` gives, in one pass, the main text (its main extractor first, its
+slower fallbacks only when that finds too little) and ``extract_metadata``'s title, author and,
+through htmldate, the published date with its UTC offset (the page's own date before one in its URL;
 placeholders such as 0001-01-01 or the epoch are not dates to it). We add what they do not:
 the identity URL (a same-host canonical), headings without script text, NOS leftovers and a
 repeated title stripped from the text, and the judgement that a page is no article (see
@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.settings import Document
 
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.fetch_result import decode_body
@@ -101,30 +103,41 @@ def _extract_page(html: str, final_url: str) -> ExtractedPage:
     for node in tree.xpath(HEADING_CODE):
         node.drop_tree()
     identity = _canonical(tree, final_url)
-    meta = trafilatura.extract_metadata(tree, default_url=final_url, date_config=date_params())
-    title = meta.title or None
-    text = main_text(tree, final_url)
+    text, meta = main_text_and_metadata(tree, final_url)
     if reason := not_an_article(tree, identity, text):
         raise NoArticleError(identity, reason)
     if len(text) < MIN_TEXT_CHARS:
         raise NoArticleError(identity, f"no article text ({len(text)} characters)")
+    title = meta.title or None
     author = meta.author if meta.author and not meta.author.startswith("http") else None
     text = without_title(text, title)
     return ExtractedPage(identity, title, text, author, parse_date(meta.date), _language(tree))
 
 
-def main_text(tree: HtmlElement, url: str) -> str:
-    """trafilatura's main extractor alone (``fast``), its fallbacks only when that finds too
-    little text; comment sections are never article text. trafilatura works on a copy."""
-    text = ""
+def main_text_and_metadata(tree: HtmlElement, url: str) -> tuple[str, Document]:
+    """The main text and the page's metadata in one trafilatura pass over ``tree`` (a copy).
+
+    trafilatura's main extractor alone (``fast``) first, its fallbacks only when that finds too
+    little text; comment sections are never article text. The metadata is
+    ``extract_metadata``'s: title, author and the htmldate date of :func:`date_params`.
+    """
+    text, meta = "", None
     for fast in (True, False):
-        raw = trafilatura.extract(
-            tree, url=url, fast=fast, include_comments=False, prune_xpath=PRUNE_XPATH
+        document = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            fast=fast,
+            include_comments=False,
+            prune_xpath=PRUNE_XPATH,
+            with_metadata=meta is None,
+            date_extraction_params=date_params(),
         )
-        text = strip_boilerplate(raw or "")
+        if isinstance(document, Document):
+            meta = meta or document
+            text = strip_boilerplate(unicodedata.normalize("NFC", document.text or ""))
         if len(text) >= MIN_TEXT_CHARS:
             break
-    return text
+    return text, meta or Document()
 
 
 def strip_boilerplate(text: str) -> str:
