@@ -10,6 +10,7 @@ each source-day as a task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,7 +118,8 @@ def run_backfill(
     """Walk ``days`` of ``sources`` oldest first, skipping days an earlier backfill finished
     (unless ``refetch``); record the run without touching the sources' polling health.
     ``should_stop`` is asked before each day (a stop was requested: the walk ends there, the
-    days not walked stay to do)."""
+    days not walked stay to do). A stopped walk, or one a signal unwinds, closes the run as
+    ``interrupted`` (the sources with days left are interrupted), never leaves it running."""
     todo: list[tuple[date, str]] = []
     skipped = 0
     with session_scope(ctx.engine) as session:
@@ -134,19 +136,32 @@ def run_backfill(
     totals = {name: SourceCounts() for name in sources}
     latest: dict[str, Discovery] = {}
     results: list[DayResult] = []
-    for index, (day, name) in enumerate(todo, start=1):
+
+    def record(stopped_at: int | None) -> IngestReport:
+        """Close the run; from ``stopped_at`` on, the days left make their sources interrupted."""
+        left = {name for _, name in todo[stopped_at:]} if stopped_at is not None else set()
+        outcomes = [
+            SourceOutcome(ctx.config.get(n), latest.get(n) or Discovery(source_name=n), totals[n])
+            for n in sources
+        ]
+        return record_ingest(ctx.engine, run_id, outcomes, update_health=False, interrupted=left)
+
+    stopped_at: int | None = None
+    for index, (day, name) in enumerate(todo):
         if should_stop is not None and should_stop():
             log.warning("backfill stopped before %s %s: a stop was requested", name, day)
+            stopped_at = index
             break
-        result = walk_day(ctx.config.get(name), day, ctx)
+        try:
+            result = walk_day(ctx.config.get(name), day, ctx)
+        except BaseException:  # a signal unwinding the walk (KeyboardInterrupt, Prefect's)
+            with contextlib.suppress(Exception):  # the signal matters more than this record
+                record(index)
+            raise
         results.append(result)
         totals[name].add(result.counts)
         latest[name] = result.discovery
         if progress is not None:
-            progress(index, len(todo), result)
-    outcomes = [
-        SourceOutcome(ctx.config.get(n), latest.get(n) or Discovery(source_name=n), totals[n])
-        for n in sources
-    ]
-    report = record_ingest(ctx.engine, run_id, outcomes, update_health=False)
+            progress(index + 1, len(todo), result)
+    report = record(stopped_at)
     return BackfillReport(report, results, skipped)

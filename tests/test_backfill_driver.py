@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.backfill import DayResult, backfill_day, run_backfill
@@ -11,7 +12,7 @@ from pipeline.ingest import IngestContext
 from processing.urls import canonicalize_url
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
-from storage.models import Article, CrawlProgress
+from storage.models import Article, CrawlProgress, IngestRun
 from storage.progress import DONE, FAILED
 from tests.site.content import ARCHIVE_DAYS, catalogue
 from tests.site.server import NosSite
@@ -91,8 +92,36 @@ def test_a_requested_stop_ends_the_walk_before_the_next_day_and_leaves_it_to_do(
         context(site, engine), [ARCHIVE], days, walk_day=walk, should_stop=one_then_stop
     )
     assert [d.day for d in stopped.days] == [days[0]]
+    assert run_states(engine, stopped.run.run_id) == ("interrupted", {ARCHIVE: "interrupted"})
     resumed = run_backfill(context(site, engine), [ARCHIVE], days)
     assert [d.day for d in resumed.days] == [days[1]] and resumed.skipped == 1
+
+
+def run_states(engine: Engine, run_id: int | None) -> tuple[str, dict[str, str]]:
+    """The run's status and each of its sources' status, as stored."""
+    with session_scope(engine) as session:
+        run = session.get(IngestRun, run_id)
+        assert run is not None
+        return run.status, {s.source_name: s.status for s in run.sources}
+
+
+def test_a_signal_that_unwinds_the_walk_closes_the_run_as_interrupted(
+    site: NosSite, engine: Engine
+) -> None:
+    days = [ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]]
+    ctx = context(site, engine)
+
+    def stopped_on_day_two(source: SourceConfig, day: date, c: IngestContext) -> DayResult:
+        if day == days[1]:
+            raise KeyboardInterrupt  # what SIGINT / the CLI's SIGTERM handler raise mid-day
+        return backfill_day(source, day, c)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_backfill(ctx, [ARCHIVE], days, walk_day=stopped_on_day_two)
+    assert run_states(engine, ctx.run_id) == ("interrupted", {ARCHIVE: "interrupted"})
+    resumed = run_backfill(context(site, engine), [ARCHIVE], days)
+    assert [d.day for d in resumed.days] == [days[1]]
+    assert run_states(engine, resumed.run.run_id) == ("ok", {ARCHIVE: "ok"})
 
 
 def test_a_host_that_failed_one_day_is_tried_again_the_next(site: NosSite, engine: Engine) -> None:

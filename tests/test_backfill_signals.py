@@ -1,5 +1,5 @@
 """A stopped or killed `newsmon backfill` leaves no temporary Prefect API server behind; SIGTERM
-stops it with one line and exit 143."""
+stops it with one line and exit 143, and its run is recorded as interrupted."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from storage.db import session_scope
-from storage.models import Article
+from storage.models import Article, IngestRun
 from tests.cli_process import FAST_FETCH, cli_env, start
 from tests.prefect_fixtures import prefect_env
 from tests.site import NosSite
@@ -85,3 +85,6 @@ def test_a_stopped_or_killed_backfill_leaves_no_temporary_prefect_server(
         lines = [line for line in err.splitlines() if line.startswith("interrupted by ")]
         assert len(lines) == 1 and lines[0].startswith("interrupted by SIGTERM: backfill "), err
         assert "Traceback" not in err
+        with session_scope(sqlite_engine) as session:  # closed now, not "abandoned" later
+            runs = session.scalars(select(IngestRun.status).where(IngestRun.trigger == "backfill"))
+            assert list(runs) == ["interrupted"]
