@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.ingest_record import configured_source_row
 from pipeline.processor import Processor
-from scrapers.fetch_result import Outcome
+from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.db import session_scope
@@ -31,10 +31,6 @@ log = logging.getLogger(__name__)
 
 # Outcomes after which a host is not tried again in the same run.
 HOST_DOWN_OUTCOMES = frozenset({Outcome.CONNECT_ERROR})
-# Outcomes where the client refused before sending a request.
-NOT_REQUESTED_OUTCOMES = frozenset(
-    {Outcome.ROBOTS_DISALLOWED, Outcome.OFF_HOST, Outcome.BAD_SCHEME}
-)
 
 
 class ClientLike(Protocol):
@@ -49,50 +45,9 @@ class ClientLike(Protocol):
         last_modified: str | None = None,
         accept: Any = "any",
         min_interval_s: float | None = None,
-    ) -> Any: ...
+    ) -> FetchResult: ...
 
     async def aclose(self) -> None: ...
-
-
-@dataclass(slots=True)
-class Fetched:
-    """One fetch as plain data (the body is kept only until the page is parsed)."""
-
-    url: str
-    outcome: Outcome
-    final_url: str | None = None
-    status_code: int | None = None
-    body: bytes | None = None
-    content_type: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    error: str | None = None
-    elapsed_ms: float | None = None
-    n_bytes: int | None = None
-    requested: bool = True  # False when we refused before sending anything
-    redirects: tuple[str, ...] = ()  # every redirect target, in order (the refused one too)
-
-    @classmethod
-    def from_result(cls, result: Any) -> Fetched:
-        body = getattr(result, "body", None)
-        outcome = Outcome(result.outcome)
-        redirects = tuple(getattr(result, "redirects", ()) or ())
-        return cls(
-            url=result.url,
-            outcome=outcome,
-            final_url=getattr(result, "final_url", None),
-            status_code=getattr(result, "status_code", None),
-            body=body,
-            content_type=getattr(result, "content_type", None),
-            etag=getattr(result, "etag", None),
-            last_modified=getattr(result, "last_modified", None),
-            error=getattr(result, "error", None),
-            elapsed_ms=getattr(result, "elapsed_ms", None),
-            n_bytes=None if body is None else len(body),
-            # A refusal after a redirect (a consent host, robots) followed a real request.
-            requested=outcome not in NOT_REQUESTED_OUTCOMES or bool(redirects),
-            redirects=redirects,
-        )
 
 
 def _default_client(ctx: IngestContext) -> ClientLike:
@@ -167,13 +122,13 @@ async def fetch_page(
     etag: str | None = None,
     last_modified: str | None = None,
     accept: str = "html",
-) -> Fetched:
+) -> FetchResult:
     """Fetch ``url`` for ``source`` (not logged: the caller logs it with its outcome)."""
     host = (urlsplit(url).hostname or "").lower()
     if host in ctx.down_hosts:
         error = f"{host} was unreachable earlier in this run"
-        return Fetched(url, Outcome.CONNECT_ERROR, error=error, requested=False)
-    result = await ctx.require_client().fetch(
+        return FetchResult(url, url, Outcome.CONNECT_ERROR, error=error, requested=False)
+    fetched = await ctx.require_client().fetch(
         url,
         allowed_hosts=source.allowed_hosts,
         etag=etag,
@@ -181,7 +136,6 @@ async def fetch_page(
         accept=accept,
         min_interval_s=source.interval_s(ctx.fetch_config),
     )
-    fetched = Fetched.from_result(result)
     if fetched.outcome in HOST_DOWN_OUTCOMES and host:
         log.info("%s is unreachable (%s); skipping it for the rest of the run", host, fetched.error)
         ctx.down_hosts.add(host)
@@ -192,7 +146,7 @@ def log_fetch(
     session: Session,
     ctx: IngestContext,
     source_id: int | None,
-    fetched: Fetched,
+    fetched: FetchResult,
     outcome: Outcome | None = None,
     error: str | None = None,
 ) -> None:

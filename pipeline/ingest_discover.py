@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from pipeline.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
+from pipeline.ingest_client import IngestContext, fetch_page, log_fetch
 from pipeline.ingest_types import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
@@ -26,7 +26,7 @@ from scrapers.candidates import Candidate, unique_candidates
 from scrapers.errors import ScraperError
 from scrapers.extract import decode_html
 from scrapers.feeds import parse_feed
-from scrapers.fetch_result import Outcome
+from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.sitemaps import index_children, parse_sitemap, sitemap_candidates
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
@@ -77,7 +77,7 @@ async def _sitemap(
     discovery: Discovery,
     source: SourceConfig,
     ctx: IngestContext,
-    fetched: Fetched,
+    fetched: FetchResult,
     day: date | None,
 ) -> list[Candidate]:
     assert fetched.body is not None
@@ -113,7 +113,7 @@ async def _fetch_listing(
     url: str,
     accept: str,
     polling: bool,
-) -> Fetched:
+) -> FetchResult:
     """Fetch a listing (feed, sitemap, day page) and log it; a poll (``polling``) sends the
     stored validators (unless ``ctx.refetch``) and keeps the new ones in
     ``discovery.validators``, saved only once the run is recorded."""
@@ -137,7 +137,7 @@ async def _fetch_listing(
     return fetched
 
 
-def _listing_failed(discovery: Discovery, fetched: Fetched) -> bool:
+def _listing_failed(discovery: Discovery, fetched: FetchResult) -> bool:
     """Record a listing that was unchanged or failed; True when there is nothing to parse."""
     discovery.outcome = fetched.outcome
     discovery.status_code = fetched.status_code

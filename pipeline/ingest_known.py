@@ -18,12 +18,12 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from pipeline.ingest_client import Fetched, IngestContext
+from pipeline.ingest_client import IngestContext
 from pipeline.ingest_walls import WALL_OUTCOMES, on_host
 from processing.identity import article_key
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate
-from scrapers.fetch_result import Outcome
+from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.sources import SourceConfig
 from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
 from storage.fetchlog import known_urls
@@ -40,7 +40,7 @@ class BatchResult(Protocol):
     """What the fetch batch keeps per candidate (``pipeline.ingest_pages.PageResult``)."""
 
     candidate: Candidate
-    fetched: Fetched
+    fetched: FetchResult
     outcome: Outcome
     error: str | None
     article_id: int | None

@@ -17,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from pipeline.ingest_client import Fetched, IngestContext, fetch_page, log_fetch
+from pipeline.ingest_client import IngestContext, fetch_page, log_fetch
 from pipeline.ingest_known import claim_all, remember, select_new, stored_as
 from pipeline.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
 from pipeline.ingest_walls import CONSENT_WALL, WALL_OUTCOMES, consent_wall, teaser_record
@@ -33,7 +33,7 @@ from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
 from scrapers.extract import ExtractedPage
-from scrapers.fetch_result import Outcome
+from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.sources import SourceConfig
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
@@ -52,7 +52,7 @@ class PageResult:
     """One candidate after fetch and extraction (no HTML kept)."""
 
     candidate: Candidate
-    fetched: Fetched
+    fetched: FetchResult
     page: ExtractedPage | None = None
     # ok | not_modified | no_article | parse_error | consent_wall | paywall | <fetch outcome>
     outcome: Outcome = Outcome.OK
@@ -160,7 +160,8 @@ async def _one(
         return result
     if fetched.outcome != Outcome.OK or fetched.body is None:
         return result
-    body, fetched.body = fetched.body, None  # the HTML goes no further than extraction
+    body = fetched.body
+    result.fetched = replace(fetched, body=None)  # the HTML goes no further than extraction
     final_url = fetched.final_url or candidate.url
     tagger = ctx.get_processor().tagger  # a broken taxonomy fails the chunk, as in the store
     async with limiter:
@@ -179,7 +180,7 @@ async def _one(
     return result
 
 
-def _count_response(fetched: Fetched, counts: SourceCounts) -> None:
+def _count_response(fetched: FetchResult, counts: SourceCounts) -> None:
     if not fetched.requested:
         return
     counts.fetched += 1

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pipeline.ingest_client import Fetched
 from pipeline.page_parse import PAYWALL
 from scrapers.candidates import Candidate
 from scrapers.dates import resolve_date
-from scrapers.fetch_result import Outcome
+from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.sources import SourceConfig, normalize_host
 from storage.models import TEXT_FROM_FEED
 from storage.records import ArticleRecord
@@ -31,7 +30,7 @@ def on_host(url: str, source: SourceConfig) -> bool:
     return normalize_host(urlsplit(url).hostname or "") in source.allowed_hosts
 
 
-def consent_wall(fetched: Fetched, source: SourceConfig) -> str | None:
+def consent_wall(fetched: FetchResult, source: SourceConfig) -> str | None:
     """The host an article URL redirected off to (refused, never fetched), else None."""
     if fetched.outcome != OFF_HOST or not fetched.redirects:
         return None

@@ -43,6 +43,12 @@ class Outcome(StrEnum):
     INTERNAL_ERROR = "internal_error"
 
 
+# Outcomes where the client refused before sending a request.
+NOT_REQUESTED_OUTCOMES = frozenset(
+    {Outcome.ROBOTS_DISALLOWED, Outcome.OFF_HOST, Outcome.BAD_SCHEME}
+)
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """One fetch, including its redirects and retries; ``body`` is set only when ``ok``."""
@@ -60,7 +66,8 @@ class FetchResult:
     n_bytes: int = 0
     attempts: int = 0
     retry_after_waits: tuple[float, ...] = ()
-    redirects: tuple[str, ...] = ()
+    redirects: tuple[str, ...] = ()  # every redirect target, in order (the refused one too)
+    requested: bool = True  # False when nothing was sent (a refusal, a host already down)
 
     @property
     def ok(self) -> bool:

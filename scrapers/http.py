@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from scrapers.fetch_result import FetchResult, Outcome, decode_body
+from scrapers.fetch_result import NOT_REQUESTED_OUTCOMES, FetchResult, Outcome, decode_body
 from scrapers.http_rules import (
     CONTENT_TYPES,
     REDIRECTS,
@@ -352,6 +352,8 @@ def _result(
         attempts=tally.attempts,
         retry_after_waits=tuple(tally.waits),
         redirects=tuple(tally.redirects),
+        # A refusal after a redirect (a consent host, robots) followed a real request.
+        requested=outcome not in NOT_REQUESTED_OUTCOMES or bool(tally.redirects),
     )
 
 
