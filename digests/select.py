@@ -1,17 +1,11 @@
 """Choose a day's articles and assemble the digest data.
 
-Two ways to choose (``mode``):
-
-- ``seen`` (default): relevant articles first seen during the local day, plus articles whose
-  text changed during it (marked updated).
-- ``published``: relevant articles published during the local day, for backfilled days. A date
-  known only to the month appears in the digest of the first day of that month (labelled with
-  the month, never a made-up day); an unknown date never matches a publication day, so such
-  articles appear only in ``seen`` digests.
-
-Relevance: an article tagged ``relevant`` is in; one tagged not relevant is out; an article not
-tagged yet (``relevant IS NULL``) is left out and counted in a note, except seeds, which define
-the beat and are relevant by definition.
+``mode="seen"`` (default): relevant articles first seen during the local day, plus those whose
+text changed during it (marked updated). ``mode="published"``: relevant articles published that
+day, for backfilled days; a month-only date appears on the first of that month (labelled with
+the month, never a made-up day), an unknown date only in ``seen`` digests. Relevance: tagged
+relevant is in, tagged not relevant is out, not tagged yet (``relevant IS NULL``) is left out
+and counted in a note, except seeds, which define the beat.
 """
 
 from __future__ import annotations

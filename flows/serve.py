@@ -1,19 +1,12 @@
 """Every deployment and schedule of newsmon, declared in this one file (``newsmon serve``).
 
-``serve`` registers four deployments with the Prefect API named by ``PREFECT_API_URL`` and runs
-their flow runs in this process:
-
-- ``ingest/newsmon``: on ``schedule.ingest_cron`` of config/sources.toml (default every 30 min);
-- ``digest/newsmon``: on ``schedule.digest_cron`` (default 07:00), emailing the digest when
-  recipients are configured;
-- ``backfill/newsmon``: no schedule; started from its form in the Prefect UI;
-- ``retag/newsmon``: no schedule; re-tags the stored articles after a taxonomy change.
-
-Schedules run in ``schedule.timezone`` (default Europe/Amsterdam). ``pause_on_shutdown=False``
-keeps the schedules active across a restart of the serving process.
-
-:func:`scheduled_jobs` declares the same ingest and digest schedules for ``newsmon schedule``
-(APScheduler in-process, no server).
+``serve`` registers four deployments with the Prefect API of ``PREFECT_API_URL`` and runs their
+flow runs in this process: ``ingest/newsmon`` on ``schedule.ingest_cron`` (default every 30 min),
+``digest/newsmon`` on ``schedule.digest_cron`` (default 07:00, emailed when recipients are set),
+and ``backfill/newsmon`` and ``retag/newsmon`` without a schedule, started from their forms in
+the Prefect UI. Schedules run in ``schedule.timezone``; ``pause_on_shutdown=False`` keeps them
+active across a restart. :func:`scheduled_jobs` declares the same ingest and digest schedules
+for ``newsmon schedule`` (APScheduler in-process, no server).
 """
 
 from __future__ import annotations

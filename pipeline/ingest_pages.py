@@ -1,15 +1,12 @@
 """Fetch, extract and store a batch of candidates of one source.
 
-Candidates whose article is known under any URL or id, or whose retry is not due, are skipped
-before any request (``pipeline.ingest_known``; a re-check fetches them anyway, the stored
-validators making it a conditional GET). A consent redirect or a paywalled page gives the feed
-item's teaser (``pipeline.ingest_walls``). Pages are fetched concurrently; the
-polite client enforces the per-host interval and the global cap. Parsing (decode, extract,
-text hash, MinHash, tags) runs in threads (``pipeline.page_parse``), so fetching goes on
-meanwhile. Pages are stored in candidate order as soon as they are parsed, a run
-of ready pages per transaction (never held across an await, so parallel sources in one event
-loop never wait on each other's SQLite lock), through ``pipeline.store_batch``: plainly new
-articles in bulk, the others one by one, so one bad record cannot undo the others.
+Candidates known under any URL or id, or whose retry is not due, are skipped before any request
+(``pipeline.ingest_known``); a consent redirect or a paywalled page gives the feed's teaser
+(``pipeline.ingest_walls``). Pages are fetched concurrently under the polite client's per-host
+interval and parsed in a thread (``pipeline.page_parse``) while fetching goes on. They are
+stored in candidate order as soon as they are parsed, a run of ready pages per transaction,
+never held across an await (parallel sources never wait on each other's SQLite lock), through
+``pipeline.store_batch``: one bad record cannot undo the others.
 """
 
 from __future__ import annotations

@@ -1,19 +1,13 @@
 """Boolean and proximity rules over term groups: ``belarus AND (russia OR poetin)``,
-``legereenheid NEAR/8 gezamenlijk*``, ``sport AND NOT (troepen OR sancties)``.
+``legereenheid NEAR/8 gezamenlijk*``, ``sport AND NOT (troepen OR sancties)``. Operators are
+upper-case; AND binds tighter than OR, NEAR/n tighter than AND::
 
-Grammar (operators upper-case; AND binds tighter than OR, NEAR/n tighter than AND)::
+    expr := and ("OR" and)*      and := near ("AND" near)*      near := unary ("NEAR/n" unary)*
+    unary := "NOT" unary | "(" expr ")" | a group name | "a quoted term" | a pattern with *
 
-    expr   := and ("OR" and)*
-    and    := near ("AND" near)*
-    near   := unary ("NEAR/n" unary)*
-    unary  := "NOT" unary | "(" expr ")" | operand
-    operand:= a group name | "a quoted term or phrase" | a pattern with * (unquoted)
-
-A bare word is always a group name, and one the taxonomy does not define is an error: a
-literal term is written in quotes. So ``sanctions`` can never silently stand for a whole group
-when the single word was meant (or for nothing, when a group name is misspelt).
-
-A rule's value is whether it holds plus the spans that made it hold (the evidence).
+A bare word is always a group name, and an undefined one is an error (a literal term is
+quoted), so a misspelt group never silently matches a word or nothing. A rule's value is
+whether it holds plus the spans that made it hold (the evidence).
 """
 
 from __future__ import annotations

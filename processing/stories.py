@@ -1,16 +1,12 @@
 """Story clustering: articles from any outlet about the same event share a story.
 
-Each article becomes a bag of content words from its lead (the first ``LEAD_WORDS`` content
-words, the first ``HEAD_WORDS`` of them weighted ``HEAD_WEIGHT``: news puts the event first),
-plus their character 5-grams at half weight, so Dutch compounds and inflections still overlap
-(legereenheid / legereenheden, kernwapens / kernkoppen).
-A story keeps the sum of its members' unit vectors (the centroid, stored as JSON so a new
-process continues the same stories). An article joins the most similar story whose dates are
-compatible when the cosine reaches ``threshold``; otherwise it starts a new story. Unknown dates
-are compatible with everything, except that an undated article whose text keeps naming days
-of one month (:func:`processing.temporal.month_hint`) only joins stories from around that
-month; a month-precision date counts as the whole month.
-The method and numbers were chosen by measurement on the seeds (see README, "Stories").
+An article is a bag of content words from its lead (the first words weighted up: news puts the
+event first) plus their character 5-grams at half weight, so Dutch compounds and inflections
+still overlap. A story keeps the sum of its members' unit vectors (stored as JSON, so a new
+process continues the same stories); an article joins the most similar story with compatible
+dates when the cosine reaches ``threshold``, else starts one. Unknown dates are compatible with
+everything, except an undated text that keeps naming days of one month
+(:func:`processing.temporal.month_hint`). The numbers were measured: README, "Stories".
 """
 
 from __future__ import annotations

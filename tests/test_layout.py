@@ -79,3 +79,18 @@ def test_every_sql_statement_lives_in_storage(package: str) -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+MAX_MODULE_DOC_LINES = 11  # "about ten": why the module exists; history goes to benchmarks/
+
+
+def test_module_docstrings_stay_short() -> None:
+    long = {}
+    for package in ("cli", "flows", "pipeline", "scrapers", "processing", "digests", "storage"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            if len(doc.splitlines()) > MAX_MODULE_DOC_LINES:
+                long[str(path.relative_to(ROOT))] = len(doc.splitlines())
+    assert long == {}
