@@ -1,7 +1,9 @@
 """SQLAlchemy 2 typed models: every table newsmon keeps.
 
 The schema is created by the Alembic migrations in ``storage/migrations``; a test checks that
-the migrations and these models agree on both SQLite and PostgreSQL.
+the migrations and these models agree on both SQLite and PostgreSQL. Backend-specific index
+details (hash and partial indexes) live in the migrations only: declared here, they would load
+SQLAlchemy's PostgreSQL dialect into every command, read-only ones included (about 0.15 s).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime, utcnow
@@ -81,7 +82,7 @@ class FetchLog(Base):
     __tablename__ = "fetch_log"
     __table_args__ = (
         Index("ix_fetch_log_source_requested", "source_id", "requested_at"),
-        Index("ix_fetch_log_url", "url", postgresql_using="hash"),
+        Index("ix_fetch_log_url", "url"),  # a hash index on PostgreSQL (migration 0004)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,14 +144,10 @@ class Article(Base):
         Index("ix_articles_source_id", "source_id"),
         # The digest's "published that day" query: day-precise dates, or month-only ones.
         Index("ix_articles_precision_published_at", "date_precision", "published_at"),
-        Index("ix_articles_url", "url", postgresql_using="hash"),
-        # The digest's "seen today" query also takes articles whose text changed that day.
-        Index(
-            "ix_articles_changed_updated_at",
-            "updated_at",
-            postgresql_where=sql_text("version > 1"),
-            sqlite_where=sql_text("version > 1"),
-        ),
+        Index("ix_articles_url", "url"),  # a hash index on PostgreSQL (migration 0004)
+        # The digest's "seen today" query also takes articles whose text changed that day:
+        # partial, WHERE version > 1 (migration 0003).
+        Index("ix_articles_changed_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
