@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.source_tree import own_modules
+
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("trafilatura", "datasketch", "scipy", "numpy", "alembic", "prefect", "lxml")
 # Underscore names that are public API: namedtuple's methods, lxml's documented element types.
@@ -81,13 +83,10 @@ def private_third_party_names(path: Path) -> list[str]:
 
 def test_no_private_name_of_a_dependency_is_used() -> None:
     offenders = {}
-    for package in ("cli", "flows", "pipeline", "scrapers", "processing", "digests", "storage"):
-        for path in (ROOT / package).rglob("*.py"):
-            if "migrations" in path.parts:
-                continue
-            names = private_third_party_names(path)
-            if names:
-                offenders[str(path.relative_to(ROOT))] = names
+    for path in own_modules():
+        names = private_third_party_names(path)
+        if names:
+            offenders[str(path.relative_to(ROOT))] = names
     assert offenders == {}
 
 
