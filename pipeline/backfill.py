@@ -10,7 +10,6 @@ each source-day as a task.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,8 +154,10 @@ def run_backfill(
         try:
             result = walk_day(ctx.config.get(name), day, ctx)
         except BaseException:  # a signal unwinding the walk (KeyboardInterrupt, Prefect's)
-            with contextlib.suppress(Exception):  # the signal matters more than this record
+            try:
                 record(index)
+            except Exception:  # the signal goes on regardless; the next start reconciles
+                log.exception("backfill run %s not recorded as interrupted", run_id)
             raise
         results.append(result)
         totals[name].add(result.counts)
