@@ -46,7 +46,7 @@ import static_site  # benchmarks/static_site.py, next to this file
 
 from pipeline.ingest import IngestContext, SourceCounts, afetch_source, open_client
 from scrapers.candidates import make_candidate
-from scrapers.extract import date_params
+from scrapers.extract import main_text_and_metadata
 from scrapers.sources import parse_sources
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -122,11 +122,12 @@ async def httpx_gets(urls: list[str]) -> None:
         await asyncio.gather(*(one(url) for url in urls))
 
 
-def text_and_metadata(html: bytes) -> None:
-    """trafilatura's share of a stored page: text (main extractor) and metadata, one pass."""
-    trafilatura.bare_extraction(
-        html, fast=True, with_metadata=True, date_extraction_params=date_params()
-    )
+def text_and_metadata(html: bytes, url: str) -> None:
+    """trafilatura's share of a stored page: text (main extractor) and metadata, one pass,
+    as :func:`scrapers.extract.main_text_and_metadata` asks for them."""
+    tree = trafilatura.load_html(html)
+    if tree is not None:
+        main_text_and_metadata(tree, url)
 
 
 async def run_core(ctx: IngestContext, base: str, start: int, count: int) -> float:
@@ -159,19 +160,19 @@ def main() -> None:
     server.start()
     base = queue.get(timeout=120)
     try:
+        urls = page_urls(base, 1, args.pages)
         with httpx.Client() as client:
-            pages = [client.get(url).content for url in page_urls(base, 1, args.pages)]
+            pages = [client.get(url).content for url in urls]
         trafilatura.extract(pages[0])  # warm-up (imports, caches)
         raw_cpu, meta_cpu, http_cpu, core_cpu, loop_cpu, core_wall = [], [], [], [], [], []
-        urls = page_urls(base, 1, args.pages)
         for _ in range(args.repeat):
             began = time.process_time()
             for html in pages:
                 trafilatura.extract(html)
             raw_cpu.append(time.process_time() - began)
             began = time.process_time()
-            for html in pages:
-                text_and_metadata(html)
+            for html, url in zip(pages, urls, strict=True):
+                text_and_metadata(html, url)
             meta_cpu.append(time.process_time() - began)
             began = time.process_time()
             asyncio.run(httpx_gets(urls))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import REPO_ROOT as ROOT
+
+
 PACKAGES = ("cli", "flows", "pipeline", "scrapers", "processing", "digests", "storage")
 
 

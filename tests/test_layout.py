@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.source_tree import own_modules
+from tests.source_tree import ROOT, own_modules
 
-ROOT = Path(__file__).resolve().parent.parent
 # package -> top-level packages of this project it must never import
 FORBIDDEN = {
     "pipeline": {"flows", "cli"},

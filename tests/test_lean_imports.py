@@ -14,9 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.source_tree import own_modules
+from tests.source_tree import ROOT, own_modules
 
-ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("trafilatura", "datasketch", "scipy", "numpy", "alembic", "prefect", "lxml")
 # Underscore names that are public API: namedtuple's methods, lxml's documented element types.
 PUBLIC_UNDERSCORE = {"_replace", "_asdict", "_fields", "_Element", "_ElementTree"}
