@@ -7,7 +7,6 @@ from pathlib import Path
 
 from tests.conftest import REPO_ROOT as ROOT
 
-
 PACKAGES = ("cli", "flows", "pipeline", "scrapers", "processing", "digests", "storage")
 
 
