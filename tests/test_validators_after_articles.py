@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Article
+from tests.cli_process import cli_env, newsmon_cmd
 from tests.conftest import REPO_ROOT
 from tests.databases import fresh_database
 from tests.prefect_fixtures import stop_process, write_sources_toml
@@ -65,16 +65,11 @@ def kill_ingest_after(
     database_url: str, sources_file: Path, engine: Engine, tmp_path: Path, n: int
 ) -> None:
     """Run ``newsmon ingest`` in a subprocess and SIGKILL it once ``n`` articles are stored."""
-    env = {
-        **os.environ,
-        "NEWSMON_DATABASE_URL": database_url,
-        "NEWSMON_SOURCES_FILE": str(sources_file),
-        "NEWSMON_DATA_DIR": str(tmp_path / "data"),
-    }
+    env = cli_env(database_url, sources_file, tmp_path / "data")
     log = tmp_path / "ingest.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "ingest"],
+            newsmon_cmd("ingest"),
             cwd=REPO_ROOT,
             env=env,
             stdout=out,
