@@ -16,6 +16,7 @@ WORKDIR /app
 # Dependencies first (this layer is rebuilt only when pyproject.toml changes) ...
 COPY pyproject.toml README.md ./
 COPY cli/ cli/
+COPY composition/ composition/
 COPY pipeline/ pipeline/
 COPY flows/ flows/
 COPY scrapers/ scrapers/

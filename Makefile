@@ -53,7 +53,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy cli pipeline flows scrapers processing digests storage $(wildcard benchmarks/*.py)
+	$(BIN)/mypy cli composition pipeline flows scrapers processing digests storage $(wildcard benchmarks/*.py)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

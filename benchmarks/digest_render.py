@@ -22,19 +22,19 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digests.render import render_html, render_markdown
 from digests.select import collect_digest
 from pipeline.digest import build_digest
+from processing.temporal import NEWSROOM_TZ
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.models import Article, ArticleTag, FetchLog, Source, Story
 
 DAY = date(2026, 3, 10)
-TZ = ZoneInfo("Europe/Amsterdam")
+TZ = NEWSROOM_TZ
 GOAL_S = 1.0
 OUTLETS = ("nos.nl", "nu.nl", "rtl.nl", "volkskrant.nl")
 TOPICS = (

@@ -5,7 +5,7 @@ process, then measures on the same HTML:
 
 - ``raw_cpu_ms_per_page``: CPU of ``trafilatura.extract`` on the page bytes, nothing else;
 - ``core_cpu_ms_per_page``: CPU of this process (every thread: the event loop's HTTP and store,
-  the parsing threads) per stored page through ``afetch_source``, as ``newsmon ingest`` runs a
+  the parsing threads) per stored page through ``fetch_source``, as ``newsmon ingest`` runs a
   source (politeness interval 0 for the benchmark host); ``cpu_ratio`` (goal <= 1.5);
 - where the core's CPU goes: ``loop_cpu_ms_per_page`` (the event loop's thread: HTTP, store)
   and ``parse_cpu_ms_per_page`` (the parsing threads: extraction, metadata, tags, hashes);
@@ -44,7 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import static_site  # benchmarks/static_site.py, next to this file
 
-from pipeline.ingest import IngestContext, SourceCounts, afetch_source, open_client
+from pipeline.ingest import IngestContext, RunState, SourceCounts, begin_run
+from pipeline.ingest.fetch import fetch_source
+from pipeline.ingest.run import open_client
 from scrapers.candidates import make_candidate
 from scrapers.extract import main_text_and_metadata
 from scrapers.sources import parse_sources
@@ -130,13 +132,19 @@ def text_and_metadata(html: bytes, url: str) -> None:
         main_text_and_metadata(tree, url)
 
 
-async def run_core(ctx: IngestContext, base: str, start: int, count: int) -> float:
-    source = ctx.config.sources[0]
+def bench_run(url: str, base: str) -> RunState:
+    """One run over a fresh context: the warm-up and the timed pass share its processor."""
+    ctx = bench_context(url, base)
+    return RunState(ctx, begin_run(ctx.engine, "bench", [ctx.config.sources[0].name]))
+
+
+async def run_core(run: RunState, base: str, start: int, count: int) -> float:
+    source = run.ctx.config.sources[0]
     urls = page_urls(base, start, count)
     candidates = [make_candidate(u, source.name, "rss") for u in urls]
     began = time.perf_counter()
-    async with open_client(ctx):
-        counts = await afetch_source(candidates, source, ctx, SourceCounts())
+    async with open_client(run):
+        counts = await fetch_source(candidates, source, run, SourceCounts())
     elapsed = time.perf_counter() - began
     if counts.new != count:
         raise SystemExit(f"stored {counts.new} of {count} pages: the benchmark is not measuring")
@@ -179,22 +187,22 @@ def main() -> None:
             http_cpu.append(time.process_time() - began)
             gc.collect()
             with tempfile.TemporaryDirectory() as tmp:  # a fresh database: every page is new
-                ctx = bench_context(f"sqlite:///{tmp}/bench.db", base)
-                asyncio.run(run_core(ctx, base, args.pages + 1, 20))  # warm-up, not timed
+                run = bench_run(f"sqlite:///{tmp}/bench.db", base)
+                asyncio.run(run_core(run, base, args.pages + 1, 20))  # warm-up, not timed
                 began, loop_began = time.process_time(), time.thread_time()
-                core_wall.append(asyncio.run(run_core(ctx, base, 1, args.pages)))
+                core_wall.append(asyncio.run(run_core(run, base, 1, args.pages)))
                 core_cpu.append(time.process_time() - began)
                 loop_cpu.append(time.thread_time() - loop_began)  # the loop runs in this thread
-                ctx.engine.dispose()
+                run.ctx.engine.dispose()
         del pages
         gc.collect()
         with tempfile.TemporaryDirectory() as tmp:
-            ctx = bench_context(f"sqlite:///{tmp}/bench.db", base)
+            run = bench_run(f"sqlite:///{tmp}/bench.db", base)
             rss_before = start_peak()
-            asyncio.run(run_core(ctx, base, args.pages + 21, args.rss_pages))
+            asyncio.run(run_core(run, base, args.pages + 21, args.rss_pages))
             gc.collect()
             growth = peak_mb() - rss_before
-            ctx.engine.dispose()
+            run.ctx.engine.dispose()
     finally:
         server.terminate()
         server.join(5)

@@ -28,7 +28,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.settings import get_settings
+from composition.settings import get_settings
 from pipeline.ingest import IngestContext, run_ingest
 from scrapers.sources import SourcesConfig, parse_sources
 from storage.db import make_engine

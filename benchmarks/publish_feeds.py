@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
-from pipeline.publish import PublishReport, build_feed, publish_after_ingest
+from pipeline.ingest.publish import PublishReport, build_feed, publish_after_ingest
 from processing.alerts import parse_alerts
 from storage.db import make_engine
 from storage.migrate import upgrade

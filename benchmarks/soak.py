@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, func, select, text
 
 from pipeline.ingest import IngestContext, run_ingest
-from pipeline.processor import Processor
 from processing.urls import canonicalize_url
 from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import make_engine, session_scope
@@ -106,9 +105,7 @@ def soak(
             site.add_generated_feed(FEED_PATH, numbers)
             site.reset_log()  # the site's request log would grow with the soak, not ours
             listed.update(canonicalize_url(site.url(generated_path(n))) for n in numbers)
-            ctx = IngestContext(
-                engine, config, trigger="schedule", processor=Processor.from_topics_file()
-            )
+            ctx = IngestContext(engine, config, trigger="schedule")
             report = run_ingest(ctx)
             statuses[report.status] = statuses.get(report.status, 0) + 1
             if cycle + 1 == warmup:

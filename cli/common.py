@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from sqlalchemy import Engine
 
-from cli.settings import Settings, get_settings
-from flows.runtime import prefect_env_defaults
+from composition.runtime import prefect_env_defaults
+from composition.settings import Settings, get_settings
 from storage.db import make_engine
 from storage.migrate import is_migrated
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cli.common import console
 from cli.errors import OperatorTyper, redact
-from cli.settings import get_settings
+from composition.settings import get_settings
 from storage.migrate import upgrade
 
 db_app = OperatorTyper(help="Database schema management.", no_args_is_help=True)

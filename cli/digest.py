@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 
 from cli.common import err_console, fail, open_engine
-from cli.digest_setup import DigestSettingsError, digest_options, send_owed_digests
-from cli.settings import get_settings
+from composition.digest_setup import DigestSettingsError, digest_options, send_owed_digests
+from composition.settings import get_settings
 from digests.select import today
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def _parse_day(value: str | None) -> date | None:
         raise fail(f"--date {value!r} is not a date: use YYYY-MM-DD") from exc
 
 
-def digest(
+def digest_command(
     day: str | None = typer.Option(
         None, "--date", help="The day (YYYY-MM-DD); default today in NEWSMON_TIMEZONE."
     ),

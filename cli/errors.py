@@ -58,7 +58,7 @@ def _verbosity() -> int:
 
 
 def _database_url() -> str:
-    from cli.settings import get_settings
+    from composition.settings import get_settings
 
     try:
         return get_settings().resolved_database_url

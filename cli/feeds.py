@@ -1,7 +1,7 @@
 """`newsmon feed` (an Atom feed on demand) and `newsmon alerts` (what fired, what was delivered).
 
-``publish_with_settings`` is what every runner calls after an ingest run: it resolves the
-settings (taxonomy, zone, alerts file, SMTP) and runs :func:`pipeline.publish.publish_after_ingest`.
+Publishing after a run is configured in ``composition/publish_setup.py``; this module prints
+its report.
 """
 
 from __future__ import annotations
@@ -15,54 +15,19 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine
 
 from cli.common import console, fail, iso_utc, open_engine
-from cli.digest_setup import DigestSettingsError, digest_zone, smtp_from_settings
-from cli.settings import Settings, get_settings
+from composition.digest_setup import DigestSettingsError, digest_zone
+from composition.publish_setup import feed_topics
+from composition.settings import get_settings
 from storage.db import session_scope
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from pipeline.publish import PublishReport
+    from pipeline.ingest.publish import PublishReport
 
 # The feed, alert and taxonomy modules are imported by the commands that use them, so other
 # commands do not pay for them at start-up (benchmarks/cli_startup.py).
-
-
-def feed_topics(settings: Settings) -> tuple[dict[str, str], str]:
-    """(slug -> label of every topic, the relevance topic's slug) from the topics file."""
-    from processing.taxonomy import TaxonomyError, parse_taxonomy
-
-    try:
-        taxonomy = parse_taxonomy(settings.topics_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, TaxonomyError) as exc:
-        raise DigestSettingsError(
-            f"cannot use the topics file {settings.topics_file}: {exc}"
-        ) from exc
-    return {t.slug: t.label for t in taxonomy.topics}, taxonomy.relevance_topic
-
-
-def publish_with_settings(engine: Engine, settings: Settings | None = None) -> PublishReport:
-    """Feeds and alerts after an ingest run, configured from the ``NEWSMON_*`` settings.
-
-    Raises:
-        DigestSettingsError: unusable topics file or time zone.
-        AlertsConfigError: invalid alerts file (one line naming file, alert and field).
-    """
-    from pipeline.publish import load_alerts_file, publish_after_ingest
-
-    settings = settings or get_settings()
-    topics, relevance = feed_topics(settings)
-    return publish_after_ingest(
-        engine,
-        data_dir=settings.data_dir,
-        topics=topics,
-        relevance_topic=relevance,
-        alerts=load_alerts_file(settings.alerts_file, known_topics=list(topics)),
-        smtp=smtp_from_settings(settings),
-        tz=digest_zone(settings),
-    )
 
 
 def report_publish(report: PublishReport) -> None:
@@ -82,7 +47,7 @@ def feed(
     out: Path | None = typer.Option(None, "--out", help="Write to FILE instead of stdout."),
 ) -> None:
     """Print (or write) the Atom feed of a topic: its latest 100 stories, one entry each."""
-    from pipeline.publish import build_feed
+    from pipeline.ingest.publish import build_feed
 
     settings = get_settings()
     try:
@@ -114,9 +79,9 @@ def alerts(
     limit: int = typer.Option(50, "--limit", min=1, help="How many recent alerts."),
 ) -> None:
     """Recent alerts (newest first) and the delivery state of each channel."""
-    from pipeline.publish import load_alerts_file
+    from pipeline.ingest.publish import load_alerts_file
     from processing.alerts import AlertsConfigError
-    from storage.alerts import recent_firings
+    from storage.firings import recent_firings
 
     settings = get_settings()
     try:

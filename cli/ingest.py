@@ -4,7 +4,6 @@ group also holds `sources check`, the live probe in cli/sources_check.py)."""
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -23,10 +22,10 @@ from cli.common import (
     open_engine,
     outcome_exit_code,
 )
-from cli.settings import Settings, get_settings, make_processor
-from pipeline.ingest_types import COUNT_NAMES, SourceCounts
+from composition.settings import Settings, current_config, get_settings
+from pipeline.run_state import COUNT_NAMES, SourceCounts
 from scrapers.errors import SourcesConfigError, UnknownSourceError
-from scrapers.sources import SourcesConfig, load_sources_file
+from scrapers.sources import SourcesConfig
 
 if TYPE_CHECKING:
     from pipeline.ingest import IngestReport
@@ -56,7 +55,7 @@ STATUS_STYLE = {
 def load_config(settings: Settings) -> SourcesConfig:
     """The validated sources file, or a clean exit naming file, source and field."""
     try:
-        return load_sources_file(settings.sources_file)
+        return current_config(settings)
     except SourcesConfigError as exc:
         raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
@@ -69,19 +68,14 @@ def ingest_sources(
     trigger: str = "cli",
 ) -> IngestReport:
     """Run the ingest core with a live progress display (one bar per source)."""
-    from pipeline.ingest import IngestContext, run_ingest  # heavy: only when ingesting
+    from composition.context import context_for  # heavy: only when ingesting
+    from pipeline.ingest import run_ingest
     from pipeline.pacing_db import make_pacer
 
     settings = get_settings()
-    ctx = IngestContext(
-        engine,
-        config,
-        refetch=refetch,
-        trigger=trigger,
-        pacer=make_pacer(engine, settings.pacer),
-        # Built now, so a broken taxonomy stops the command before any fetch (one line).
-        processor=make_processor(settings),
-        new_processor=partial(make_processor, settings),
+    pacer = make_pacer(engine, settings.pacer)
+    ctx = context_for(
+        engine, config, settings, refetch=refetch, trigger=trigger, pacer=pacer, build_now=True
     )
     columns = (
         TextColumn("{task.description}"),
@@ -137,14 +131,14 @@ def print_report(report: IngestReport) -> None:
     for name, counts in report.sources.items():
         for error in counts.errors[:5]:
             console.print(
-                f"[yellow]{escape(name)}[/] {escape(str(error.get('outcome')))}: "
-                f"{escape(str(error.get('url')))} — {escape(str(error.get('error')))}"
+                f"[yellow]{escape(name)}[/] {escape(str(error.outcome))}: "
+                f"{escape(error.url)} — {escape(error.error)}"
             )
         if len(counts.errors) > 5:
             console.print(f"[yellow]{escape(name)}[/] … {len(counts.errors) - 5} more errors")
 
 
-def ingest(
+def ingest_command(
     source: list[str] = typer.Option(
         None, "--source", "-s", help="Only this source (repeatable); default: all enabled."
     ),
@@ -173,8 +167,9 @@ def ingest(
 def publish_after(engine: Engine, settings: Settings) -> None:
     """Feeds and alerts after the run (the run is recorded already: a failure here loses
     nothing, it is reported and the command fails)."""
-    from cli.digest_setup import DigestSettingsError
-    from cli.feeds import publish_with_settings, report_publish
+    from cli.feeds import report_publish
+    from composition.digest_setup import DigestSettingsError
+    from composition.publish_setup import publish_with_settings
     from processing.alerts import AlertsConfigError
 
     try:

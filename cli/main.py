@@ -20,8 +20,8 @@ class NewsmonCommands(LazyGroup):
         "db": "cli.db:db_app",
         "articles": "cli.articles:articles_app",
         "search": "cli.articles:search",
-        "digest": "cli.digest:digest",
-        "ingest": "cli.ingest:ingest",
+        "digest": "cli.digest:digest_command",
+        "ingest": "cli.ingest:ingest_command",
         "sources": "cli.sources:sources_app",
         "serve": "cli.orchestration:serve_command",
         "schedule": "cli.orchestration:schedule_command",
@@ -32,7 +32,7 @@ class NewsmonCommands(LazyGroup):
         "alerts": "cli.feeds:alerts",
         "rules": "cli.rules:rules_app",
         "retag": "cli.rules:retag_command",
-        "seed": "cli.seed:seed",
+        "seed": "cli.seed:seed_command",
         "run": "cli.orchestration:run_command",
     }
 

@@ -29,17 +29,17 @@ from cli.common import (
     open_engine,
     outcome_exit_code,
 )
-from cli.settings import get_settings
-from flows.runtime import prefect_env_defaults
+from composition.runtime import prefect_env_defaults
+from composition.settings import current_config, get_settings
 from scrapers.errors import SourcesConfigError
-from scrapers.sources import SourcesConfig, load_sources_file
+from scrapers.sources import SourcesConfig
 
 log = logging.getLogger(__name__)
 
 
 def _config() -> SourcesConfig:
     try:
-        return load_sources_file(get_settings().sources_file)
+        return current_config(get_settings())
     except SourcesConfigError as exc:
         raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
@@ -109,7 +109,7 @@ def backfill_command(
     prefect_env_defaults()
     first, last = _day(start, "START"), _day(end, "END")
     config = _config()
-    from flows.backfill_params import BackfillParameterError, backfill_source_names, plan_backfill
+    from pipeline.backfill import BackfillParameterError, backfill_source_names, plan_backfill
 
     try:  # the flow checks again; this answers at once, before Prefect starts
         plan_backfill(

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import console, fail, iso_utc, open_engine
-from cli.settings import get_settings
+from composition.settings import get_settings
 from processing.errors import TaxonomyError
 from storage.db import session_scope
 from storage.stories import list_stories, member_ids

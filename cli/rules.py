@@ -19,13 +19,13 @@ from rich.table import Table
 
 from cli.common import console, err_console, open_engine
 from cli.errors import OperatorTyper
-from cli.settings import Settings, get_settings
+from composition.settings import Settings, get_settings
 from digests.select import day_window
 from processing.errors import TaxonomyError
 
 if TYPE_CHECKING:  # the pipeline loads numpy and datasketch: only when a command runs
     from pipeline.retag import Backtest, RetagReport
-    from processing.retag import TagChange
+    from processing.tag_changes import TagChange
     from processing.tagging import Tagger
 
 rules_app = OperatorTyper(help="Try a taxonomy on the stored articles.", no_args_is_help=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from rich.table import Table
 
 from cli.common import console, fail, open_engine
-from cli.settings import get_settings, make_processor
+from composition.settings import get_settings, make_processor
 from scrapers.errors import SeedFileError
 from storage.articles import count_articles
 from storage.db import session_scope
 
 
-def seed() -> None:
+def seed_command() -> None:
     """Store the seed corpus (idempotent: running it again adds nothing)."""
     settings = get_settings()
     with open_engine(settings) as engine:

@@ -12,10 +12,10 @@ from sqlalchemy.exc import DBAPIError
 from cli.common import console, iso_utc, open_engine
 from cli.errors import OperatorTyper
 from cli.ingest import STATUS_STYLE, load_config
-from cli.settings import get_settings
 from cli.sources_check import sources_check
+from composition.settings import get_settings
 from storage.db import session_scope
-from storage.source_health import source_health
+from storage.source_standing import source_standings
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,13 @@ def sources_list() -> None:
     config = load_config(settings)
     with open_engine(settings) as engine:
         try:  # runs left by dead processes show as abandoned, not as running
-            with session_scope(engine) as session:
-                from pipeline.run_owner import reconcile_runs
+            from pipeline.ingest.run import close_abandoned_runs
 
-                reconcile_runs(session)
+            close_abandoned_runs(engine)
         except DBAPIError:
             log.info("runs not reconciled: the database is read-only here")
         with session_scope(engine) as session:
-            health = source_health(session)
+            health = source_standings(session)
         table = Table(title="sources")
         for column in ("source", "kind", "enabled", "status", "last success", "last error"):
             table.add_column(column)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from cli.common import console, fail, iso_utc
 from cli.ingest import load_config
-from cli.settings import get_settings
+from composition.settings import get_settings
 from pipeline.probe_results import SourceProbe
 from scrapers.errors import UnknownSourceError
 from scrapers.sources import select_sources

@@ -53,11 +53,6 @@ class StoryItem:
         """The representative first, then the others."""
         return [self.representative, *self.others]
 
-    @property
-    def n_updated(self) -> int:
-        """Articles of the story whose text changed since they were last reported."""
-        return sum(1 for a in self.articles if a.mark == ARTICLE_UPDATED)
-
 
 @dataclass(slots=True)
 class TopicGroup:

@@ -34,7 +34,6 @@ from digests.model import (
     SourceHealth,
 )
 from digests.text import clock
-from storage.alerts import breaking_fired_between
 from storage.digest_health import source_health
 from storage.digests import (
     articles_published_in,
@@ -46,6 +45,7 @@ from storage.digests import (
     stories_for,
     tags_for,
 )
+from storage.firings import breaking_fired_between
 
 MAX_NEW_TITLES = 10
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from types import FrameType
 from typing import Any, cast
 from uuid import UUID
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import (
     create_progress_artifact,
     create_table_artifact,
@@ -25,21 +25,26 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE
 
+from composition.context import make_context
+from composition.runtime import database_url
+from composition.settings import current_config
 from flows.backfill_params import (
     END_FIELD,
     REFETCH_FIELD,
     SOURCES_FIELD,
     START_FIELD,
-    SourceName,
-    backfill_source_names,
     given,
-    plan_backfill,
+    source_choice_type,
 )
 from flows.ingest_flow import report_rows
-from flows.ingest_tasks import current_config, make_context
-from flows.runtime import database_url
-from pipeline.backfill import DayResult, backfill_day, run_backfill
-from pipeline.ingest import IngestContext
+from pipeline.backfill import (
+    DayResult,
+    backfill_day,
+    backfill_source_names,
+    plan_backfill,
+    run_backfill,
+)
+from pipeline.run_state import RunState
 from scrapers.sources import SourceConfig
 
 ARTIFACT_KEY = "backfill-report"
@@ -69,16 +74,16 @@ def noting_sigterm(stop: threading.Event) -> Iterator[None]:
 
 
 @task(name="backfill-day", task_run_name="{source.name}-{day}", cache_policy=NONE)
-def backfill_day_task(source: SourceConfig, day: date, ctx: IngestContext) -> DayResult:
+def backfill_day_task(source: SourceConfig, day: date, run: RunState) -> DayResult:
     """One source's day: listing, articles, then the day marked done or failed."""
-    return backfill_day(source, day, ctx)
+    return backfill_day(source, day, run)
 
 
 @flow(name="backfill", log_prints=False)
 def backfill(
     start: date = START_FIELD,
     end: date = END_FIELD,
-    sources: list[SourceName] = SOURCES_FIELD,
+    sources: list[str] = SOURCES_FIELD,
     refetch: bool = REFETCH_FIELD,
 ) -> dict[str, Any]:
     """Fetch the articles of past days from NOS archive pages and sitemaps.
@@ -97,7 +102,7 @@ def backfill(
         backfill_source_names(config.sources),
         config.schedule.backfill_max_days,
     )
-    ctx = make_context(database_url(), None, plan.refetch, TRIGGER)
+    ctx = make_context(database_url(), plan.refetch, TRIGGER)
     progress_id = cast(
         UUID,
         create_progress_artifact(
@@ -154,3 +159,31 @@ def backfill(
         "new": result.run.total_new,
         "sources": report_rows(result.run.sources, result.run.source_status),
     }
+
+
+def backfill_form(choices: Sequence[str]) -> Flow[..., dict[str, Any]]:
+    """The backfill flow as its deployment registers it: ``sources`` a multi-select of
+    ``choices`` (read from the sources file when the deployments are built, never on import).
+
+    Runs load :func:`backfill` itself (the deployment's entrypoint is its module path), which
+    checks the chosen sources against the configuration when it starts.
+    """
+
+    def form(
+        start: date = START_FIELD,
+        end: date = END_FIELD,
+        sources: list[str] = SOURCES_FIELD,
+        refetch: bool = REFETCH_FIELD,
+    ) -> dict[str, Any]:
+        return backfill.fn(start, end, sources, refetch)
+
+    form.__annotations__ = {
+        "start": date,
+        "end": date,
+        "sources": list[source_choice_type(choices)],  # type: ignore[misc]
+        "refetch": bool,
+        "return": dict[str, Any],
+    }
+    form.__name__ = form.__qualname__ = backfill.fn.__name__
+    form.__doc__ = backfill.fn.__doc__
+    return flow(name="backfill", log_prints=False)(form)

@@ -12,10 +12,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from cli.digest_setup import digest_options, send_owed_digests
-from cli.settings import get_settings
+from composition.digest_setup import digest_options, send_owed_digests
+from composition.runtime import database_url, engine_for
+from composition.settings import get_settings
 from digests.select import today
-from flows.runtime import database_url, engine_for
 from pipeline.digest import build_digest, send_digest
 
 ARTIFACT_KEY = "daily-digest"

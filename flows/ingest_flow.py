@@ -13,15 +13,16 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 
-from cli.digest_setup import DigestSettingsError
-from cli.feeds import publish_with_settings
-from cli.settings import get_settings
-from flows.ingest_tasks import make_context, source_tasks
-from flows.runtime import database_url, engine_for
+from composition.context import make_context
+from composition.digest_setup import DigestSettingsError
+from composition.publish_setup import publish_with_settings
+from composition.runtime import database_url, engine_for
+from composition.settings import get_settings
+from flows.ingest_tasks import source_tasks
 from flows.seed_flow import store_seeds_task
 from pipeline.ingest import run_ingest
-from pipeline.ingest_types import DISCOVERY_OK, SourceCounts
-from pipeline.publish import PublishReport
+from pipeline.ingest.publish import PublishReport
+from pipeline.run_state import DISCOVERY_OK, SourceCounts
 from processing.alerts import AlertsConfigError
 
 ARTIFACT_KEY = "ingest-report"
@@ -43,7 +44,7 @@ def ingest(
     db_url = database_url(settings)
     if seeds:
         store_seeds_task(db_url, str(settings.seeds_dir), TRIGGER)
-    ctx = make_context(db_url, None, refetch, TRIGGER)
+    ctx = make_context(db_url, refetch, TRIGGER)
     report = run_ingest(ctx, sources, run_sources=source_tasks(db_url, refetch, TRIGGER))
     try:
         published = publish_task(db_url)

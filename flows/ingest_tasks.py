@@ -1,5 +1,5 @@
-"""What the ``ingest`` and ``backfill`` flows share: the configured sources, the context of a
-run, and the per-source task (Prefect costs 10–35 ms per task run: batches, never articles).
+"""What the ``ingest`` and ``backfill`` flows share: the per-source task (Prefect costs
+10–35 ms per task run: batches, never articles).
 
 Tasks receive a database URL and a source name; their results stay in memory
 (``persist_result=False``). Unexpected errors are retried with exponential backoff and jitter;
@@ -8,65 +8,23 @@ HTTP-level retries are the polite client's job.
 
 from __future__ import annotations
 
-from functools import lru_cache, partial
-from pathlib import Path
-
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
-from cli.settings import get_settings, make_processor
-from flows.runtime import engine_for
+from composition.context import make_context
 from pipeline.ingest import (
-    IngestContext,
+    SourceCounts,
     SourceResult,
     SourceRunner,
+    failed_discovery,
     ingest_source,
 )
-from pipeline.ingest_record import failed_discovery
-from pipeline.ingest_types import SourceCounts
-from pipeline.pacing_db import process_pacer
-from scrapers.sources import SourceConfig, SourcesConfig, load_sources_file
+from scrapers.sources import SourceConfig
 
-CHUNK_SIZE = 50
 RETRIES = 2
 RETRY_DELAYS = exponential_backoff(backoff_factor=2)
 RETRY_JITTER = 0.5
-
-
-@lru_cache(maxsize=4)
-def _load_config(path: str, mtime_ns: int) -> SourcesConfig:
-    return load_sources_file(path)
-
-
-def current_config() -> SourcesConfig:
-    """The configured sources file (re-read when it changes on disk)."""
-    path = Path(get_settings().sources_file)
-    return _load_config(str(path), path.stat().st_mtime_ns if path.exists() else 0)
-
-
-def make_context(
-    db_url: str,
-    run_id: int | None,
-    refetch: bool,
-    trigger: str,
-) -> IngestContext:
-    """An ingest context (cheap: the engine and config are cached per process); its
-    processor is built from the configured taxonomy when first needed."""
-    engine = engine_for(db_url)
-    settings = get_settings()
-    return IngestContext(
-        new_processor=partial(make_processor, settings),
-        engine=engine,
-        config=current_config(),
-        run_id=run_id,
-        refetch=refetch,
-        trigger=trigger,
-        chunk_size=CHUNK_SIZE,
-        # One pacer for every task of this process (parallel chunks still space requests per
-        # host), shared with other processes through the database when NEWSMON_PACER says so.
-        pacer=process_pacer(engine, settings.pacer),
-    )
 
 
 @task(
@@ -82,8 +40,8 @@ def ingest_source_task(
     db_url: str, source_name: str, run_id: int, refetch: bool, trigger: str
 ) -> SourceResult:
     """Discover, fetch and store one source (idempotent: a retry skips what is stored)."""
-    ctx = make_context(db_url, run_id, refetch, trigger)
-    discovery, counts = ingest_source(ctx.config.get(source_name), ctx)
+    ctx = make_context(db_url, refetch, trigger)
+    discovery, counts = ingest_source(ctx.config.get(source_name), ctx, run_id)
     get_run_logger().info(
         "%s: %s, %d new, %d known, %d failed",
         source_name,

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger
 from pydantic import Field
 
-from cli.settings import get_settings
+from composition.runtime import database_url, engine_for
+from composition.settings import get_settings
 from digests.select import day_window
-from flows.runtime import database_url, engine_for
 from pipeline.processor import load_tagger
 from pipeline.retag import default_workers, retag
 from processing.taxonomy import TaxonomyError

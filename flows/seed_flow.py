@@ -7,8 +7,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
-from cli.settings import get_settings, make_processor
-from flows.runtime import database_url, engine_for
+from composition.runtime import database_url, engine_for
+from composition.settings import get_settings, make_processor
 from pipeline.seed import store_seeds
 
 

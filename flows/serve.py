@@ -18,11 +18,12 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
-from flows.backfill_flow import backfill
+from flows.backfill_flow import backfill_form
 from flows.digest_flow import digest
 from flows.ingest_flow import ingest
 from flows.retag_flow import retag_flow
 from flows.scheduler import ScheduledJob, cron_trigger, flow_call
+from pipeline.backfill import backfill_source_names
 from scrapers.sources import SourcesConfig
 
 DEPLOYMENT_NAME = "newsmon"
@@ -53,7 +54,7 @@ def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
             ),
             **common,
         ),
-        backfill.to_deployment(
+        backfill_form(backfill_source_names(config.sources)).to_deployment(
             DEPLOYMENT_NAME,
             description=(
                 "Fetch past days from archive pages and sitemaps. Start it from the run form: "

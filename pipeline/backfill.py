@@ -4,26 +4,100 @@ A (source, day) is marked done in ``crawl_progress`` only after all its articles
 a run that is killed half-way and started again skips the finished days and re-reads the
 unfinished one, whose stored articles are then known and not stored twice. The CLI and the
 Prefect ``backfill`` flow both call :func:`run_backfill`; the flow passes ``walk_day`` to run
-each source-day as a task.
+each source-day as a task. Planning (which days, which sources, the checks of the form's
+parameters) lives here too: :func:`plan_backfill`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from pipeline.ingest import IngestContext, adiscover_source, afetch_source, open_client
-from pipeline.ingest_record import SourceOutcome, failed_discovery, record_ingest
-from pipeline.ingest_types import DISCOVERY_FAILED, Discovery, IngestReport, SourceCounts
-from pipeline.run_owner import begin_run
+from pipeline.ingest.discover import discover_source
+from pipeline.ingest.fetch import fetch_source
+from pipeline.ingest.run import (
+    SourceOutcome,
+    begin_run,
+    failed_discovery,
+    open_client,
+    record_ingest,
+)
+from pipeline.run_state import (
+    DISCOVERY_FAILED,
+    Discovery,
+    IngestContext,
+    IngestReport,
+    RunState,
+    SourceCounts,
+)
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.progress import DONE, FAILED, done_days, forget_days, mark_day
 
 log = logging.getLogger(__name__)
+
+
+#: Source kinds that can be walked day by day (an RSS feed only knows its latest items).
+BACKFILL_KINDS = ("archive", "sitemap")
+
+
+class BackfillParameterError(ValueError):
+    """Backfill parameters that cannot run (the run fails at once with this message)."""
+
+
+def backfill_source_names(sources: Sequence[SourceConfig]) -> tuple[str, ...]:
+    """Names of the enabled sources a backfill can walk day by day, in config order."""
+    return tuple(s.name for s in sources if s.kind in BACKFILL_KINDS and s.enabled)
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillPlan:
+    """A checked backfill: which sources, which days (oldest first), and the re-fetch switch."""
+
+    start: date
+    end: date
+    sources: tuple[str, ...]
+    refetch: bool
+
+    @property
+    def days(self) -> list[date]:
+        """Every day of the range, oldest first."""
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def plan_backfill(
+    start: date,
+    end: date,
+    sources: Sequence[str] | None,
+    refetch: bool,
+    choices: Sequence[str],
+    max_days: int,
+) -> BackfillPlan:
+    """Check the parameters against the configuration; raise a clear error when they cannot run."""
+    if end < start:
+        raise BackfillParameterError(
+            f"end date {end.isoformat()} is before start date {start.isoformat()}"
+        )
+    n_days = (end - start).days + 1
+    if n_days > max_days:
+        raise BackfillParameterError(
+            f"{start.isoformat()}..{end.isoformat()} is {n_days} days; the configured maximum "
+            f"is {max_days} days (schedule.backfill_max_days): split the range into smaller runs"
+        )
+    if not choices:
+        raise BackfillParameterError("no enabled archive or sitemap source is configured")
+    wanted = list(dict.fromkeys(sources or []))
+    unknown = [name for name in wanted if name not in choices]
+    if unknown:
+        raise BackfillParameterError(
+            f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(choices)}"
+        )
+    return BackfillPlan(
+        start=start, end=end, sources=tuple(wanted or choices), refetch=bool(refetch)
+    )
 
 
 @dataclass(slots=True)
@@ -64,21 +138,21 @@ class BackfillReport:
         return [d for d in self.days if d.status == FAILED]
 
 
-DayWalker = Callable[[SourceConfig, date, IngestContext], DayResult]
+DayWalker = Callable[[SourceConfig, date, RunState], DayResult]
 Progress = Callable[[int, int, DayResult], None]  # (days done, days to walk, the day)
 
 
-def backfill_day(source: SourceConfig, day: date, ctx: IngestContext) -> DayResult:
+def backfill_day(source: SourceConfig, day: date, run: RunState) -> DayResult:
     """Discover and store one source's day, then mark it done or failed (never raises: a
     failed day is walked again by the next backfill)."""
     counts = SourceCounts()
-    ctx.down_hosts.clear()  # each day is a fresh chance for a host that failed the day before
+    run.down_hosts.clear()  # each day is a fresh chance for a host that failed the day before
 
     async def walk() -> Discovery:
-        async with open_client(ctx):
-            found = await adiscover_source(source, ctx, day)
+        async with open_client(run):
+            found = await discover_source(source, run, day)
             counts.errors.extend(found.errors)
-            await afetch_source(found.candidates, source, ctx, counts)
+            await fetch_source(found.candidates, source, run, counts)
             return found
 
     try:
@@ -89,10 +163,10 @@ def backfill_day(source: SourceConfig, day: date, ctx: IngestContext) -> DayResu
         discovery = failed_discovery(source.name, f"{source.name} {day.isoformat()}", exc)
         counts.errors.extend(discovery.errors)
         counts.failed += 1
-        ctx.processor = None  # its in-memory state may hold rolled-back articles
+        run.processor = None  # its in-memory state may hold rolled-back articles
         ok = False
     error = None if ok else counts.first_error() or "failed"
-    with session_scope(ctx.engine) as session:
+    with session_scope(run.ctx.engine) as session:
         mark_day(
             session,
             source.name,
@@ -128,9 +202,8 @@ def run_backfill(
             finished = done_days(session, name, days[0], days[-1])
             skipped += len(finished)
             todo.extend((day, name) for day in days if day not in finished)
-    if ctx.run_id is None:
-        ctx.run_id = begin_run(ctx.engine, ctx.trigger, sources)
-    run_id = ctx.run_id
+    run = RunState(ctx, begin_run(ctx.engine, ctx.trigger, sources))
+    run_id = run.run_id
     todo.sort()
     totals = {name: SourceCounts() for name in sources}
     latest: dict[str, Discovery] = {}
@@ -152,7 +225,7 @@ def run_backfill(
             stopped_at = index
             break
         try:
-            result = walk_day(ctx.config.get(name), day, ctx)
+            result = walk_day(ctx.config.get(name), day, run)
         except BaseException:  # a signal unwinding the walk (KeyboardInterrupt, Prefect's)
             try:
                 record(index)

@@ -20,13 +20,14 @@ from digests.mailer import MailError, SmtpSettings, build_message, send_messages
 from digests.model import MODE_PUBLISHED, MODE_SEEN, DigestData
 from digests.render import render_html, render_markdown, render_text
 from digests.select import collect_digest
+from processing.temporal import NEWSROOM_TIMEZONE
 from storage.db import session_scope
 from storage.digest_sends import UNKNOWN, owed_days, recipients_sent, record_send
 from storage.digests import digest_modes, record_digest
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEZONE = "Europe/Amsterdam"
+DEFAULT_TIMEZONE = NEWSROOM_TIMEZONE
 OWED_LOOKBACK_DAYS = 7
 
 

@@ -58,7 +58,7 @@ def _load_tagger(topics_file: Path, mtime_ns: int, seeds_dir: Path | None) -> Ta
 
 @dataclass
 class Processor:
-    """Everything :func:`pipeline.store.store_record` needs beyond the record itself."""
+    """Everything :func:`pipeline.article_store.store_record` needs beyond the record itself."""
 
     tagger: Tagger
     window_days: int = DEFAULT_WINDOW_DAYS

@@ -23,16 +23,17 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from pipeline.article_store import assign_story
 from pipeline.processor import Processor
-from pipeline.store import assign_story
-from processing.retag import RuleTally, StoredTag, StoredTags, TagChange, TopicCounts, compare
 from processing.stories import StoryClusterer, StoryState, date_interval, story_vector
 from processing.story_window import StoryWeeks
+from processing.tag_changes import RuleTally, StoredTag, StoredTags, TagChange, TopicCounts, compare
 from processing.tagging import Tagger, TagResult
 from processing.temporal import month_hint
 from storage.db import session_scope
 from storage.models import Article, Story
-from storage.retag import (
+from storage.stories import leave_story, refresh_story, stories_with_centroid, story_members
+from storage.tag_chunks import (
     StoredArticle,
     TagWrite,
     articles_after,
@@ -40,7 +41,6 @@ from storage.retag import (
     duplicates_of,
     write_tags,
 )
-from storage.stories import leave_story, refresh_story, stories_with_centroid, story_members
 
 CHUNK_SIZE = 500
 Progress = Callable[[int, int], None]  # (articles done, articles in total)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from pipeline.article_store import DUPLICATE, store_record
 from pipeline.processor import Processor
-from pipeline.store import DUPLICATE, store_record
 from scrapers.seedfiles import SEED_ORIGIN, SEED_SOURCE_NAME, load_seed_dir
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope

@@ -29,7 +29,7 @@ class RuleSyntaxError(ValueError):
 
 
 @dataclass(slots=True)
-class Outcome:
+class RuleOutcome:
     """Whether a (sub)rule holds, and the hits that support it."""
 
     ok: bool
@@ -37,7 +37,7 @@ class Outcome:
 
 
 HitCache = dict[str, list[Hit]]
-Node = Callable[[FoldedText, HitCache], Outcome]
+Node = Callable[[FoldedText, HitCache], RuleOutcome]
 
 
 class RuleParser:
@@ -123,40 +123,40 @@ class RuleParser:
 
 
 def _terms(terms: TermSet) -> Node:
-    def run(text: FoldedText, cache: HitCache) -> Outcome:
+    def run(text: FoldedText, cache: HitCache) -> RuleOutcome:
         hits = cache.get(terms.name)
         if hits is None:
             hits = cache[terms.name] = terms.find(text)
-        return Outcome(bool(hits), hits)
+        return RuleOutcome(bool(hits), hits)
 
     return run
 
 
 def _any(parts: list[Node]) -> Node:
-    def run(text: FoldedText, cache: HitCache) -> Outcome:
+    def run(text: FoldedText, cache: HitCache) -> RuleOutcome:
         outcomes = [p(text, cache) for p in parts]
         hits = [h for o in outcomes if o.ok for h in o.hits]
-        return Outcome(any(o.ok for o in outcomes), hits)
+        return RuleOutcome(any(o.ok for o in outcomes), hits)
 
     return run
 
 
 def _all(parts: list[Node]) -> Node:
-    def run(text: FoldedText, cache: HitCache) -> Outcome:
+    def run(text: FoldedText, cache: HitCache) -> RuleOutcome:
         hits: list[Hit] = []
         for part in parts:
             outcome = part(text, cache)
             if not outcome.ok:
-                return Outcome(False, [])
+                return RuleOutcome(False, [])
             hits.extend(outcome.hits)
-        return Outcome(True, hits)
+        return RuleOutcome(True, hits)
 
     return run
 
 
 def _not(part: Node) -> Node:
-    def run(text: FoldedText, cache: HitCache) -> Outcome:
-        return Outcome(not part(text, cache).ok, [])
+    def run(text: FoldedText, cache: HitCache) -> RuleOutcome:
+        return RuleOutcome(not part(text, cache).ok, [])
 
     return run
 
@@ -164,10 +164,10 @@ def _not(part: Node) -> Node:
 def _near(left: Node, right: Node, distance: int) -> Node:
     """Both sides match within ``distance`` words of each other (either order)."""
 
-    def run(text: FoldedText, cache: HitCache) -> Outcome:
+    def run(text: FoldedText, cache: HitCache) -> RuleOutcome:
         a, b = left(text, cache), right(text, cache)
         if not (a.ok and b.ok):
-            return Outcome(False, [])
+            return RuleOutcome(False, [])
         b_words = sorted(((text.word_index(h.start), h) for h in b.hits), key=lambda p: p[0])
         b_index = [wb for wb, _ in b_words]
         kept: dict[Hit, None] = {}
@@ -180,6 +180,6 @@ def _near(left: Node, right: Node, distance: int) -> Node:
                 if hb != ha:
                     kept[ha] = None
                     kept[hb] = None
-        return Outcome(bool(kept), list(kept))
+        return RuleOutcome(bool(kept), list(kept))
 
     return run

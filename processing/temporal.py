@@ -11,8 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from processing.normalize import fold
+
+# The beat's outlets date their articles and archive days in Dutch time: the one definition.
+NEWSROOM_TIMEZONE = "Europe/Amsterdam"
+NEWSROOM_TZ = ZoneInfo(NEWSROOM_TIMEZONE)
 
 MONTHS = {
     "januari": 1, "january": 1, "februari": 2, "february": 2, "maart": 3, "march": 3,

@@ -13,11 +13,11 @@ import logging
 import re
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 import lxml.html
 from lxml import etree
 
+from processing.temporal import NEWSROOM_TZ
 from scrapers.candidates import DATE_FROM_ARCHIVE, Candidate, make_candidate, unique_candidates
 from scrapers.errors import ScraperError
 
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 ARCHIVE_ORIGIN = "archive"
 ARTICLE_PATH = re.compile(r"^/(?:collectie/\d+/|[a-z0-9-]+/)?artikel/\d+-[^/]*/?$")
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _SPACE = re.compile(r"\s+")
 
 
@@ -38,7 +37,7 @@ def archive_day_url(template: str, day: date) -> str:
 
 def today_in_amsterdam(now: datetime | None = None) -> date:
     """The newsroom's current day (archive days follow Dutch time, not UTC)."""
-    return (now or datetime.now(AMSTERDAM)).astimezone(AMSTERDAM).date()
+    return (now or datetime.now(NEWSROOM_TZ)).astimezone(NEWSROOM_TZ).date()
 
 
 def is_article_path(path: str) -> bool:
@@ -116,6 +115,6 @@ def _link_time(anchor: lxml.html.HtmlElement) -> datetime | None:
         except ValueError:
             continue
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=AMSTERDAM)
+            parsed = parsed.replace(tzinfo=NEWSROOM_TZ)
         return parsed
     return None

@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from processing.temporal import NEWSROOM_TZ
 from storage.models import PRECISION_DAY, PRECISION_UNKNOWN
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(hours=1)  # clock skew between us and the publisher
 CONFLICT_AFTER = timedelta(days=1)
@@ -63,7 +62,7 @@ def _as_utc(value: datetime) -> datetime:
 
 def _day_start(day: date) -> datetime:
     """Noon in Amsterdam: the middle of the day, so a one-day tolerance works both ways."""
-    return datetime(day.year, day.month, day.day, 12, tzinfo=AMSTERDAM)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=NEWSROOM_TZ)
 
 
 def resolve_date(

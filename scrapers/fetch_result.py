@@ -1,4 +1,5 @@
-"""What one fetch produced: :class:`FetchResult`, its outcome names and body decoding.
+"""What one fetch produced: :class:`FetchResult` (its outcome: ``scrapers/outcomes.py``) and
+body decoding.
 
 The client never raises for a failed fetch; the outcome says what happened and ``error`` why.
 Decoding: a byte-order mark, then the charset of the Content-Type header, then ``<meta charset>``
@@ -14,39 +15,8 @@ import codecs
 import re
 import zlib
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Outcome(StrEnum):
-    """How handling one URL ended, from the HTTP client up to the run's report: stored as the
-    fetch log's ``outcome`` and in each error of a source's counts."""
-
-    OK = "ok"
-    NOT_MODIFIED = "not_modified"
-    HTTP_ERROR = "http_error"
-    TIMEOUT = "timeout"
-    CONNECT_ERROR = "connect_error"
-    ROBOTS_DISALLOWED = "robots_disallowed"
-    OFF_HOST = "off_host"
-    BAD_SCHEME = "bad_scheme"
-    TOO_LARGE = "too_large"
-    BAD_CONTENT_TYPE = "bad_content_type"
-    REDIRECT_ERROR = "redirect_error"
-    BLOCKED = "blocked"
-    # after the fetch: extraction, walls, dates, storing
-    NO_ARTICLE = "no_article"
-    PARSE_ERROR = "parse_error"
-    PAYWALL = "paywall"
-    CONSENT_WALL = "consent_wall"
-    BAD_DATE = "bad_date"
-    STORE_ERROR = "store_error"
-    INTERNAL_ERROR = "internal_error"
-
-
-# Outcomes where the client refused before sending a request.
-NOT_REQUESTED_OUTCOMES = frozenset(
-    {Outcome.ROBOTS_DISALLOWED, Outcome.OFF_HOST, Outcome.BAD_SCHEME}
-)
+from scrapers.outcomes import Outcome
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from scrapers.fetch_result import NOT_REQUESTED_OUTCOMES, FetchResult, Outcome, decode_body
+from scrapers.fetch_result import FetchResult, decode_body
 from scrapers.http_rules import (
     CONTENT_TYPES,
     REDIRECTS,
@@ -33,6 +33,7 @@ from scrapers.http_rules import (
     read_body,
     without_fragment,
 )
+from scrapers.outcomes import NOT_REQUESTED_OUTCOMES, Outcome
 from scrapers.pacing import HostPacer, InProcessPacer, RequestGate
 from scrapers.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsPolicy
 from scrapers.sources import FetchConfig, normalize_host

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from processing.normalize import clean_whitespace
+from processing.temporal import NEWSROOM_TZ
 from scrapers.errors import SeedFileError
 from storage.models import PRECISION_DAY, PRECISION_MONTH, PRECISION_UNKNOWN
 from storage.records import ArticleRecord
@@ -26,7 +26,6 @@ from storage.records import ArticleRecord
 SEED_ORIGIN = "seed"
 SEED_SOURCE_NAME = "seeds"
 # NOS publishes in Dutch local time; a timestamp without offset is read as that.
-NEWSROOM_TZ = ZoneInfo("Europe/Amsterdam")
 MAX_SEED_BYTES = 5_000_000
 TITLE_MAX_CHARS = 160
 

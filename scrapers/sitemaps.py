@@ -13,10 +13,10 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from processing.temporal import NEWSROOM_TZ
 from scrapers.candidates import DATE_FROM_SITEMAP, Candidate, make_candidate, unique_candidates
 from scrapers.errors import SitemapParseError
 
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 SITEMAP_ORIGIN = "sitemap"
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_UNZIPPED_BYTES = 50_000_000  # the sitemap protocol's own limit
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(slots=True, frozen=True)
@@ -123,7 +122,7 @@ def parse_w3c_datetime(text: str) -> datetime | None:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=AMSTERDAM).astimezone(UTC)
+            return datetime(day.year, day.month, day.day, tzinfo=NEWSROOM_TZ).astimezone(UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         log.info("unreadable sitemap date %r", text)
@@ -147,7 +146,7 @@ def sitemap_candidates(
         if urlsplit(entry.loc).scheme not in ("http", "https"):
             continue
         when = entry.published
-        if day is not None and (when is None or when.astimezone(AMSTERDAM).date() != day):
+        if day is not None and (when is None or when.astimezone(NEWSROOM_TZ).date() != day):
             continue
         out.append(
             make_candidate(
@@ -169,7 +168,7 @@ def index_children(sitemap: Sitemap, day: date | None = None) -> list[str]:
     """
     out: list[str] = []
     for entry in sitemap.urls:
-        stale = entry.lastmod is not None and entry.lastmod.astimezone(AMSTERDAM).date() < (
+        stale = entry.lastmod is not None and entry.lastmod.astimezone(NEWSROOM_TZ).date() < (
             day or date.min
         )
         if stale:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from processing.identity import NOS_ARTICLE_ID_PATTERN
+from processing.temporal import NEWSROOM_TIMEZONE
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 
 DEFAULT_USER_AGENT = "newsmon/0.1 (+https://example.org/newsmon)"
@@ -85,7 +86,7 @@ class ScheduleConfig(BaseModel):
 
     ingest_cron: str = "*/30 * * * *"
     digest_cron: str = "0 7 * * *"
-    timezone: str = "Europe/Amsterdam"
+    timezone: str = NEWSROOM_TIMEZONE
     backfill_max_days: int = Field(366, ge=1, le=36_600)
 
     @field_validator("ingest_cron", "digest_cron")

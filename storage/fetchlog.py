@@ -86,14 +86,6 @@ def set_validators(session: Session, url: str, etag: str | None, last_modified: 
     row.updated_at = utcnow()
 
 
-def fetch_log_rows(session: Session, run_id: int | None = None) -> list[FetchLog]:
-    """Fetch-log rows in order, optionally of one run (for reports and tests)."""
-    query = select(FetchLog).order_by(FetchLog.id)
-    if run_id is not None:
-        query = query.where(FetchLog.run_id == run_id)
-    return list(session.scalars(query))
-
-
 def known_urls(session: Session, canonical_urls: list[str], urls: list[str]) -> set[str]:
     """Which URLs need no fetch: stored articles (by canonical or as-listed URL) and pages
     already found to hold no article.

@@ -27,7 +27,7 @@ pytest_plugins = ["tests.prefect_fixtures"]
 @pytest.fixture(autouse=True)
 def clean_newsmon_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No test sees the developer's NEWSMON_* variables, .env file or cached settings."""
-    from cli.settings import get_settings
+    from composition.settings import get_settings
 
     for key in list(os.environ):
         if key.startswith("NEWSMON_") and key != "NEWSMON_TEST_PG_URL":

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from pipeline.article_store import store_record
 from pipeline.processor import DEFAULT_TOPICS_FILE, Processor
 from pipeline.seed import store_seeds
-from pipeline.store import store_record
 from storage.db import session_scope
 from storage.models import Article, ArticleTag, Story
 from storage.records import ArticleRecord
-from storage.retag import tag_snapshot
+from storage.tag_chunks import tag_snapshot
 from tests.conftest import SEEDS_DIR
 
 SHIPPED = DEFAULT_TOPICS_FILE.read_text(encoding="utf-8")

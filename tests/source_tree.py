@@ -7,7 +7,16 @@ from pathlib import Path
 
 from tests.conftest import REPO_ROOT as ROOT
 
-PACKAGES = ("cli", "flows", "pipeline", "scrapers", "processing", "digests", "storage")
+PACKAGES = (
+    "cli",
+    "composition",
+    "flows",
+    "pipeline",
+    "scrapers",
+    "processing",
+    "digests",
+    "storage",
+)
 
 
 def own_modules() -> Iterator[Path]:

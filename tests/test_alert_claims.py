@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from storage.alerts import STALE_AFTER, claim_owed, finish_delivery, record_firing
 from storage.db import session_scope
+from storage.firings import STALE_AFTER, claim_owed, finish_delivery, record_firing
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 

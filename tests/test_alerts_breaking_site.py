@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine
 
 from pipeline.ingest import IngestContext, run_ingest
-from pipeline.publish import publish_after_ingest
+from pipeline.ingest.publish import publish_after_ingest
 from processing.alerts import parse_alerts
 from scrapers.sources import SourceConfig, SourcesConfig
-from storage.alerts import recent_firings
 from storage.db import session_scope
+from storage.firings import recent_firings
 from tests.site.feeds import FeedItem, rss
 from tests.site.pages import article_page
 from tests.site.server import NosSite

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.publish import load_alerts_file
+from pipeline.ingest.publish import load_alerts_file
 from processing.alerts import AlertsConfigError, parse_alerts
 from tests.conftest import REPO_ROOT
 

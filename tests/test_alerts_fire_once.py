@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine
 
 from digests.mailer import SmtpSettings
-from pipeline.publish import PublishReport, publish_after_ingest
+from pipeline.ingest.publish import PublishReport, publish_after_ingest
 from processing.alerts import AlertsConfig, parse_alerts
-from storage.alerts import recent_firings
 from storage.db import session_scope
+from storage.firings import recent_firings
 from tests.alert_data import NOW, add_article, build
 from tests.test_digest_mail import SmtpServer, free_port
 from tests.webhook_receiver import WebhookReceiver

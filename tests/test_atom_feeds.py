@@ -12,7 +12,7 @@ from lxml import etree
 from sqlalchemy import Engine
 
 from digests.atom import story_id_urn
-from pipeline.publish import publish_after_ingest
+from pipeline.ingest.publish import publish_after_ingest
 from tests.alert_data import NOW, add_article, build, new_story, set_representative
 
 ATOM = "{http://www.w3.org/2005/Atom}"

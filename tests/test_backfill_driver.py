@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from pipeline.backfill import DayResult, backfill_day, run_backfill
-from pipeline.ingest import IngestContext
+from pipeline.ingest import IngestContext, RunState, begin_run
 from processing.urls import canonicalize_url
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
@@ -61,10 +61,10 @@ def test_a_day_that_fails_is_marked_failed_and_the_walk_goes_on(
 ) -> None:
     days = [ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]]
 
-    def flaky(source: SourceConfig, day: date, ctx: IngestContext) -> DayResult:
+    def flaky(source: SourceConfig, day: date, run: RunState) -> DayResult:
         if day == days[0]:  # that day's archive page answers 500 every time
             source = source.model_copy(update={"url": site.url("/misbehave/500?d={date}")})
-        return backfill_day(source, day, ctx)
+        return backfill_day(source, day, run)
 
     report = run_backfill(context(site, engine), [ARCHIVE], days, walk_day=flaky)
     assert [d.status for d in report.days] == [FAILED, DONE]
@@ -84,9 +84,9 @@ def test_a_requested_stop_ends_the_walk_before_the_next_day_and_leaves_it_to_do(
     def one_then_stop() -> bool:
         return len(walked) >= 1
 
-    def walk(source: SourceConfig, day: date, ctx: IngestContext) -> DayResult:
+    def walk(source: SourceConfig, day: date, run: RunState) -> DayResult:
         walked.append(day)
-        return backfill_day(source, day, ctx)
+        return backfill_day(source, day, run)
 
     stopped = run_backfill(
         context(site, engine), [ARCHIVE], days, walk_day=walk, should_stop=one_then_stop
@@ -111,14 +111,16 @@ def test_a_signal_that_unwinds_the_walk_closes_the_run_as_interrupted(
     days = [ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]]
     ctx = context(site, engine)
 
-    def stopped_on_day_two(source: SourceConfig, day: date, c: IngestContext) -> DayResult:
+    def stopped_on_day_two(source: SourceConfig, day: date, run: RunState) -> DayResult:
         if day == days[1]:
             raise KeyboardInterrupt  # what SIGINT / the CLI's SIGTERM handler raise mid-day
-        return backfill_day(source, day, c)
+        return backfill_day(source, day, run)
 
     with pytest.raises(KeyboardInterrupt):
         run_backfill(ctx, [ARCHIVE], days, walk_day=stopped_on_day_two)
-    assert run_states(engine, ctx.run_id) == ("interrupted", {ARCHIVE: "interrupted"})
+    with session_scope(engine) as session:
+        run_id = session.scalar(select(func.max(IngestRun.id)))
+    assert run_states(engine, run_id) == ("interrupted", {ARCHIVE: "interrupted"})
     resumed = run_backfill(context(site, engine), [ARCHIVE], days)
     assert [d.day for d in resumed.days] == [days[1]]
     assert run_states(engine, resumed.run.run_id) == ("ok", {ARCHIVE: "ok"})
@@ -126,6 +128,7 @@ def test_a_signal_that_unwinds_the_walk_closes_the_run_as_interrupted(
 
 def test_a_host_that_failed_one_day_is_tried_again_the_next(site: NosSite, engine: Engine) -> None:
     ctx = context(site, engine)
-    ctx.down_hosts.add("127.0.0.1")  # as a connection error on the day before leaves it
-    result = backfill_day(ctx.config.get(ARCHIVE), ARCHIVE_DAYS[0], ctx)
+    run = RunState(ctx, begin_run(engine, ctx.trigger, [ARCHIVE]))
+    run.down_hosts.add("127.0.0.1")  # as a connection error on the day before leaves it
+    result = backfill_day(ctx.config.get(ARCHIVE), ARCHIVE_DAYS[0], run)
     assert result.status == DONE and result.counts.new > 0

@@ -18,7 +18,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 from sqlalchemy import func, select
 
-from cli.settings import get_settings
+from composition.settings import get_settings
 from flows.backfill_flow import backfill
 from processing.urls import canonicalize_url
 from storage.db import make_engine, session_scope

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from pydantic import Field
 
-from flows.backfill_params import (
-    SOURCE_CHOICES,
-    BackfillParameterError,
-    backfill_source_names,
-    given,
-    plan_backfill,
-)
+from flows.backfill_params import given
+from pipeline.backfill import BackfillParameterError, backfill_source_names, plan_backfill
 from scrapers.sources import load_sources_file
 from tests.conftest import REPO_ROOT
 
@@ -59,7 +58,42 @@ def test_only_enabled_archive_and_sitemap_sources_can_be_backfilled() -> None:
         source = config.get(name)
         assert source.kind in ("archive", "sitemap")
         assert source.enabled
-    assert names == SOURCE_CHOICES  # the form's choices come from the configured file
+
+
+def test_the_deployment_form_offers_the_configured_sources_as_a_multi_select() -> None:
+    from flows.backfill_flow import backfill_form
+
+    config = load_sources_file(REPO_ROOT / "config" / "sources.toml")
+    names = backfill_source_names(config.sources)
+    form = backfill_form(names).parameters.model_dump()
+    assert form["properties"]["sources"]["items"]["enum"] == list(names)
+    assert form["properties"]["start"]["format"] == "date"
+
+
+@pytest.mark.slow
+def test_no_sources_file_is_read_when_the_flows_are_imported(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_bytes((REPO_ROOT / "config" / "sources.toml").read_bytes())
+    probe = (
+        "import sys\n"
+        "opened = []\n"
+        "def audit(event, args):\n"
+        "    if event == 'open' and str(args[0]) == sys.argv[1]:\n"
+        "        opened.append(str(args[0]))\n"
+        "sys.addaudithook(audit)\n"
+        "import flows.backfill_flow, flows.backfill_params, flows.serve\n"
+        "print(opened)\n"
+    )
+    env = {**os.environ, "NEWSMON_SOURCES_FILE": str(sources)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(sources)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_an_omitted_parameter_gets_its_declared_default() -> None:

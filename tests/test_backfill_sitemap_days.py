@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from cli.settings import get_settings
+from composition.settings import get_settings
 from flows.backfill_flow import backfill
 from processing.urls import canonicalize_url
 from storage.db import session_scope

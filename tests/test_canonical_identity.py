@@ -58,7 +58,7 @@ def test_a_canonical_naming_another_stored_article_is_ignored_and_logged(
 
     site.add_page(generated_path(HIJACKER), page_claiming(site, HIJACKER, generated_path(VICTIM)))
     site.add_generated_feed(FEED_PATH, [HIJACKER, VICTIM])
-    with caplog.at_level(logging.WARNING, logger="pipeline.store_identity"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.article_store"):
         ingest(site, engine)
 
     after = articles(engine)

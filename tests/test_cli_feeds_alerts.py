@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from cli.feeds import publish_with_settings
 from cli.main import app
-from cli.settings import get_settings
-from pipeline.publish import publish_after_ingest
+from composition.publish_setup import publish_with_settings
+from composition.settings import get_settings
+from pipeline.ingest.publish import publish_after_ingest
 from processing.alerts import parse_alerts
 from tests.alert_data import build
 from tests.conftest import REPO_ROOT

@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from cli.main import app
-from cli.settings import Settings
+from composition.settings import Settings
 from tests.conftest import REPO_ROOT
 
 COMPOSE: dict[str, Any] = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
+from pipeline.article_store import DUPLICATE, store_record
 from pipeline.processor import Processor
-from pipeline.store import DUPLICATE, store_record
 from processing.dedup import signature, signature_from_bytes, signature_to_bytes
 from storage.articles import INSERTED
 from storage.db import session_scope

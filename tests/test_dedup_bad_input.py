@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from pipeline.article_store import store_record
 from pipeline.processor import Processor
-from pipeline.store import store_record
 from storage.articles import INSERTED
 from storage.db import session_scope
 from storage.records import ArticleRecord

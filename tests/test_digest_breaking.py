@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from pipeline.digest import build_digest
-from pipeline.publish import publish_after_ingest
+from pipeline.ingest.publish import publish_after_ingest
 from processing.alerts import parse_alerts
 from tests.alert_data import NOW, build
 

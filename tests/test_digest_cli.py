@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from cli.settings import get_settings
+from composition.settings import get_settings
 from tests.conftest import SEEDS_DIR
 
 SOURCES_TOML = """

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cli.main import app
-from cli.settings import get_settings
+from composition.settings import get_settings
 from digests.mailer import MailError, SmtpSettings, send_messages
 from pipeline.digest import build_digest, send_digest
 from storage.db import make_engine, session_scope

@@ -10,7 +10,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-from cli.settings import get_settings
+from composition.settings import get_settings
 from flows.ingest_flow import ARTIFACT_KEY, ingest
 from storage.db import make_engine, session_scope
 from storage.models import Article, IngestRun

@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
 
-from cli.settings import get_settings
+from composition.settings import get_settings
 from flows.digest_flow import ARTIFACT_KEY, digest
 from flows.seed_flow import seed
 from tests.conftest import SEEDS_DIR

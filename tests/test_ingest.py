@@ -156,7 +156,7 @@ def test_misbehaving_endpoints_end_as_recorded_failures_and_the_run_goes_on(
             assert [a.text_source for a in teaser] == ["feed"]
         else:
             assert outcomes == [outcome], path
-            assert any(e["url"] == site.url(path) for e in counts.errors), path
+            assert any(e.url == site.url(path) for e in counts.errors), path
     failures = [
         p for p, o in site.misbehaving.items() if o != "ok" and p != "/misbehave/redirect-offhost"
     ]
@@ -247,9 +247,9 @@ def test_wrong_and_conflicting_dates_are_recorded_and_the_article_kept(
     undated, conflicting = articles[future], articles[conflict]
     assert undated.published_at is None and undated.date_precision == "unknown"
     assert undated.date_source is None
-    bad = [e for e in report.sources["data"].errors if e["outcome"] == "bad_date"]
-    assert {e["url"] for e in bad} == {future}
-    assert any("future" in e["error"] for e in bad) and any("1990" in e["error"] for e in bad)
+    bad = [e for e in report.sources["data"].errors if e.outcome == "bad_date"]
+    assert {e.url for e in bad} == {future}
+    assert any("future" in e.error for e in bad) and any("1990" in e.error for e in bad)
     assert conflicting.date_source == "feed"
     assert conflicting.published_at is not None
     assert conflicting.published_at.date().isoformat() == "2023-06-14"

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cli.common import console
 from cli.main import app
-from cli.settings import get_settings
+from composition.settings import get_settings
 from tests.site import NosSite
 
 

@@ -1,4 +1,4 @@
-"""discover_source / fetch_and_store: one source, one day, synchronously."""
+"""One source, one day, synchronously (``backfill_day``): its listing, then its articles."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
-from pipeline.ingest import IngestContext, discover_source, fetch_and_store
+from pipeline.backfill import backfill_day
+from pipeline.ingest import IngestContext, RunState, begin_run
 from storage.db import make_engine, session_scope
 from storage.models import Article, FetchLog
 from tests.site import NosSite
 
 DAY = date(2023, 6, 14)
+
+
+def run_of(ctx: IngestContext) -> RunState:
+    """A backfill run of ``ctx`` (a day is walked as part of one)."""
+    return RunState(ctx, begin_run(ctx.engine, "backfill", ["nos-archief"]))
 
 
 @pytest.fixture
@@ -25,7 +31,9 @@ def db(sqlite_url: str) -> Iterator[Engine]:
 
 def test_archive_day_lists_the_articles_of_that_day(site: NosSite, db: Engine) -> None:
     source = site.sources_config().get("nos-archief")
-    discovery = discover_source(source, IngestContext(db, site.sources_config()), day=DAY)
+    discovery = backfill_day(
+        source, DAY, run_of(IngestContext(db, site.sources_config()))
+    ).discovery
 
     assert discovery.status == "ok"
     expected = {site.url(p.path) for p in site.content.on_day(DAY) if p.kind == "artikel"}
@@ -37,7 +45,9 @@ def test_archive_day_lists_the_articles_of_that_day(site: NosSite, db: Engine) -
 
 def test_sitemap_index_with_day_filter(site: NosSite, db: Engine) -> None:
     config = site.sources_config()
-    discovery = discover_source(config.get("nos-sitemap"), IngestContext(db, config), day=DAY)
+    discovery = backfill_day(
+        config.get("nos-sitemap"), DAY, run_of(IngestContext(db, config))
+    ).discovery
 
     assert discovery.status == "ok", discovery.errors
     on_day = {site.url(p.path) for p in site.content.on_day(DAY)}
@@ -46,14 +56,13 @@ def test_sitemap_index_with_day_filter(site: NosSite, db: Engine) -> None:
     assert all(c.date_source == "sitemap" for c in discovery.candidates)
 
 
-def test_fetch_and_store_chunk_then_known(site: NosSite, db: Engine) -> None:
+def test_a_day_stored_twice_is_known_the_second_time(site: NosSite, db: Engine) -> None:
     config = site.sources_config()
     source = config.get("nos-archief")
-    ctx = IngestContext(db, config)
-    candidates = discover_source(source, ctx, day=DAY).candidates
-
-    counts = fetch_and_store(candidates, source, ctx)
-    again = fetch_and_store(candidates, source, ctx)
+    run = run_of(IngestContext(db, config))
+    first = backfill_day(source, DAY, run)
+    candidates, counts = first.discovery.candidates, first.counts
+    again = backfill_day(source, DAY, run).counts
 
     assert counts.discovered == len(candidates)
     assert counts.new == len(candidates) and counts.failed == 0
@@ -72,11 +81,10 @@ def test_fetch_and_store_chunk_then_known(site: NosSite, db: Engine) -> None:
 def test_refetch_uses_conditional_requests(site: NosSite, db: Engine) -> None:
     config = site.sources_config()
     source = config.get("nos-archief")
-    candidates = discover_source(source, IngestContext(db, config), day=DAY).candidates
-    fetch_and_store(candidates, source, IngestContext(db, config))
+    candidates = backfill_day(source, DAY, run_of(IngestContext(db, config))).discovery.candidates
     site.reset_log()
 
-    counts = fetch_and_store(candidates, source, IngestContext(db, config, refetch=True))
+    counts = backfill_day(source, DAY, run_of(IngestContext(db, config, refetch=True))).counts
 
     article_requests = [r for r in site.requests() if r.path.startswith("/artikel/")]
     assert len(article_requests) == len(candidates)

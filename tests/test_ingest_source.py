@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline import ingest_source
-from pipeline.ingest import IngestContext, open_client
-from pipeline.ingest_source import afetch_source
-from pipeline.ingest_types import SourceCounts
+from pipeline.ingest import IngestContext, RunState, SourceCounts, begin_run
+from pipeline.ingest import fetch as fetch_stage
+from pipeline.ingest.fetch import fetch_source
+from pipeline.ingest.run import open_client
 from scrapers.candidates import Candidate, make_candidate
 from storage.db import session_scope
 from storage.models import Article
@@ -48,14 +48,14 @@ def _stored(db: Engine) -> int:
 
 
 class ChunkLog:
-    """Wraps ``afetch_and_store`` as ``afetch_source`` calls it: when each chunk starts and ends."""
+    """Wraps ``fetch_chunk`` as ``fetch_source`` calls it: when each chunk starts and ends."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_at: int | None = None) -> None:
         self.starts: list[float] = []
         self.ends: list[float] = []
         self.in_flight = 0
         self.most_in_flight = 0
-        real = ingest_source.afetch_and_store
+        real = fetch_stage.fetch_chunk
 
         async def logged(*args: Any, **kwargs: Any) -> SourceCounts:
             index = len(self.starts)
@@ -70,16 +70,19 @@ class ChunkLog:
                 self.in_flight -= 1
                 self.ends.append(time.perf_counter())
 
-        monkeypatch.setattr(ingest_source, "afetch_and_store", logged)
+        monkeypatch.setattr(fetch_stage, "fetch_chunk", logged)
 
 
 def _run(ctx: IngestContext, candidates: list[Candidate], counts: SourceCounts, seen: list) -> None:
+    source = ctx.config.sources[0]
+    run = RunState(ctx, begin_run(ctx.engine, "cli", [source.name]))
+
     async def main() -> None:
-        async with open_client(ctx):
-            await afetch_source(
+        async with open_client(run):
+            await fetch_source(
                 candidates,
-                ctx.config.sources[0],
-                ctx,
+                source,
+                run,
                 counts,
                 lambda size, so_far: seen.append((size, so_far.new)),
             )

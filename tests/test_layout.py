@@ -1,4 +1,4 @@
-"""Dependencies point one way: CLI, flows -> pipeline -> stages -> storage (DESIGN.md).
+"""Dependencies point one way: CLI, flows -> composition -> pipeline -> stages -> storage.
 
 Scrapers may use processing's pure helpers (URL canonical form, whitespace), never the reverse.
 """
@@ -14,11 +14,24 @@ from tests.source_tree import ROOT, own_modules
 
 # package -> top-level packages of this project it must never import
 FORBIDDEN = {
-    "pipeline": {"flows", "cli"},
-    "scrapers": {"flows", "cli", "pipeline", "digests"},
-    "processing": {"flows", "cli", "pipeline", "scrapers", "digests"},
-    "digests": {"flows", "cli", "pipeline", "scrapers"},
-    "storage": {"flows", "cli", "pipeline", "scrapers", "digests"},
+    "flows": {"cli"},
+    "composition": {"flows", "cli"},
+    "pipeline": {"flows", "cli", "composition"},
+    "scrapers": {"flows", "cli", "composition", "pipeline", "digests"},
+    "processing": {"flows", "cli", "composition", "pipeline", "scrapers", "digests"},
+    "digests": {"flows", "cli", "composition", "pipeline", "scrapers"},
+    "storage": {"flows", "cli", "composition", "pipeline", "scrapers", "digests"},
+}
+# What the CLI may take from flows/: the flows and the one file of deployments and schedules,
+# never their helpers (settings, contexts and backfill planning come from composition/).
+FLOWS_ENTRY_POINTS = {
+    "flows.serve",
+    "flows.scheduler",
+    "flows.ingest_flow",
+    "flows.digest_flow",
+    "flows.seed_flow",
+    "flows.backfill_flow",
+    "flows.retag_flow",
 }
 
 
@@ -40,6 +53,29 @@ def test_a_package_imports_only_what_lies_below_it(package: str) -> None:
         str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN[package])
         for path in (ROOT / package).rglob("*.py")
         if "migrations/versions" not in str(path)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Full dotted names of every module ``path`` imports, lazily or not."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_cli_takes_only_the_flows_entry_points() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in imported_modules(path)
+            if name.split(".")[0] == "flows" and name not in FLOWS_ENTRY_POINTS
+        )
+        for path in (ROOT / "cli").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
@@ -73,7 +109,7 @@ def sqlalchemy_names(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("package", ["pipeline", "flows", "cli"])
+@pytest.mark.parametrize("package", ["composition", "pipeline", "flows", "cli"])
 def test_every_sql_statement_lives_in_storage(package: str) -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(sqlalchemy_names(path) - SQLALCHEMY_ALLOWED)

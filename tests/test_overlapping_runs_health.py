@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from pipeline.ingest_record import SourceOutcome, record_ingest
-from pipeline.ingest_types import DISCOVERY_FAILED, Discovery, SourceCounts
-from pipeline.run_owner import begin_run
+from pipeline.ingest import begin_run
+from pipeline.ingest.run import SourceOutcome, record_ingest
+from pipeline.run_state import DISCOVERY_FAILED, Discovery, SourceCounts
+from scrapers.outcomes import ErrorRecord, Outcome
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.models import Source
@@ -22,8 +23,8 @@ def failed() -> SourceOutcome:
     discovery = Discovery(
         source_name="feed",
         status=DISCOVERY_FAILED,
-        outcome="http_error",
-        errors=[{"url": SOURCE.url, "outcome": "http_error", "error": "500"}],
+        outcome=Outcome.HTTP_ERROR,
+        errors=[ErrorRecord(SOURCE.url, Outcome.HTTP_ERROR, "500")],
     )
     return SourceOutcome(SOURCE, discovery, SourceCounts())
 

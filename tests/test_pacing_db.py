@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from cli.settings import Settings
+from composition.settings import Settings
 from pipeline.pacing_db import DatabasePacer, make_pacer, pacer_kind, process_pacer
 from scrapers.pacing import InProcessPacer
 from storage.db import make_engine

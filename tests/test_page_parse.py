@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
+from pipeline.article_store import Precomputed, store_record
 from pipeline.ingest import IngestContext, run_ingest
-from pipeline.page_parse import parse_page
+from pipeline.ingest.parse import parse_page
 from pipeline.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
-from pipeline.store import Precomputed, store_record
 from processing.normalize import text_hash
 from storage.db import make_engine, session_scope
 from storage.models import Article, ArticleTag
@@ -66,8 +66,9 @@ def test_pages_parsed_in_threads_are_tagged_as_the_store_would(site: NosSite, db
     ctx = IngestContext(db, config)
     report = run_ingest(ctx)
     assert report.sources["nos-buitenland"].new > 0
+    tagger = ctx.new_processor().tagger  # the same taxonomy the run tagged with
     with session_scope(db) as session:
         for article in session.scalars(select(Article)):
-            expected = ctx.get_processor().tagger.tag(f"{article.title}\n{article.text}")
+            expected = tagger.tag(f"{article.title}\n{article.text}")
             assert article.relevant == expected.relevant
             assert {t.topic for t in article.tags} == {t.slug for t in expected.topics}

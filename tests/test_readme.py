@@ -9,7 +9,7 @@ from typing import Any
 import typer.main
 
 from cli.main import app
-from cli.settings import Settings
+from composition.settings import Settings
 from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")

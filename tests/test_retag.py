@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from cli.main import app
-from cli.settings import get_settings
+from composition.settings import get_settings
 from pipeline.processor import DEFAULT_TOPICS_FILE, load_tagger
 from pipeline.retag import backtest, retag
 from processing.tagging import Tagger

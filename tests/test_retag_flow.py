@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from cli.settings import get_settings
+from composition.settings import get_settings
 from flows.retag_flow import retag_flow
 from processing.taxonomy import TaxonomyError
 from tests.retag_data import modified_taxonomy, state, store_fixture, write_taxonomy

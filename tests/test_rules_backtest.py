@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from pipeline.processor import load_tagger
 from pipeline.retag import backtest
-from processing.retag import TagChange
+from processing.tag_changes import TagChange
 from tests.conftest import SEEDS_DIR
 from tests.retag_data import (
     COPY_001,

@@ -80,7 +80,7 @@ def test_a_killed_ingest_is_reconciled_as_abandoned_at_the_next_start(
 def test_a_live_run_of_another_process_is_left_running(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
-    from pipeline.run_owner import begin_run
+    from pipeline.ingest import begin_run
 
     first = begin_run(engine, "cli", ["a"])  # this process: alive
     second = begin_run(engine, "cli", ["a"])
@@ -97,7 +97,7 @@ def test_newsmon_sources_reconciles_a_dead_run_before_showing_health(
 
     from sqlalchemy import update
 
-    from pipeline.run_owner import begin_run
+    from pipeline.ingest import begin_run
     from storage.sources import ensure_source
 
     with session_scope(engine) as session:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cli.common import console
 from cli.main import app
-from cli.settings import get_settings
+from composition.settings import get_settings
 from tests.realdata import require_realdata
 from tests.site import NosSite
 from tests.site.feeds import FeedItem, item_for, rss

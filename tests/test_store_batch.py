@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, select
 
+from pipeline.article_store import (
+    INSERTED,
+    NEW_VERSION,
+    UNCHANGED,
+    BatchItem,
+    Precomputed,
+    Stored,
+    store_batch,
+    store_record,
+)
 from pipeline.processor import Processor
-from pipeline.store import INSERTED, NEW_VERSION, UNCHANGED, Precomputed, store_record
-from pipeline.store_batch import BatchItem, Stored, store_batch
 from processing.dedup import hash_and_signature, signature_to_bytes
 from scrapers.seedfiles import load_seed_dir
 from storage.db import make_engine, session_scope

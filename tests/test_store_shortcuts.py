@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.store import EMPTY_TEXT_HASH
+from pipeline.article_store import EMPTY_TEXT_HASH
 from processing.dedup import hash_and_signature, signature
 from processing.normalize import normalize_for_hash, text_hash
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
+from pipeline.article_store import store_record
 from pipeline.processor import Processor
 from pipeline.seed import store_seeds
-from pipeline.store import store_record
 from processing.stories import StoryClusterer, StoryState, date_interval, story_vector
 from storage.db import session_scope
 from storage.models import Article, Story

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from pipeline.article_store import store_record
 from pipeline.processor import Processor
-from pipeline.store import store_record
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
 from storage.models import Article, ArticleTag, ArticleVersion

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
-from cli.settings import Settings
+from composition.settings import Settings
 from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import SmtpSettings
 

@@ -24,7 +24,9 @@ from digests.alert_message import alert_email
 from digests.mailer import MailError, SmtpSettings, send_messages
 from digests.text import outlet
 from processing.alerts import AlertsConfig, StoryArticle, condition_met
-from storage.alerts import (
+from storage.db import session_scope
+from storage.digests import ArticleRow, TagRow, stories_for, tags_for
+from storage.firings import (
     CHANNEL_EMAIL,
     CHANNEL_WEBHOOK,
     OwedDelivery,
@@ -33,8 +35,6 @@ from storage.alerts import (
     fired_pairs,
     record_firing,
 )
-from storage.db import session_scope
-from storage.digests import ArticleRow, TagRow, stories_for, tags_for
 from storage.models import PRECISION_DAY, PRECISION_MONTH
 from storage.story_feed import relevant_articles_of, stories_seen_since
 

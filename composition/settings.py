@@ -1,7 +1,8 @@
 """Settings: environment variables with the ``NEWSMON_`` prefix (and an optional ``.env``).
 
-Only the entry points (``cli/``, ``flows/``) read settings; every stage below takes its
-parameters explicitly.
+Only the entry points (``cli/``, ``flows/``) read settings, through this composition root;
+every stage below takes its parameters explicitly. The sources file is loaded here and
+nowhere else (:func:`current_config`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from processing.temporal import NEWSROOM_TIMEZONE
+
 if TYPE_CHECKING:
     from pipeline.processor import Processor
+    from scrapers.sources import SourcesConfig
 
 
 class Settings(BaseSettings):
@@ -35,7 +39,7 @@ class Settings(BaseSettings):
         Path("config/alerts.toml"), description="Alerts; an absent file means no alerts."
     )
     timezone: str = Field(
-        "Europe/Amsterdam", description="Zone whose local days bound a daily digest."
+        NEWSROOM_TIMEZONE, description="Zone whose local days bound a daily digest."
     )
     smtp_host: str | None = Field(None, description="SMTP server for the digest email.")
     smtp_port: int = Field(
@@ -75,6 +79,23 @@ def make_processor(settings: Settings) -> Processor:
         return Processor.from_topics_file(settings.topics_file, settings.seeds_dir)
     except TaxonomyError as exc:  # name the file: the message names the key and the reason
         raise TaxonomyError(f"{settings.topics_file}: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def _load_config(path: str, mtime_ns: int) -> SourcesConfig:
+    from scrapers.sources import load_sources_file  # a read command does without it
+
+    return load_sources_file(path)
+
+
+def current_config(settings: Settings | None = None) -> SourcesConfig:
+    """The configured sources file (re-read when it changes on disk).
+
+    Raises:
+        SourcesConfigError: unreadable or invalid; the message names file, source and field.
+    """
+    path = Path((settings or get_settings()).sources_file)
+    return _load_config(str(path), path.stat().st_mtime_ns if path.exists() else 0)
 
 
 @lru_cache(maxsize=1)

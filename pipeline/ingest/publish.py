@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from digests.atom import FEED_LIMIT, FeedStory, feed_stories, render_atom
 from digests.mailer import SmtpSettings
-from pipeline.alerts import deliver_owed, evaluate_alerts
+from pipeline.alerting import deliver_owed, evaluate_alerts
 from processing.alerts import NO_ALERTS, AlertsConfig, AlertsConfigError, parse_alerts
+from processing.temporal import NEWSROOM_TZ
 from storage.db import session_scope
 from storage.digests import members_of, stories_for, tags_for
 from storage.story_feed import latest_stories, relevant_articles_of
@@ -32,7 +33,6 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 DEFAULT_ALERT_WINDOW = timedelta(hours=48)
-DEFAULT_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(slots=True)
@@ -66,7 +66,7 @@ def collect_feed(
     *,
     topic: str | None,
     relevance_topic: str | None,
-    tz: ZoneInfo = DEFAULT_TIMEZONE,
+    tz: ZoneInfo = NEWSROOM_TZ,
     limit: int = FEED_LIMIT,
 ) -> list[FeedStory]:
     """The latest ``limit`` stories with relevant articles (tagged ``topic`` when given)."""
@@ -92,7 +92,7 @@ def build_feed(
     title: str,
     relevance_topic: str,
     now: datetime,
-    tz: ZoneInfo = DEFAULT_TIMEZONE,
+    tz: ZoneInfo = NEWSROOM_TZ,
 ) -> bytes:
     """The Atom document of topic ``slug`` (the relevance topic: every relevant story)."""
     with session_scope(engine) as session:
@@ -112,7 +112,7 @@ def write_feeds(
     *,
     relevance_topic: str,
     now: datetime,
-    tz: ZoneInfo = DEFAULT_TIMEZONE,
+    tz: ZoneInfo = NEWSROOM_TZ,
 ) -> tuple[list[Path], list[str]]:
     """``<feeds_dir>/<slug>.atom`` for the relevance topic and every subtopic in ``topics``
     (slug -> label); each replaced atomically. Returns the files written and the failures."""
@@ -151,7 +151,7 @@ def publish_after_ingest(
     alerts: AlertsConfig = NO_ALERTS,
     smtp: SmtpSettings | None = None,
     now: datetime | None = None,
-    tz: ZoneInfo = DEFAULT_TIMEZONE,
+    tz: ZoneInfo = NEWSROOM_TZ,
     alert_window: timedelta = DEFAULT_ALERT_WINDOW,
     webhook_client: httpx.Client | None = None,
 ) -> PublishReport:

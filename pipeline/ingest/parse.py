@@ -1,9 +1,11 @@
-"""Page parsing off the event loop: decode + extract (+ text hash, MinHash, tags) in a thread.
+"""Parse: a fetched page (or a feed item's teaser) into the article record the store takes.
 
-Parsing a page costs a few milliseconds while every host is paced at one request a second or
-slower, so a poll is bound by politeness, not parsing: a thread of this process is enough to
-keep the event loop answering (no worker processes, nothing pickled). The thread gets the page
-bytes and returns plain data; no HTML goes further, and nothing reaches Prefect results.
+Decode + extract (+ text hash, MinHash, tags) run in a thread: parsing costs a few
+milliseconds while every host is paced at one request a second or slower, so a thread keeps
+the event loop fetching (no worker processes, nothing pickled). The thread gets the page bytes
+and returns plain data; no HTML goes further. A page marked not free to read is not extracted
+(a wall is never bypassed): the feed item's title and description become the article instead,
+with ``text_source`` ``feed``, and a later poll that can read the page stores a new version.
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ from lxml import etree
 
 from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
+from processing.urls import canonicalize_url
+from scrapers.candidates import Candidate
+from scrapers.dates import resolve_date
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.extract import ExtractedPage, decode_html, extract_page
-from scrapers.fetch_result import Outcome
+from scrapers.outcomes import Outcome
+from scrapers.sources import SourceConfig
 from scrapers.walls import paywall_marker
+from storage.models import TEXT_FROM_FEED
+from storage.records import ArticleRecord
 
 log = logging.getLogger(__name__)
 
 PARSE_THREADS = 2  # pages parsed at once (more would only queue for the GIL)
-PAYWALL = Outcome.PAYWALL  # the outcome of a page marked not free to read
 # Every marker scrapers.walls looks for contains one of these: a page without them is free,
 # and is not parsed a second time to find out.
 _MARKER_HINTS = ("isaccessibleforfree", "ispaidcontent")
@@ -61,15 +68,11 @@ def parse_page(
     candidate_title: str | None = None,
     tagger: Tagger | None = None,
 ) -> Parsed:
-    """Decode and extract one page; expected failures become outcomes, not exceptions.
-
-    A page marked not free to read is not extracted (a wall is never bypassed): the caller
-    stores the feed's teaser instead.
-    """
+    """Decode and extract one page; expected failures become outcomes, not exceptions."""
     html = decode_html(body, content_type)
     marker = wall_marker(html)
     if marker is not None:
-        return Parsed(None, PAYWALL, marker)
+        return Parsed(None, Outcome.PAYWALL, marker)
     try:
         page = extract_page(html, final_url)
     except NoArticleError as exc:
@@ -109,4 +112,50 @@ async def parse_off_loop(
     """:func:`parse_page` in a thread, so the event loop keeps fetching meanwhile."""
     return await asyncio.to_thread(
         parse_page, body, content_type, final_url, candidate_title, tagger
+    )
+
+
+def article_record(
+    page: ExtractedPage, candidate: Candidate, source: SourceConfig
+) -> tuple[ArticleRecord, list[str]]:
+    """The record of an extracted page, and the dates rejected on the way (one line each)."""
+    decision = resolve_date(
+        candidate.published_at, candidate.date_source, page.published_at, page.url
+    )
+    if decision.conflict:
+        log.info("%s: date conflict %s", page.url, decision.conflict)
+    record = ArticleRecord(
+        canonical_url=canonicalize_url(page.url),
+        title=article_title(page, candidate.title),
+        text=page.text,
+        origin=candidate.origin,
+        url=candidate.url,
+        source_name=source.name,
+        author=page.author,
+        language=page.language,
+        published_at=decision.published_at,
+        date_precision=decision.precision,
+        date_source=decision.source,
+        date_conflict=decision.conflict,
+    )
+    return record, list(decision.rejected)
+
+
+def teaser_record(candidate: Candidate, source: SourceConfig) -> ArticleRecord | None:
+    """The feed item's title and description as an article, or None when it has no title."""
+    if not candidate.title:
+        return None
+    decision = resolve_date(candidate.published_at, candidate.date_source, None, candidate.url)
+    return ArticleRecord(
+        canonical_url=candidate.canonical_url,
+        title=candidate.title,
+        text=candidate.summary or "",
+        origin=candidate.origin,
+        url=candidate.url,
+        source_name=source.name,
+        published_at=decision.published_at,
+        date_precision=decision.precision,
+        date_source=decision.source,
+        date_conflict=decision.conflict,
+        text_source=TEXT_FROM_FEED,
     )

@@ -11,14 +11,14 @@ from storage.models import IngestRunSource, Source
 
 
 @dataclass(slots=True)
-class SourceHealth:
+class SourceStanding:
     """A source's stored health and its latest run row (None when it never ran)."""
 
     source: Source
     last_run: IngestRunSource | None
 
 
-def source_health(session: Session) -> dict[str, SourceHealth]:
+def source_standings(session: Session) -> dict[str, SourceStanding]:
     """Every stored source by name, with the counts of the last run it took part in."""
     latest = (
         select(IngestRunSource.source_name, func.max(IngestRunSource.id).label("id"))
@@ -28,4 +28,4 @@ def source_health(session: Session) -> dict[str, SourceHealth]:
     rows = session.scalars(select(IngestRunSource).join(latest, IngestRunSource.id == latest.c.id))
     by_name = {row.source_name: row for row in rows}
     sources = session.scalars(select(Source).order_by(Source.name))
-    return {s.name: SourceHealth(s, by_name.get(s.name)) for s in sources}
+    return {s.name: SourceStanding(s, by_name.get(s.name)) for s in sources}

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from sqlalchemy import Engine
 
-from cli.settings import Settings, get_settings
+from composition.settings import Settings, get_settings
 from storage.db import make_engine
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
-"""Discovery for one source: read its feed, sitemap or archive day page into candidates.
+"""Discover: read one source's feed, sitemap or archive day page into candidates.
 
 Every listing request goes through the polite client and is written to the fetch log. A poll
 fetches feeds and sitemaps conditionally (stored ETag / Last-Modified), so an unchanged feed
 costs one 304 and yields no candidates. The new validators are only kept in the
-:class:`Discovery`: ``pipeline.ingest_record`` stores them once the listed articles are stored,
+:class:`Discovery`: the run record stores them once the listed articles are stored,
 so a run that dies half-way leaves the old ones and the next poll reads the listing again.
 ``refetch`` and a backfill (a ``day``) read listings unconditionally and keep no validators.
 Bad listings become errors in the :class:`Discovery`, never exceptions.
@@ -14,37 +14,38 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from pipeline.ingest_client import IngestContext, fetch_page, log_fetch
-from pipeline.ingest_types import (
+from pipeline.ingest.fetch import fetch_page
+from pipeline.ingest.store import log_listing, source_row_id, stored_validators
+from pipeline.run_state import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
     DISCOVERY_OK,
     Discovery,
+    RunState,
 )
 from scrapers.archive import parse_archive_page, today_in_amsterdam
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.errors import ScraperError
 from scrapers.extract import decode_html
 from scrapers.feeds import parse_feed
-from scrapers.fetch_result import FetchResult, Outcome
+from scrapers.fetch_result import FetchResult
+from scrapers.outcomes import ErrorRecord, Outcome
 from scrapers.sitemaps import index_children, parse_sitemap, sitemap_candidates
 from scrapers.sources import SourceConfig
-from storage.db import session_scope
-from storage.fetchlog import get_validators
 
 log = logging.getLogger(__name__)
 
 MAX_CHILD_SITEMAPS = 5  # per run without a day: the newest few, not a whole site's history
 
 
-async def adiscover_source(
-    source: SourceConfig, ctx: IngestContext, day: date | None = None
+async def discover_source(
+    source: SourceConfig, run: RunState, day: date | None = None
 ) -> Discovery:
     """Candidates of ``source`` (for archives, the page of ``day``, default today in NL)."""
     discovery = Discovery(source_name=source.name)
     if source.kind == "archive":
         url = source.url_for(day or today_in_amsterdam())
-        fetched = await _fetch_listing(ctx, source, discovery, url, "html", polling=False)
+        fetched = await _fetch_listing(run, source, discovery, url, "html", polling=False)
         discovery.listing_urls.append(url)
         if _listing_failed(discovery, fetched) or fetched.body is None:
             return discovery
@@ -57,7 +58,7 @@ async def adiscover_source(
         return discovery
 
     accept = "feed" if source.kind == "rss" else "sitemap"
-    fetched = await _fetch_listing(ctx, source, discovery, source.url, accept, day is None)
+    fetched = await _fetch_listing(run, source, discovery, source.url, accept, day is None)
     discovery.listing_urls.append(source.url)
     if _listing_failed(discovery, fetched) or fetched.body is None:
         return discovery
@@ -67,7 +68,7 @@ async def adiscover_source(
                 fetched.body, fetched.final_url or source.url, source.name, fetched.content_type
             )
         else:
-            discovery.candidates = await _sitemap(discovery, source, ctx, fetched, day)
+            discovery.candidates = await _sitemap(discovery, source, run, fetched, day)
     except ScraperError as exc:
         return _failed(discovery, source.url, Outcome.PARSE_ERROR, str(exc))
     return discovery
@@ -76,7 +77,7 @@ async def adiscover_source(
 async def _sitemap(
     discovery: Discovery,
     source: SourceConfig,
-    ctx: IngestContext,
+    run: RunState,
     fetched: FetchResult,
     day: date | None,
 ) -> list[Candidate]:
@@ -89,17 +90,17 @@ async def _sitemap(
         children = children[:MAX_CHILD_SITEMAPS]
     found: list[Candidate] = []
     for child_url in children:
-        child = await _fetch_listing(ctx, source, discovery, child_url, "sitemap", day is None)
+        child = await _fetch_listing(run, source, discovery, child_url, "sitemap", day is None)
         discovery.listing_urls.append(child_url)
         if child.outcome == Outcome.NOT_MODIFIED:
             continue
         if child.outcome != Outcome.OK or child.body is None:
-            discovery.errors.append(_error(child_url, child.outcome, child.error))
+            discovery.errors.append(ErrorRecord.of(child_url, child.outcome, child.error))
             continue
         try:
             child_map = parse_sitemap(child.body, child.final_url or child_url)
         except ScraperError as exc:
-            discovery.errors.append(_error(child_url, Outcome.PARSE_ERROR, str(exc)))
+            discovery.errors.append(ErrorRecord.of(child_url, Outcome.PARSE_ERROR, str(exc)))
             continue
         if child_map.kind == "urlset":
             found.extend(sitemap_candidates(child_map, source.name, day))
@@ -107,7 +108,7 @@ async def _sitemap(
 
 
 async def _fetch_listing(
-    ctx: IngestContext,
+    run: RunState,
     source: SourceConfig,
     discovery: Discovery,
     url: str,
@@ -115,23 +116,21 @@ async def _fetch_listing(
     polling: bool,
 ) -> FetchResult:
     """Fetch a listing (feed, sitemap, day page) and log it; a poll (``polling``) sends the
-    stored validators (unless ``ctx.refetch``) and keeps the new ones in
+    stored validators (unless re-checking) and keeps the new ones in
     ``discovery.validators``, saved only once the run is recorded."""
-    source_id = ctx.source_id(source)
+    source_id = source_row_id(run, source)
     validators = None
-    if polling and not ctx.refetch:
-        with session_scope(ctx.engine) as session:
-            validators = get_validators(session, url)
+    if polling and not run.ctx.refetch:
+        validators = stored_validators(run, [url]).get(url)
     fetched = await fetch_page(
-        ctx,
+        run,
         source,
         url,
         etag=validators.etag if validators else None,
         last_modified=validators.last_modified if validators else None,
         accept=accept,
     )
-    with session_scope(ctx.engine) as session:
-        log_fetch(session, ctx, source_id, fetched)
+    log_listing(run, source_id, fetched)
     if polling and fetched.outcome == Outcome.OK:
         discovery.validators[url] = (fetched.etag, fetched.last_modified)
     return fetched
@@ -157,10 +156,6 @@ def _failed(discovery: Discovery, url: str, outcome: Outcome, error: str | None)
     log.info("source %s: listing %s failed: %s %s", discovery.source_name, url, outcome, error)
     discovery.status = DISCOVERY_FAILED
     discovery.outcome = outcome
-    discovery.errors.append(_error(url, outcome, error))
+    discovery.errors.append(ErrorRecord.of(url, outcome, error))
     discovery.candidates = []
     return discovery
-
-
-def _error(url: str, outcome: Outcome, error: str | None) -> dict[str, str]:
-    return {"url": url, "outcome": outcome, "error": error or outcome}

@@ -1,0 +1,422 @@
+"""Store: every database session of the ingest opens here, and each batch is one transaction.
+
+A batch of parsed pages is stored in candidate order: a page whose ``rel=canonical`` names
+another stored article keeps its own URL (``processing.identity``); a URL it was listed or
+reached under that names a stored article makes it that article (a teaser read at last); the
+records go through :func:`pipeline.article_store.store_batch` (identity, dedup, story, tags);
+then, in the same transaction, the fetch log, the aliases every stored article was listed and
+reached under, and the next retry of each failure (doubling up to a day, given up after
+``RETRY_GIVE_UP``). The run's own rows (start, per-source counts, health, validators) and the
+reads the other stages need (validators, what is known) are written and read here too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from pipeline.article_store import (
+    DUPLICATE,
+    BatchItem,
+    Precomputed,
+    canonical_of_aliases,
+    settle_identity,
+    store_batch,
+)
+from pipeline.ingest.parse import article_record, teaser_record
+from pipeline.run_state import RunState, SourceCounts
+from processing.identity import article_key
+from processing.urls import canonicalize_url
+from scrapers.candidates import Candidate
+from scrapers.extract import ExtractedPage
+from scrapers.fetch_result import FetchResult
+from scrapers.outcomes import (
+    BLOCKED_STATUS_CODES,
+    UNREACHABLE_OUTCOMES,
+    WALL_OUTCOMES,
+    ErrorRecord,
+    Outcome,
+    needs_retry,
+)
+from scrapers.sources import SourceConfig, normalize_host
+from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
+from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
+from storage.db import session_scope
+from storage.fetchlog import Validators, get_validators, known_urls, record_fetch, set_validators
+from storage.models import TEXT_FROM_FEED, Article, IngestRun, Source
+from storage.retries import RetryState, clear_failures, record_failure, retry_states
+from storage.runs import (
+    INTERRUPTED,
+    finish_run,
+    mark_abandoned,
+    newer_result_exists,
+    record_source_counts,
+    running_runs,
+    start_run,
+)
+from storage.sources import get_or_create_source, record_source_failure, record_source_success
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS_KEPT = 200  # per batch, so a dead source cannot bloat the run row
+RETRY_MAX_S = 86_400.0  # the longest wait between two tries of one URL
+RETRY_GIVE_UP = 8  # failures after which a URL is not tried again
+
+
+def open_run(
+    engine: Engine, trigger: str, source_names: list[str], is_gone: Callable[[IngestRun], bool]
+) -> int:
+    """Close the runs whose process ``is_gone`` as abandoned, then open this one; its id."""
+    with session_scope(engine) as session:
+        _close_abandoned(session, is_gone)
+        return start_run(session, trigger=trigger, source_names=source_names).id
+
+
+def close_abandoned(engine: Engine, is_gone: Callable[[IngestRun], bool]) -> list[int]:
+    """Mark every ``running`` run whose process ``is_gone`` as abandoned; return their ids."""
+    with session_scope(engine) as session:
+        return _close_abandoned(session, is_gone)
+
+
+def _close_abandoned(session: Session, is_gone: Callable[[IngestRun], bool]) -> list[int]:
+    closed: list[int] = []
+    for run in running_runs(session):
+        if is_gone(run):
+            reason = f"run {run.id} abandoned: process {run.pid} on {run.hostname} is gone"
+            mark_abandoned(session, run, reason)
+            log.warning("%s", reason)
+            closed.append(run.id)
+    return closed
+
+
+def source_row_id(run: RunState, source: SourceConfig) -> int:
+    """The ``sources`` row id of ``source`` (created on first use, its configuration applied)."""
+    if source.name not in run.source_ids:
+        with session_scope(run.ctx.engine) as session:
+            run.source_ids[source.name] = configured_source_row(session, source).id
+    return run.source_ids[source.name]
+
+
+def configured_source_row(session: Session, source: SourceConfig) -> Source:
+    """The ``sources`` row of ``source`` (created on first use), with its configuration."""
+    return get_or_create_source(
+        session,
+        source.name,
+        kind=source.kind,
+        url=source.url,
+        enabled=source.enabled,
+        priority=source.priority,
+    )
+
+
+def stored_validators(run: RunState, urls: Sequence[str]) -> dict[str, Validators]:
+    """The stored ETag / Last-Modified of each of ``urls`` that has them."""
+    with session_scope(run.ctx.engine) as session:
+        found = {url: get_validators(session, url) for url in urls}
+    return {url: v for url, v in found.items() if v is not None}
+
+
+def log_listing(run: RunState, source_id: int, fetched: FetchResult) -> None:
+    """The fetch-log row of a listing (feed, sitemap, day page)."""
+    with session_scope(run.ctx.engine) as session:
+        log_fetch(session, run, source_id, fetched)
+
+
+def log_fetch(
+    session: Session,
+    run: RunState,
+    source_id: int | None,
+    fetched: FetchResult,
+    outcome: Outcome | None = None,
+    error: str | None = None,
+) -> None:
+    """One fetch-log row; ``outcome``/``error`` override the fetch's (e.g. ``no_article``)."""
+    record_fetch(
+        session,
+        url=fetched.url,
+        outcome=outcome or fetched.outcome,
+        source_id=source_id,
+        run_id=run.run_id,
+        final_url=fetched.final_url,
+        status_code=fetched.status_code,
+        error=error or fetched.error,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        n_bytes=fetched.n_bytes,
+        elapsed_ms=fetched.elapsed_ms,
+    )
+
+
+@dataclass(slots=True)
+class KnownState:
+    """What the database knows of a batch of listed URLs, for the fetch step's skip."""
+
+    known: set[str] = field(default_factory=set)  # stored, or found to hold no article
+    by_alias: dict[str, int] = field(default_factory=dict)  # canonical URL -> article id
+    by_key: dict[str, int] = field(default_factory=dict)  # article id key -> article id
+    retries: dict[str, RetryState] = field(default_factory=dict)
+    teasers: set[int] = field(default_factory=set)  # articles stored from the feed only
+
+
+def known_state(
+    run: RunState, candidates: Sequence[Candidate], keys: dict[str, str | None]
+) -> KnownState:
+    """One read of everything known about ``candidates`` (``keys``: their article id keys)."""
+    urls = [c.canonical_url for c in candidates]
+    with session_scope(run.ctx.engine) as session:
+        state = KnownState(
+            known=known_urls(session, urls, [c.url for c in candidates]),
+            by_alias=articles_by_alias(session, urls),
+            by_key=articles_by_key(session, [key for key in keys.values() if key]),
+            retries=retry_states(session, urls),
+        )
+        for url in state.retries:  # only a URL owed a retry asks whether it is a teaser
+            key = keys.get(url)
+            article_id = state.by_alias.get(url) or (state.by_key.get(key) if key else None)
+            article = session.get(Article, article_id) if article_id is not None else None
+            if article is not None and article.text_source == TEXT_FROM_FEED:
+                state.teasers.add(article.id)
+    return state
+
+
+def forget_failures(run: RunState, urls: list[str]) -> None:
+    """URLs read meanwhile under another of their URLs: no retry is owed any more."""
+    with session_scope(run.ctx.engine) as session:
+        clear_failures(session, urls)
+
+
+@dataclass(slots=True)
+class PageResult:
+    """One candidate after fetch and extraction (no HTML kept)."""
+
+    candidate: Candidate
+    fetched: FetchResult
+    page: ExtractedPage | None = None
+    # ok | not_modified | no_article | parse_error | consent_wall | paywall | <fetch outcome>
+    outcome: Outcome = Outcome.OK
+    error: str | None = None
+    precomputed: Precomputed | None = None
+    stored: bool = False  # the page's article is stored (its validators may then be kept)
+    article_id: int | None = None  # the stored article
+    canonical_url: str | None = None  # the URL it is stored under
+
+
+def store_pages(
+    run: RunState,
+    source: SourceConfig,
+    ready: list[PageResult],
+    counts: SourceCounts,
+    retrying: set[str],
+) -> None:
+    """Store one batch of pages in one transaction, with its fetch log, aliases and retries."""
+    source_id = source_row_id(run, source)
+    with session_scope(run.ctx.engine) as session:
+        for result in ready:
+            _count_response(result.fetched, counts)
+        _store_ready(session, run, source, ready, counts)
+        # Logged after the batch's articles (same transaction): the rows then go out in one
+        # flush at commit instead of one flush per article's savepoint.
+        for result in ready:
+            log_fetch(session, run, source_id, result.fetched, result.outcome, result.error)
+            fetched = result.fetched
+            if result.stored and (fetched.etag or fetched.last_modified):
+                # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
+                set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
+        counts.waiting += _remember(session, run, source, ready, retrying)
+
+
+def _count_response(fetched: FetchResult, counts: SourceCounts) -> None:
+    if not fetched.requested:
+        return
+    counts.fetched += 1
+    if fetched.outcome == Outcome.BLOCKED or fetched.status_code in BLOCKED_STATUS_CODES:
+        counts.blocked_responses += 1
+    elif fetched.outcome in UNREACHABLE_OUTCOMES:
+        counts.unreachable_responses += 1
+
+
+def _store_ready(
+    session: Session,
+    run: RunState,
+    source: SourceConfig,
+    ready: list[PageResult],
+    counts: SourceCounts,
+) -> None:
+    """Store the parsed pages of ``ready`` (or count why not)."""
+    items: list[BatchItem] = []
+    stored_pages: list[PageResult] = []
+    for result in ready:
+        url = result.candidate.url
+        if result.outcome == Outcome.NOT_MODIFIED:
+            counts.not_modified += 1
+        elif result.outcome == Outcome.NO_ARTICLE:
+            counts.no_article += 1
+            keep_error(counts, url, Outcome.NO_ARTICLE, result.error)
+        elif result.outcome in WALL_OUTCOMES:
+            teaser = teaser_record(result.candidate, source)
+            log.info("%s: %s (%s)", url, result.outcome, result.error)
+            if teaser is None:
+                counts.failed += 1
+                keep_error(counts, url, result.outcome, "and no feed title")
+                continue
+            items.append(BatchItem(teaser, None, label=url))
+            stored_pages.append(result)
+        elif result.page is None:
+            counts.failed += 1
+            keep_error(counts, url, result.outcome, result.error)
+        else:
+            record, rejected = article_record(result.page, result.candidate, source)
+            for reason in rejected:
+                keep_error(counts, url, Outcome.BAD_DATE, reason)
+            items.append(BatchItem(record, result.precomputed, label=url))
+            stored_pages.append(result)
+    for item, result in zip(items, stored_pages, strict=True):
+        if result.page is not None:
+            settle_identity(session, item, result.fetched.final_url or result.candidate.url)
+    # A URL the page was listed or reached under may already name a stored article (a teaser
+    # read at last): the page is that article.
+    reached = [reached_urls(result, source) for result in stored_pages]
+    for item, canonical in zip(items, canonical_of_aliases(session, reached), strict=True):
+        if canonical is not None:
+            item.record.canonical_url = canonical
+    outcomes = store_batch(session, items, run.get_processor())
+    for item, stored, result in zip(items, outcomes, stored_pages, strict=True):
+        if stored.action is None or stored.article_id is None:
+            counts.failed += 1
+            keep_error(counts, item.label, Outcome.STORE_ERROR, stored.error)
+            continue
+        result.stored = True
+        result.article_id = stored.article_id
+        result.canonical_url = item.record.canonical_url
+        if stored.action in (INSERTED, DUPLICATE):
+            # A duplicate is a new row too (stored with duplicate_of set), and counted as such.
+            counts.new += 1
+            counts.stored_ids.append(stored.article_id)
+            if stored.duplicate:
+                counts.duplicates += 1
+        elif stored.action == NEW_VERSION:
+            counts.updated += 1
+            counts.stored_ids.append(stored.article_id)
+        elif stored.action == UNCHANGED:
+            counts.known += 1
+
+
+def keep_error(counts: SourceCounts, url: str, outcome: Outcome, error: str | None) -> None:
+    """Log an article's error and keep it in the counts (up to ``MAX_ERRORS_KEPT``)."""
+    log.warning("%s: %s %s", url, outcome, error or "")
+    if len(counts.errors) < MAX_ERRORS_KEPT:
+        counts.errors.append(ErrorRecord.of(url, outcome, error))
+
+
+def next_retry(failures: int, now: datetime, base_s: float) -> datetime | None:
+    """When a URL that failed ``failures`` times may be tried again (None: not again)."""
+    if failures >= RETRY_GIVE_UP:
+        return None
+    return now + timedelta(seconds=min(base_s * 2 ** (failures - 1), RETRY_MAX_S))
+
+
+def _remember(
+    session: Session,
+    run: RunState,
+    source: SourceConfig,
+    results: Sequence[PageResult],
+    retrying: set[str],
+) -> int:
+    """Record the aliases of the stored articles of a batch, and its failures' next retries;
+    return how many of them will be tried again."""
+    pattern = source.id_pattern()
+    aliases: list[Alias] = []
+    read: list[str] = []
+    failed: list[PageResult] = []
+    for result in results:
+        url = result.candidate.canonical_url
+        if result.article_id is not None:
+            for alias in reached_urls(result, source):
+                aliases.append(Alias(alias, result.article_id, article_key(alias, pattern)))
+        if needs_retry(result.outcome, result.fetched.requested):
+            failed.append(result)
+        elif url in retrying:
+            read.append(url)
+    record_aliases(session, aliases)
+    if read:
+        clear_failures(session, read)
+    if not failed:
+        return 0
+    waiting = 0
+    states = retry_states(session, [r.candidate.canonical_url for r in failed])
+    now = run.ctx.clock()
+    for result in failed:
+        url = result.candidate.canonical_url
+        state = states.get(url)
+        failures = (state.failures if state is not None else 0) + 1
+        when = next_retry(failures, now, run.ctx.retry_base_s)
+        record_failure(session, url, result.outcome, result.error, when, failures)
+        waiting += when is not None
+    return waiting
+
+
+def on_host(url: str, source: SourceConfig) -> bool:
+    """Whether ``url`` lies on one of the source's allowed hosts."""
+    return normalize_host(urlsplit(url).hostname or "") in source.allowed_hosts
+
+
+def reached_urls(result: PageResult, source: SourceConfig) -> list[str]:
+    """The URLs (canonical form) the candidate was listed and reached under, on its hosts."""
+    fetched = result.fetched
+    urls = [result.candidate.canonical_url]
+    urls += [hop for hop in fetched.redirects if on_host(hop, source)]
+    if fetched.final_url and on_host(fetched.final_url, source):
+        urls.append(fetched.final_url)
+    if result.canonical_url:
+        urls.append(result.canonical_url)
+    return list(dict.fromkeys(canonicalize_url(url) for url in urls))
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    """What the run record writes for one source (decided by ``pipeline.ingest.run``)."""
+
+    source: SourceConfig
+    counts: SourceCounts
+    status: str  # its health status, or ``interrupted``
+    health_line: str | None = None  # the failure its health shows; None: health untouched
+    update_health: bool = True
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    reread: list[str] = field(default_factory=list)  # listings to read in full next time
+
+
+def record_run(engine: Engine, run_id: int, records: Sequence[SourceRecord], status: str) -> None:
+    """Write each source's counts, validators and health, and close the run as ``status``."""
+    with session_scope(engine) as session:
+        run = session.get(IngestRun, run_id)
+        if run is None:
+            raise LookupError(f"ingest run {run_id} does not exist")
+        for record in records:
+            source, counts = record.source, record.counts
+            errors = [error.as_row() for error in counts.errors]
+            if record.status == INTERRUPTED:  # not all stored: its validators are not kept
+                record_source_counts(
+                    session, run, source.name, counts.as_counts(), errors, INTERRUPTED
+                )
+                continue
+            for url in record.reread:
+                set_validators(session, url, None, None)
+            for url, (etag, last_modified) in record.validators.items():
+                set_validators(session, url, etag, last_modified)
+            row = configured_source_row(session, source)
+            if not record.update_health or newer_result_exists(session, run, source.name):
+                pass  # a backfill, or an overlapping later-started run already set the health
+            elif record.health_line is None:
+                record_source_success(session, row)
+            else:
+                record_source_failure(session, row, record.health_line, record.status)
+            record_source_counts(
+                session, run, source.name, counts.as_counts(), errors, record.status
+            )
+        finish_run(session, run, status)

@@ -1,0 +1,95 @@
+"""Every outcome of handling one URL, and what each set of them means for a run.
+
+The polite client sets a fetch's outcome; the ingest adds what happened after it (extraction,
+walls, dates, storing). The sets below are the one place that says which outcomes are settled
+answers, which are retried, which make a source blocked or unreachable. An error a run keeps
+is an :class:`ErrorRecord`, stored in the run's row as :meth:`ErrorRecord.as_row`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """How handling one URL ended, from the HTTP client up to the run's report: stored as the
+    fetch log's ``outcome`` and in each error of a source's counts."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    CONNECT_ERROR = "connect_error"
+    ROBOTS_DISALLOWED = "robots_disallowed"
+    OFF_HOST = "off_host"
+    BAD_SCHEME = "bad_scheme"
+    TOO_LARGE = "too_large"
+    BAD_CONTENT_TYPE = "bad_content_type"
+    REDIRECT_ERROR = "redirect_error"
+    BLOCKED = "blocked"
+    # after the fetch: extraction, walls, dates, storing
+    NO_ARTICLE = "no_article"
+    PARSE_ERROR = "parse_error"
+    PAYWALL = "paywall"
+    CONSENT_WALL = "consent_wall"
+    BAD_DATE = "bad_date"
+    STORE_ERROR = "store_error"
+    INTERNAL_ERROR = "internal_error"
+
+
+#: The client refused before sending a request: nothing reached the host.
+NOT_REQUESTED_OUTCOMES = frozenset(
+    {Outcome.ROBOTS_DISALLOWED, Outcome.OFF_HOST, Outcome.BAD_SCHEME}
+)
+#: The host is not tried again for the rest of the run (an offline run fails fast).
+HOST_DOWN_OUTCOMES = frozenset({Outcome.CONNECT_ERROR})
+#: They refuse us: a source whose listing or every answer is one of these is ``blocked``.
+BLOCKED_OUTCOMES = frozenset({Outcome.BLOCKED})
+BLOCKED_STATUS_CODES = frozenset({403, 429})
+#: We cannot reach them: such a source is ``unreachable``.
+UNREACHABLE_OUTCOMES = frozenset({Outcome.CONNECT_ERROR, Outcome.TIMEOUT})
+#: A wall: the feed's teaser is stored, and the page is tried again later (counts as a failure).
+WALL_OUTCOMES = frozenset({Outcome.CONSENT_WALL, Outcome.PAYWALL})
+#: Answers, not failures: nothing to retry.
+SETTLED_OUTCOMES = frozenset({Outcome.OK, Outcome.NOT_MODIFIED, Outcome.NO_ARTICLE})
+#: Worth retrying on the next run (the server may answer, the database may be free, a chunk
+#: that crashed may get through): the listing that named such an article is read in full again.
+TRANSIENT_OUTCOMES = frozenset(
+    {
+        Outcome.TIMEOUT,
+        Outcome.CONNECT_ERROR,
+        Outcome.HTTP_ERROR,
+        Outcome.BLOCKED,
+        Outcome.STORE_ERROR,
+        Outcome.INTERNAL_ERROR,
+    }
+)
+
+
+def needs_retry(outcome: Outcome, requested: bool) -> bool:
+    """Whether a listed URL that ended in ``outcome`` is tried again later: a wall always, any
+    other unsettled outcome when a request was made (a refusal before sending is final)."""
+    return outcome in WALL_OUTCOMES or (outcome not in SETTLED_OUTCOMES and requested)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """One error a run keeps: the URL, its outcome and why (the outcome when nothing better)."""
+
+    url: str
+    outcome: Outcome
+    error: str
+
+    @classmethod
+    def of(cls, url: str, outcome: Outcome, error: str | None = None) -> ErrorRecord:
+        """The record, with the outcome itself as the reason when none is given."""
+        return cls(url, outcome, error or str(outcome))
+
+    def line(self) -> str:
+        """How the reports show it: ``outcome: url: error``."""
+        return f"{self.outcome}: {self.url}: {self.error}"
+
+    def as_row(self) -> dict[str, str]:
+        """The JSON object stored with the run's per-source counts."""
+        return {"url": self.url, "outcome": str(self.outcome), "error": self.error}
