@@ -15,6 +15,7 @@ from cli.ingest import STATUS_STYLE, load_config
 from cli.sources_check import sources_check
 from composition.settings import get_settings
 from storage.db import session_scope
+from storage.runs import close_abandoned_runs
 from storage.source_standing import source_standings
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,8 @@ def sources_list() -> None:
     config = load_config(settings)
     with open_engine(settings) as engine:
         try:  # runs left by dead processes show as abandoned, not as running
-            from pipeline.ingest.run import close_abandoned_runs
-
-            close_abandoned_runs(engine)
+            with session_scope(engine) as session:
+                close_abandoned_runs(session)
         except DBAPIError:
             log.info("runs not reconciled: the database is read-only here")
         with session_scope(engine) as session:

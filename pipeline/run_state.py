@@ -4,12 +4,13 @@
 by the composition root and shared by every run and task. :class:`RunState` is what one run
 learns as it goes (its id, the client of its event loop, hosts found down, URLs claimed, the
 processing state); the driver that starts the run owns it and hands it to each stage.
-:class:`Discovery`, :class:`SourceCounts` and :class:`IngestReport` are the plain results the
-runners report; nothing here holds HTML or opens a session.
+:class:`Discovery`, :class:`SourceCounts`, :class:`IngestReport` and the records the stages
+hand each other are plain data; nothing here holds HTML or opens a session.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -17,8 +18,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from pipeline.article_store import Precomputed
 from pipeline.processor import Processor
 from scrapers.candidates import Candidate
+from scrapers.extract import ExtractedPage
 from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
     BLOCKED_OUTCOMES,
@@ -28,7 +31,8 @@ from scrapers.outcomes import (
     Outcome,
 )
 from scrapers.pacing import HostPacer, InProcessPacer
-from scrapers.sources import FetchConfig, SourcesConfig
+from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
+from storage.retries import RetryState
 from storage.runs import COUNT_FIELDS
 from storage.sources import STATUS_BLOCKED, STATUS_FAILING, STATUS_OK, STATUS_UNREACHABLE
 from storage.types import utcnow
@@ -39,6 +43,8 @@ DISCOVERY_NOT_MODIFIED = "not_modified"
 DISCOVERY_FAILED = "failed"
 # The count columns of ``ingest_run_sources``: one list, kept by storage.
 COUNT_NAMES = COUNT_FIELDS
+MAX_ERRORS_KEPT = 200  # per batch, so a dead source cannot bloat the run row
+log = logging.getLogger(__name__)
 
 
 class ClientLike(Protocol):
@@ -133,6 +139,33 @@ class Discovery:
 
 
 @dataclass(slots=True)
+class KnownState:
+    """What the database knows of a batch of listed URLs, for the fetch step's skip."""
+
+    known: set[str] = field(default_factory=set)  # stored, or found to hold no article
+    by_alias: dict[str, int] = field(default_factory=dict)  # canonical URL -> article id
+    by_key: dict[str, int] = field(default_factory=dict)  # article id key -> article id
+    retries: dict[str, RetryState] = field(default_factory=dict)
+    teasers: set[int] = field(default_factory=set)  # articles stored from the feed only
+
+
+@dataclass(slots=True)
+class PageResult:
+    """One candidate after fetch and extraction (no HTML kept)."""
+
+    candidate: Candidate
+    fetched: FetchResult
+    page: ExtractedPage | None = None
+    # ok | not_modified | no_article | parse_error | consent_wall | paywall | <fetch outcome>
+    outcome: Outcome = Outcome.OK
+    error: str | None = None
+    precomputed: Precomputed | None = None
+    stored: bool = False  # the page's article is stored (its validators may then be kept)
+    article_id: int | None = None  # the stored article
+    canonical_url: str | None = None  # the URL it is stored under
+
+
+@dataclass(slots=True)
 class SourceCounts:
     """Per-source counts of one run (the columns of ``ingest_run_sources``) and its errors."""
 
@@ -161,6 +194,22 @@ class SourceCounts:
         self.errors.extend(other.errors)
         self.stored_ids.extend(other.stored_ids)
 
+    def count_response(self, fetched: FetchResult) -> None:
+        """Count an article request by how the site answered (for the source's health)."""
+        if not fetched.requested:
+            return
+        self.fetched += 1
+        if fetched.outcome == Outcome.BLOCKED or fetched.status_code in BLOCKED_STATUS_CODES:
+            self.blocked_responses += 1
+        elif fetched.outcome in UNREACHABLE_OUTCOMES:
+            self.unreachable_responses += 1
+
+    def keep_error(self, url: str, outcome: Outcome, error: str | None) -> None:
+        """Log an article's error and keep it (up to ``MAX_ERRORS_KEPT``)."""
+        log.warning("%s: %s %s", url, outcome, error or "")
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(ErrorRecord.of(url, outcome, error))
+
     def first_error(self) -> str | None:
         """The run's first error as one line, or None without errors."""
         return self.errors[0].line() if self.errors else None
@@ -169,6 +218,19 @@ class SourceCounts:
         """The count columns only, for ``storage.runs.record_source_counts``."""
         data = asdict(self)
         return {name: int(data[name]) for name in COUNT_NAMES}
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    """What the run record writes for one source (decided by ``pipeline.ingest.run``)."""
+
+    source: SourceConfig
+    counts: SourceCounts
+    status: str  # its health status, or ``interrupted``
+    health_line: str | None = None  # the failure its health shows; None: health untouched
+    update_health: bool = True
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    reread: list[str] = field(default_factory=list)  # listings to read in full next time
 
 
 @dataclass(slots=True)

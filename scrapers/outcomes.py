@@ -2,13 +2,14 @@
 
 The polite client sets a fetch's outcome; the ingest adds what happened after it (extraction,
 walls, dates, storing). The sets below are the one place that says which outcomes are settled
-answers, which are retried, which make a source blocked or unreachable. An error a run keeps
-is an :class:`ErrorRecord`, stored in the run's row as :meth:`ErrorRecord.as_row`.
+answers, which are retried (and when), which make a source blocked or unreachable. An error a
+run keeps is an :class:`ErrorRecord`, stored in the run's row as :meth:`ErrorRecord.as_row`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -65,6 +66,18 @@ TRANSIENT_OUTCOMES = frozenset(
         Outcome.INTERNAL_ERROR,
     }
 )
+
+
+RETRY_MAX_S = 86_400.0  # the longest wait between two tries of one URL
+RETRY_GIVE_UP = 8  # failures after which a URL is not tried again
+
+
+def next_retry(failures: int, now: datetime, base_s: float) -> datetime | None:
+    """When a URL that failed ``failures`` times may be tried again (None: not again): the
+    wait doubles from ``base_s`` with each failure, up to a day."""
+    if failures >= RETRY_GIVE_UP:
+        return None
+    return now + timedelta(seconds=min(base_s * 2 ** (failures - 1), RETRY_MAX_S))
 
 
 def needs_retry(outcome: Outcome, requested: bool) -> bool:

@@ -1,17 +1,23 @@
 """Ingest runs and their per-source counts and errors, and who runs them (pid and host).
 
 A run names its sources when it starts (rows with status ``running``), so a run that never
-finishes still shows which sources it left: :func:`mark_abandoned` closes such a run and its
-rows as ``abandoned`` once its process is known to be gone.
+finishes still shows which sources it left: :func:`close_abandoned_runs` closes such a run and
+its rows as ``abandoned`` once its process is known to be gone (a run killed with kill -9
+cannot record its own end). On the same host the OS says whether the pid still exists and
+started before the run (a recycled pid is another process); a run of another host is taken
+for dead after ``STALE_AFTER``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psutil
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +37,10 @@ COUNT_FIELDS = (
 )
 
 
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(hours=24)  # a run on another host still "running" after this is dead
+PID_START_SLACK_S = 2.0  # clock granularity between process start and the run's row
 RUNNING = "running"
 INTERRUPTED = "interrupted"
 ABANDONED = "abandoned"
@@ -85,6 +95,33 @@ def mark_abandoned(session: Session, run: IngestRun, reason: str) -> list[str]:
             record_source_failure(session, source, reason, ABANDONED)
     session.flush()
     return [row.source_name for row in left]
+
+
+def owner_is_gone(run: IngestRun, now: datetime | None = None) -> bool:
+    """Whether the process that started ``run`` no longer exists (or cannot be this run's)."""
+    now = now or utcnow()
+    began = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+    if run.pid is None or run.hostname is None or run.hostname != this_host():
+        return now - began > STALE_AFTER
+    try:
+        created = psutil.Process(run.pid).create_time()
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.AccessDenied:  # it exists; whose it is cannot be told
+        return False
+    return created > began.timestamp() + PID_START_SLACK_S  # the pid is a newer process's
+
+
+def close_abandoned_runs(session: Session) -> list[int]:
+    """Mark every ``running`` run whose process is gone as abandoned; return their ids."""
+    closed: list[int] = []
+    for run in running_runs(session):
+        if owner_is_gone(run):
+            reason = f"run {run.id} abandoned: process {run.pid} on {run.hostname} is gone"
+            mark_abandoned(session, run, reason)
+            log.warning("%s", reason)
+            closed.append(run.id)
+    return closed
 
 
 def record_source_counts(

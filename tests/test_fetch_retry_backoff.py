@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from pipeline.ingest import IngestContext, run_ingest
-from pipeline.ingest.store import RETRY_GIVE_UP, next_retry
+from scrapers.outcomes import RETRY_GIVE_UP, next_retry
 from storage.db import session_scope
 from storage.retries import retry_states
 from tests.nos_realsite import real_items, serve_feed, sources

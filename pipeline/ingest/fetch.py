@@ -22,15 +22,13 @@ from urllib.parse import urlsplit
 from pipeline.article_store import Precomputed
 from pipeline.ingest.parse import PARSE_THREADS, Parsed, parse_off_loop
 from pipeline.ingest.store import (
-    KnownState,
-    PageResult,
     forget_failures,
     known_state,
     on_host,
     store_pages,
     stored_validators,
 )
-from pipeline.run_state import RunState, SourceCounts
+from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts
 from processing.identity import article_key
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.fetch_result import FetchResult

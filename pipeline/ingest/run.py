@@ -17,17 +17,13 @@ import logging
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import psutil
 from sqlalchemy import Engine
 
 from pipeline.ingest.discover import discover_source
 from pipeline.ingest.fetch import fetch_source
 from pipeline.ingest.store import (
-    SourceRecord,
-    close_abandoned,
     open_run,
     record_run,
     source_row_id,
@@ -41,14 +37,13 @@ from pipeline.run_state import (
     IngestReport,
     RunState,
     SourceCounts,
+    SourceRecord,
     health_status,
 )
 from scrapers.outcomes import TRANSIENT_OUTCOMES, ErrorRecord, Outcome
 from scrapers.sources import SourceConfig, select_sources
-from storage.models import IngestRun
-from storage.runs import INTERRUPTED, this_host
+from storage.runs import INTERRUPTED
 from storage.sources import STATUS_OK
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,8 +51,6 @@ Progress = Callable[..., None]
 SourceResult = tuple[Discovery, SourceCounts]
 #: Ingests the given sources for run ``run_id``; one result per source, in order.
 SourceRunner = Callable[[list[SourceConfig], int], list[SourceResult]]
-STALE_AFTER = timedelta(hours=24)  # a run on another host still "running" after this is dead
-PID_START_SLACK_S = 2.0  # clock granularity between process start and the run's row
 
 
 def _quiet(*args: Any, **kwargs: Any) -> None:
@@ -127,12 +120,7 @@ def ingest_source(
 
 def begin_run(engine: Engine, trigger: str, source_names: list[str]) -> int:
     """Close the runs left behind by dead processes, then open this one; return its id."""
-    return open_run(engine, trigger, source_names, owner_is_gone)
-
-
-def close_abandoned_runs(engine: Engine) -> list[int]:
-    """Close the runs left ``running`` by dead processes as ``abandoned``; return their ids."""
-    return close_abandoned(engine, owner_is_gone)
+    return open_run(engine, trigger, source_names)
 
 
 @asynccontextmanager
@@ -189,26 +177,6 @@ async def _one_source(
     finished.add(source.name)
     status = health_status(discovery, counts)
     notify("source_done", source=source.name, counts=counts, status=status)
-
-
-def owner_is_gone(run: IngestRun, now: datetime | None = None) -> bool:
-    """Whether the process that started ``run`` no longer exists (or cannot be this run's).
-
-    A run killed with kill -9 cannot record its own end. On the same host the OS says whether
-    its pid still exists and started before the run (a recycled pid is another process); a run
-    of another host is taken for dead after ``STALE_AFTER``.
-    """
-    now = now or utcnow()
-    began = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
-    if run.pid is None or run.hostname is None or run.hostname != this_host():
-        return now - began > STALE_AFTER
-    try:
-        created = psutil.Process(run.pid).create_time()
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.AccessDenied:  # it exists; whose it is cannot be told
-        return False
-    return created > began.timestamp() + PID_START_SLACK_S  # the pid is a newer process's
 
 
 @dataclass(slots=True)

@@ -13,9 +13,7 @@ reads the other stages need (validators, what is known) are written and read her
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -24,25 +22,21 @@ from sqlalchemy.orm import Session
 from pipeline.article_store import (
     DUPLICATE,
     BatchItem,
-    Precomputed,
     canonical_of_aliases,
     settle_identity,
     store_batch,
 )
 from pipeline.ingest.parse import article_record, teaser_record
-from pipeline.run_state import RunState, SourceCounts
+from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts, SourceRecord
 from processing.identity import article_key
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate
-from scrapers.extract import ExtractedPage
 from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
-    BLOCKED_STATUS_CODES,
-    UNREACHABLE_OUTCOMES,
     WALL_OUTCOMES,
-    ErrorRecord,
     Outcome,
     needs_retry,
+    next_retry,
 )
 from scrapers.sources import SourceConfig, normalize_host
 from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
@@ -50,49 +44,25 @@ from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
 from storage.fetchlog import Validators, get_validators, known_urls, record_fetch, set_validators
 from storage.models import TEXT_FROM_FEED, Article, IngestRun, Source
-from storage.retries import RetryState, clear_failures, record_failure, retry_states
+from storage.retries import clear_failures, record_failure, retry_states
 from storage.runs import (
     INTERRUPTED,
+    close_abandoned_runs,
     finish_run,
-    mark_abandoned,
     newer_result_exists,
     record_source_counts,
-    running_runs,
     start_run,
 )
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
 log = logging.getLogger(__name__)
 
-MAX_ERRORS_KEPT = 200  # per batch, so a dead source cannot bloat the run row
-RETRY_MAX_S = 86_400.0  # the longest wait between two tries of one URL
-RETRY_GIVE_UP = 8  # failures after which a URL is not tried again
 
-
-def open_run(
-    engine: Engine, trigger: str, source_names: list[str], is_gone: Callable[[IngestRun], bool]
-) -> int:
-    """Close the runs whose process ``is_gone`` as abandoned, then open this one; its id."""
+def open_run(engine: Engine, trigger: str, source_names: list[str]) -> int:
+    """Close the runs left behind by dead processes as abandoned, then open this one; its id."""
     with session_scope(engine) as session:
-        _close_abandoned(session, is_gone)
+        close_abandoned_runs(session)
         return start_run(session, trigger=trigger, source_names=source_names).id
-
-
-def close_abandoned(engine: Engine, is_gone: Callable[[IngestRun], bool]) -> list[int]:
-    """Mark every ``running`` run whose process ``is_gone`` as abandoned; return their ids."""
-    with session_scope(engine) as session:
-        return _close_abandoned(session, is_gone)
-
-
-def _close_abandoned(session: Session, is_gone: Callable[[IngestRun], bool]) -> list[int]:
-    closed: list[int] = []
-    for run in running_runs(session):
-        if is_gone(run):
-            reason = f"run {run.id} abandoned: process {run.pid} on {run.hostname} is gone"
-            mark_abandoned(session, run, reason)
-            log.warning("%s", reason)
-            closed.append(run.id)
-    return closed
 
 
 def source_row_id(run: RunState, source: SourceConfig) -> int:
@@ -153,17 +123,6 @@ def log_fetch(
     )
 
 
-@dataclass(slots=True)
-class KnownState:
-    """What the database knows of a batch of listed URLs, for the fetch step's skip."""
-
-    known: set[str] = field(default_factory=set)  # stored, or found to hold no article
-    by_alias: dict[str, int] = field(default_factory=dict)  # canonical URL -> article id
-    by_key: dict[str, int] = field(default_factory=dict)  # article id key -> article id
-    retries: dict[str, RetryState] = field(default_factory=dict)
-    teasers: set[int] = field(default_factory=set)  # articles stored from the feed only
-
-
 def known_state(
     run: RunState, candidates: Sequence[Candidate], keys: dict[str, str | None]
 ) -> KnownState:
@@ -191,22 +150,6 @@ def forget_failures(run: RunState, urls: list[str]) -> None:
         clear_failures(session, urls)
 
 
-@dataclass(slots=True)
-class PageResult:
-    """One candidate after fetch and extraction (no HTML kept)."""
-
-    candidate: Candidate
-    fetched: FetchResult
-    page: ExtractedPage | None = None
-    # ok | not_modified | no_article | parse_error | consent_wall | paywall | <fetch outcome>
-    outcome: Outcome = Outcome.OK
-    error: str | None = None
-    precomputed: Precomputed | None = None
-    stored: bool = False  # the page's article is stored (its validators may then be kept)
-    article_id: int | None = None  # the stored article
-    canonical_url: str | None = None  # the URL it is stored under
-
-
 def store_pages(
     run: RunState,
     source: SourceConfig,
@@ -218,7 +161,7 @@ def store_pages(
     source_id = source_row_id(run, source)
     with session_scope(run.ctx.engine) as session:
         for result in ready:
-            _count_response(result.fetched, counts)
+            counts.count_response(result.fetched)
         _store_ready(session, run, source, ready, counts)
         # Logged after the batch's articles (same transaction): the rows then go out in one
         # flush at commit instead of one flush per article's savepoint.
@@ -229,16 +172,6 @@ def store_pages(
                 # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
                 set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
         counts.waiting += _remember(session, run, source, ready, retrying)
-
-
-def _count_response(fetched: FetchResult, counts: SourceCounts) -> None:
-    if not fetched.requested:
-        return
-    counts.fetched += 1
-    if fetched.outcome == Outcome.BLOCKED or fetched.status_code in BLOCKED_STATUS_CODES:
-        counts.blocked_responses += 1
-    elif fetched.outcome in UNREACHABLE_OUTCOMES:
-        counts.unreachable_responses += 1
 
 
 def _store_ready(
@@ -257,23 +190,23 @@ def _store_ready(
             counts.not_modified += 1
         elif result.outcome == Outcome.NO_ARTICLE:
             counts.no_article += 1
-            keep_error(counts, url, Outcome.NO_ARTICLE, result.error)
+            counts.keep_error(url, Outcome.NO_ARTICLE, result.error)
         elif result.outcome in WALL_OUTCOMES:
             teaser = teaser_record(result.candidate, source)
             log.info("%s: %s (%s)", url, result.outcome, result.error)
             if teaser is None:
                 counts.failed += 1
-                keep_error(counts, url, result.outcome, "and no feed title")
+                counts.keep_error(url, result.outcome, "and no feed title")
                 continue
             items.append(BatchItem(teaser, None, label=url))
             stored_pages.append(result)
         elif result.page is None:
             counts.failed += 1
-            keep_error(counts, url, result.outcome, result.error)
+            counts.keep_error(url, result.outcome, result.error)
         else:
             record, rejected = article_record(result.page, result.candidate, source)
             for reason in rejected:
-                keep_error(counts, url, Outcome.BAD_DATE, reason)
+                counts.keep_error(url, Outcome.BAD_DATE, reason)
             items.append(BatchItem(record, result.precomputed, label=url))
             stored_pages.append(result)
     for item, result in zip(items, stored_pages, strict=True):
@@ -289,7 +222,7 @@ def _store_ready(
     for item, stored, result in zip(items, outcomes, stored_pages, strict=True):
         if stored.action is None or stored.article_id is None:
             counts.failed += 1
-            keep_error(counts, item.label, Outcome.STORE_ERROR, stored.error)
+            counts.keep_error(item.label, Outcome.STORE_ERROR, stored.error)
             continue
         result.stored = True
         result.article_id = stored.article_id
@@ -305,20 +238,6 @@ def _store_ready(
             counts.stored_ids.append(stored.article_id)
         elif stored.action == UNCHANGED:
             counts.known += 1
-
-
-def keep_error(counts: SourceCounts, url: str, outcome: Outcome, error: str | None) -> None:
-    """Log an article's error and keep it in the counts (up to ``MAX_ERRORS_KEPT``)."""
-    log.warning("%s: %s %s", url, outcome, error or "")
-    if len(counts.errors) < MAX_ERRORS_KEPT:
-        counts.errors.append(ErrorRecord.of(url, outcome, error))
-
-
-def next_retry(failures: int, now: datetime, base_s: float) -> datetime | None:
-    """When a URL that failed ``failures`` times may be tried again (None: not again)."""
-    if failures >= RETRY_GIVE_UP:
-        return None
-    return now + timedelta(seconds=min(base_s * 2 ** (failures - 1), RETRY_MAX_S))
 
 
 def _remember(
@@ -376,19 +295,6 @@ def reached_urls(result: PageResult, source: SourceConfig) -> list[str]:
     if result.canonical_url:
         urls.append(result.canonical_url)
     return list(dict.fromkeys(canonicalize_url(url) for url in urls))
-
-
-@dataclass(slots=True)
-class SourceRecord:
-    """What the run record writes for one source (decided by ``pipeline.ingest.run``)."""
-
-    source: SourceConfig
-    counts: SourceCounts
-    status: str  # its health status, or ``interrupted``
-    health_line: str | None = None  # the failure its health shows; None: health untouched
-    update_health: bool = True
-    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    reread: list[str] = field(default_factory=list)  # listings to read in full next time
 
 
 def record_run(engine: Engine, run_id: int, records: Sequence[SourceRecord], status: str) -> None:
