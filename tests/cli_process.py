@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -92,9 +93,11 @@ def invoke(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     from cli.settings import get_settings
 
     newsmon_env = {k: v for k, v in env.items() if k.startswith("NEWSMON_") or k == "COLUMNS"}
+    newsmon_env.setdefault("COLUMNS", "200")  # as wide as the processes of :func:`cli_env`
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(app, list(args), env=newsmon_env)
+        with contextlib.chdir(REPO_ROOT):  # where :func:`run` starts its processes
+            result = CliRunner().invoke(app, list(args), env=newsmon_env)
     finally:
         get_settings.cache_clear()
     if result.exception is not None and not isinstance(result.exception, SystemExit):

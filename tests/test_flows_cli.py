@@ -55,6 +55,7 @@ allowed_hosts = ["127.0.0.1"]
     return env
 
 
+@pytest.mark.slow
 def test_schedule_announces_the_configured_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
     log = tmp_path / "schedule.log"
     with log.open("wb") as out:

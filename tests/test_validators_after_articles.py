@@ -85,6 +85,7 @@ def kill_ingest_after(
         stop_process(proc)
 
 
+@pytest.mark.slow
 def test_a_feed_ingest_killed_after_some_articles_is_finished_by_the_next_poll(
     site: NosSite, database_url: str, engine: Engine, clean_engine: Engine, tmp_path: Path
 ) -> None:
