@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from storage.db import make_engine
-from tests.databases import TEMPLATES, migrated_database, migrated_sqlite_url
+from tests.databases import TEMPLATES, fresh_database, migrated_database, migrated_sqlite_url
 from tests.site.fixtures import nos_site, site  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +50,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A migrated database of the test's own on each backend (the test runs once per backend;
     the PostgreSQL run is marked ``postgres``)."""
     with migrated_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend, for the tests of the migrations themselves."""
+    with fresh_database(request.param, tmp_path) as url:
         yield url
 
 

@@ -8,12 +8,14 @@ marked would quietly make the default run slow, or break it in a clone without
 process without ``slow``, reads ``../shared/realdata`` without ``realdata`` or creates a
 PostgreSQL database without ``postgres`` fails, naming the mark it lacks. The checks use
 Python's audit hooks (:func:`sys.addaudithook`), which see every ``subprocess.Popen`` and
-``open`` in the process.
+``open`` in the process, and the CPU time of reaped child processes
+(:func:`resource.getrusage`), which also shows ``multiprocessing`` workers.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +33,12 @@ _REALDATA_PREFIXES = tuple({str(REALDATA_DIR) + os.sep, os.path.realpath(REALDAT
 #: The marks of the test running now (None between tests), and what it did without its mark.
 _running: set[str] | None = None
 _missing: dict[str, str] = {}
+_children_cpu_at_start = 0.0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def require_mark(mark: str, what: str) -> None:
@@ -67,9 +75,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    global _running
+    global _running, _children_cpu_at_start
     _running = {mark.name for mark in item.iter_markers()}
     _missing.clear()
+    _children_cpu_at_start = _children_cpu()
     try:
         return (yield)
     finally:
@@ -80,6 +89,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
     """A test that passed but did what its marks do not allow fails, saying which mark to add."""
     report = yield
+    if call.when == "call" and _children_cpu() > _children_cpu_at_start:
+        require_mark("slow", "ran a child process")
     if call.when == "call" and report.passed and _missing:
         report.outcome = "failed"
         report.longrepr = "\n".join(

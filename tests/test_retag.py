@@ -124,6 +124,7 @@ def test_a_killed_retag_started_again_ends_like_an_uninterrupted_one(
         clean.dispose()
 
 
+@pytest.mark.slow  # worker processes
 def test_worker_processes_tag_exactly_as_the_main_process(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
