@@ -24,7 +24,7 @@ REALDATA_DIR = SHARED_DIR / "realdata"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-pytest_plugins = ["tests.suite_marks", "tests.prefect_fixtures"]
+pytest_plugins = ["tests.suite_marks", "tests.prefect_fixtures", "pytester"]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -51,7 +51,8 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if _running is None:
         return
     if event == "subprocess.Popen":
-        require_mark("slow", f"started a process ({args[0]!s})")
+        command = args[1] if isinstance(args[1], str) else " ".join(map(str, args[1]))
+        require_mark("slow", f"started a process ({command[:120]})")
     elif event == "open":
         path = os.fspath(args[0]) if isinstance(args[0], os.PathLike) else args[0]
         if isinstance(path, str) and path.startswith(_REALDATA_PREFIXES):
