@@ -6,7 +6,7 @@ CHROMIUM := /usr/bin/chromium
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: run test lint typecheck clean
+.PHONY: run test test-all lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,15 @@ run: $(VENV)/.installed
 	  *) exit $$rc ;; \
 	esac
 
-## test: install with test extras, lint, type-check and run the test suite
-test: $(VENV)/.installed-test lint typecheck | $(CHROMIUM)
+# The fast set: no processes or servers, no real third-party data, no browser (README "Tests").
+FAST_TESTS := not slow and not realdata and not browser
+
+## test: install with test extras, lint, type-check and run the fast test set
+test: $(VENV)/.installed-test lint typecheck
+	$(BIN)/python -m pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+
+## test-all: the same with every test (CI runs this through .ci/run)
+test-all: $(VENV)/.installed-test lint typecheck | $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The Prefect UI browser test needs Debian's chromium: installed once, only when missing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -74,4 +75,33 @@ def run(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.Com
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def invoke(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``newsmon ARGS`` in this process through typer's ``CliRunner``, answered like :func:`run`.
+
+    For exit codes and error lines that need no real process (a process pays ~2 s of imports):
+    the ``NEWSMON_*`` variables (and ``COLUMNS``) of ``env`` are set for the call and settings
+    are read afresh.
+    An exception that escapes the command is raised here, as the traceback a process would
+    print would be, so "one clear line, no traceback" stays a real assertion.
+    """
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from cli.settings import get_settings
+
+    newsmon_env = {k: v for k, v in env.items() if k.startswith("NEWSMON_") or k == "COLUMNS"}
+    newsmon_env.setdefault("COLUMNS", "200")  # as wide as the processes of :func:`cli_env`
+    get_settings.cache_clear()
+    try:
+        with contextlib.chdir(REPO_ROOT):  # where :func:`run` starts its processes
+            result = CliRunner().invoke(app, list(args), env=newsmon_env)
+    finally:
+        get_settings.cache_clear()
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        newsmon_cmd(*args), result.exit_code, result.stdout, result.stderr
     )

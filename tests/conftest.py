@@ -1,4 +1,8 @@
-"""Shared fixtures: clean environment, fresh migrated databases on both backends."""
+"""Shared fixtures: clean environment, migrated databases of their own on both backends.
+
+Each backend is migrated once per session and copied per test (:mod:`tests.databases`); the
+test sets and their marks are in :mod:`tests.suite_marks`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from storage.db import make_engine
-from storage.migrate import upgrade
-from tests.databases import fresh_database
+from tests.databases import TEMPLATES, fresh_database, migrated_database, migrated_sqlite_url
 from tests.site.fixtures import nos_site, site  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +24,12 @@ REALDATA_DIR = SHARED_DIR / "realdata"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-pytest_plugins = ["tests.prefect_fixtures"]
+pytest_plugins = ["tests.suite_marks", "tests.prefect_fixtures", "pytester"]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The session's migrated templates go with it."""
+    TEMPLATES.drop()
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +47,16 @@ def clean_newsmon_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated database on each backend (the test runs once per backend)."""
+    """A migrated database of the test's own on each backend (the test runs once per backend;
+    the PostgreSQL run is marked ``postgres``)."""
+    with migrated_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend, for the tests of the migrations themselves."""
     with fresh_database(request.param, tmp_path) as url:
-        upgrade(url)
         yield url
 
 
@@ -56,9 +71,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A migrated SQLite database only (for tests whose subject is not storage)."""
-    url = f"sqlite:///{tmp_path / 'newsmon.db'}"
-    upgrade(url)
-    return url
+    return migrated_sqlite_url(tmp_path)
 
 
 @pytest.fixture

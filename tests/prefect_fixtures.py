@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from scrapers.sources import SourcesConfig
+from tests.databases import migrated_sqlite_url
 from tests.site.content import ARCHIVE_DAYS
 from tests.site.server import NosSite
 
@@ -163,11 +164,8 @@ def served_newsmon(
     prefect_server: str, nos_site: NosSite, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedNewsmon]:
     """Serve the four deployments in a subprocess (killed at the end of the session)."""
-    from storage.migrate import upgrade
-
     workdir = tmp_path_factory.mktemp("newsmon-serve")
-    database_url = f"sqlite:///{workdir / 'newsmon.db'}"
-    upgrade(database_url)
+    database_url = migrated_sqlite_url(workdir)
     config = nos_site.sources_config()
     sources = write_sources_toml(config, workdir / "sources.toml")
     env = prefect_env(workdir / "prefect-home", api_url=prefect_server)

@@ -18,6 +18,8 @@ from tests.cli_process import FAST_FETCH, cli_env, start
 from tests.prefect_fixtures import prefect_env
 from tests.site import NosSite
 
+pytestmark = pytest.mark.slow
+
 
 def started_backfill(
     site: NosSite, sqlite_url: str, engine: Engine, tmp_path: Path

@@ -1,4 +1,5 @@
-"""The CLI as a user runs it: a real subprocess of the installed ``newsmon`` command."""
+"""The CLI as a user runs it: a real subprocess of the installed ``newsmon`` command (slow);
+the refusal of an unmigrated database needs no process and runs in-process (``invoke``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_process import invoke
 from tests.conftest import REPO_ROOT, SEEDS_DIR
 
 NEWSMON = shutil.which("newsmon", path=str(Path(sys.executable).parent)) or "newsmon"
@@ -32,11 +34,13 @@ def newsmon(tmp_path: Path, *args: str, check: bool = True) -> subprocess.Comple
 
 
 def test_commands_refuse_an_unmigrated_database_with_a_clear_message(tmp_path: Path) -> None:
-    result = newsmon(tmp_path, "articles", check=False)
+    env = {"NEWSMON_DATA_DIR": str(tmp_path / "data"), "NEWSMON_SEEDS_DIR": str(SEEDS_DIR)}
+    result = invoke(env, "articles")
     assert result.returncode != 0
     assert "newsmon db upgrade" in result.stderr
 
 
+@pytest.mark.slow
 def test_seed_articles_show_and_search(tmp_path: Path) -> None:
     newsmon(tmp_path, "db", "upgrade")
     newsmon(tmp_path, "db", "upgrade")
@@ -87,6 +91,7 @@ def test_seed_articles_show_and_search(tmp_path: Path) -> None:
     assert "[legereenheid]" in table  # match markers survive (no markup injection)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["--help"], ["db", "--help"], ["articles", "--help"]])
 def test_help_works(tmp_path: Path, command: list[str]) -> None:
     assert "Usage" in newsmon(tmp_path, *command).stdout

@@ -1,14 +1,19 @@
 """`newsmon tag`, `newsmon stories` and the processing fields of `newsmon articles --json`,
-run as a user runs them (a subprocess of the installed command)."""
+run as a user runs them (a subprocess of the installed command, slow); the error cases need no
+process and run in-process (``invoke``)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
+from tests.cli_process import invoke
 from tests.test_cli_foundation import newsmon
 
 
+@pytest.mark.slow
 def test_tag_prints_one_json_line_per_file(tmp_path: Path) -> None:
     good = tmp_path / "poetin.txt"
     good.write_text(
@@ -42,15 +47,14 @@ def test_tag_reports_unreadable_files_and_goes_on(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00\x81")
     good = tmp_path / "ok.txt"
     good.write_text("Loekasjenko en Poetin.", encoding="utf-8")
-    result = newsmon(
-        tmp_path, "tag", str(tmp_path / "missing.txt"), str(binary), str(good), check=False
-    )
+    result = invoke({}, "tag", str(tmp_path / "missing.txt"), str(binary), str(good))
     assert result.returncode == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert "error" in lines[0] and "error" in lines[1]
     assert lines[2]["relevant"] is True
 
 
+@pytest.mark.slow
 def test_stories_and_article_fields_after_seeding(tmp_path: Path) -> None:
     newsmon(tmp_path, "db", "upgrade")
     newsmon(tmp_path, "seed")
@@ -72,21 +76,12 @@ def test_stories_and_article_fields_after_seeding(tmp_path: Path) -> None:
 
 
 def test_tag_with_a_broken_taxonomy_fails_clearly(tmp_path: Path) -> None:
-    import os
-    import subprocess
-
-    from tests.test_cli_foundation import NEWSMON, REPO_ROOT
-
     broken = tmp_path / "topics.toml"
     rules = 'rules = [{ rule = "(\\"a\\" OR" }]\n'
     broken.write_text('[[topics]]\nslug = "x"\n' + rules, encoding="utf-8")
     text = tmp_path / "a.txt"
     text.write_text("Loekasjenko", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
-    env["NEWSMON_TOPICS_FILE"] = str(broken)
-    result = subprocess.run(
-        [NEWSMON, "tag", str(text)], cwd=REPO_ROOT, env=env, capture_output=True, text=True
-    )
+    result = invoke({"NEWSMON_TOPICS_FILE": str(broken)}, "tag", str(text))
     assert result.returncode == 1
     assert "topics.toml" in result.stderr and "ends too early" in result.stderr
     assert "Traceback" not in result.stderr

@@ -215,6 +215,7 @@ def test_prefect_variables_are_prefect_settings(service: str) -> None:
     assert {k for k in variables if not hasattr(prefect.settings, k)} == set()
 
 
+@pytest.mark.slow
 def test_the_prefect_server_command_exists_in_the_installed_cli() -> None:
     cmd = command("prefect-server")
     usage = subprocess.run(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from storage.db import make_engine, session_scope
 from storage.models import Article, IngestRun, IngestRunSource, Source
 from tests.cli_process import cli_env, start, write_sources
 from tests.site import NosSite
+
+pytestmark = pytest.mark.slow
 
 
 def test_two_ingests_on_one_sqlite_file_both_complete_and_both_runs_are_recorded(

@@ -8,7 +8,7 @@ import pytest
 
 from scrapers.errors import SourcesConfigError
 from scrapers.sources import load_sources_file
-from tests.cli_process import cli_env, run, write_sources
+from tests.cli_process import cli_env, invoke, write_sources
 from tests.site import NosSite
 
 FEED = """
@@ -49,7 +49,7 @@ def test_a_word_as_topic_threshold_ends_ingest_with_one_line_naming_file_and_key
     topics.write_text(shipped.replace("threshold = ", 'threshold = "high" #', 1), "utf-8")
     sources = write_sources(tmp_path / "sources.toml", site, {"b": "/nosnieuwsbuitenland"})
     env = cli_env(sqlite_url, sources, tmp_path / "data", NEWSMON_TOPICS_FILE=str(topics))
-    result = run(env, "ingest")
+    result = invoke(env, "ingest")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -64,7 +64,7 @@ def test_an_out_of_range_setting_is_one_line_naming_the_variable(
     sqlite_url: str, tmp_path: Path, value: str, reason: str
 ) -> None:
     env = cli_env(sqlite_url, tmp_path / "sources.toml", tmp_path, NEWSMON_SMTP_PORT=value)
-    result = run(env, "articles")
+    result = invoke(env, "articles")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     (line,) = [line for line in result.stderr.splitlines() if line.strip()]

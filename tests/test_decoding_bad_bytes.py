@@ -51,6 +51,7 @@ def test_valid_utf8_under_a_legacy_label_is_read_as_utf8() -> None:
     assert encoding == "utf-8" and SENTENCE in text
 
 
+@pytest.mark.realdata
 def test_a_real_nos_page_re_encoded_under_its_utf8_label_reads_like_the_utf8_copy() -> None:
     nos = require_realdata("nos")
     raw = (nos / "nos_2516536_raw_as_saved_cp1252.html").read_bytes()

@@ -56,6 +56,7 @@ def invoke(*args: str, code: int = 0) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
+@pytest.mark.slow  # `run` starts Prefect's temporary server
 def test_run_ends_with_todays_digest_listing_the_seeds(data_dir: Path) -> None:
     _, out = invoke("run", code=2)  # its only source is unreachable: exit 2
     path = Path(out.strip().splitlines()[-1])

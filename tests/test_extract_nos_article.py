@@ -7,11 +7,15 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from scrapers.extract import extract_page
 from tests.realdata import require_realdata
 
 URL = "https://nos.nl/artikel/2516536-vermiste-urker-kotter-na-58-jaar-mogelijk-teruggevonden"
 SUBHEADINGS = ["Naambord opgevist", "Wrak identificeren"]
+
+pytestmark = pytest.mark.realdata
 
 
 def test_the_real_nos_article_is_extracted_right() -> None:

@@ -3,8 +3,12 @@ dates and authors about as often as trafilatura's own metadata, without contradi
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.extract_quality import measure
 from tests.realdata import require_realdata
+
+pytestmark = pytest.mark.realdata
 
 
 def test_text_dates_and_authors_on_the_real_benchmark_pages_meet_the_thresholds() -> None:

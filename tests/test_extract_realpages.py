@@ -26,6 +26,8 @@ from storage.models import Article
 from tests.realdata import require_realdata
 from tests.site import NosSite
 
+pytestmark = pytest.mark.realdata
+
 
 def tokens(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())

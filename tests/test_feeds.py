@@ -70,6 +70,7 @@ def test_bozo_feed_that_still_parses_is_used() -> None:
     assert len(found) == 2
 
 
+@pytest.mark.realdata
 def test_real_tutby_feed_strips_tracking_parameters() -> None:
     body = require_realdata("feeds", "tutby_news_all_2019-12-30.xml").read_bytes()
     found = parse_feed(body, "https://news.tut.by/rss/all.rss", "tut.by")

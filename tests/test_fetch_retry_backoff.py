@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine
 
 from pipeline.ingest import IngestContext, run_ingest
@@ -26,6 +27,7 @@ def test_the_wait_doubles_up_to_a_day_and_ends_after_the_last_try() -> None:
     assert waits[-1] is None
 
 
+@pytest.mark.realdata
 def test_a_failing_article_is_not_requested_again_before_its_retry_is_due(
     site: NosSite, engine: Engine
 ) -> None:

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from storage.migrate import upgrade
 from tests.conftest import REPO_ROOT, SEEDS_DIR
+from tests.databases import migrated_sqlite_url
 from tests.prefect_fixtures import free_port, prefect_env, stop_process
 
 NEWSMON = [sys.executable, "-m", "cli.main"]
@@ -23,8 +23,7 @@ NEWSMON = [sys.executable, "-m", "cli.main"]
 
 def _env(tmp_path: Path) -> dict[str, str]:
     """A tmp database and a source on a loopback port where nothing listens (offline)."""
-    url = f"sqlite:///{tmp_path / 'newsmon.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     sources = tmp_path / "sources.toml"
     sources.write_text(
         f"""
@@ -56,6 +55,7 @@ allowed_hosts = ["127.0.0.1"]
     return env
 
 
+@pytest.mark.slow
 def test_schedule_announces_the_configured_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
     log = tmp_path / "schedule.log"
     with log.open("wb") as out:

@@ -66,6 +66,7 @@ def _reserve_many(url: str, n: int) -> list[datetime]:
         eng.dispose()
 
 
+@pytest.mark.slow
 def test_slots_from_concurrent_processes_never_overlap(database_url: str) -> None:
     """Four processes race for one host: every pair of slots is at least the interval apart."""
     context = multiprocessing.get_context("spawn")

@@ -15,6 +15,8 @@ from tests.cli_process import cli_env, run, start, write_sources
 from tests.site import NosSite
 from tests.test_run_reconciled import wait_for_articles
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_stops_ingest_after_the_batch_and_records_the_run_as_interrupted(

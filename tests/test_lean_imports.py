@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.source_tree import ROOT, own_modules
 
 HEAVY = ("trafilatura", "datasketch", "scipy", "numpy", "alembic", "prefect", "lxml")
@@ -34,6 +36,7 @@ OURS = {
 }
 
 
+@pytest.mark.slow
 def test_the_cli_and_a_read_command_load_no_heavy_library(tmp_path: Path) -> None:
     probe = (
         "import sys, json\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -21,6 +22,13 @@ PG_SEARCH_COLUMN = "search_vector"
 # md5(canonical_url) (migration 0006, any URL length), which reflection cannot match to the
 # model's constraint; tests/test_long_urls.py checks the uniqueness itself on both.
 CANONICAL_URL_UNIQUE = "uq_articles_canonical_url"
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """Migrated here, from empty: the subject of these tests (not the session's template copy)."""
+    upgrade(empty_database_url)
+    return empty_database_url
 
 
 def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

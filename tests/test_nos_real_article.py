@@ -8,6 +8,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.ingest import IngestContext, run_ingest
@@ -27,6 +28,8 @@ from tests.site import NosSite
 
 TITLE = "Vermiste Urker kotter na 58 jaar mogelijk teruggevonden"
 SUBHEADINGS = ["Naambord opgevist", "Wrak identificeren"]
+
+pytestmark = pytest.mark.realdata
 
 
 def article_body() -> str:

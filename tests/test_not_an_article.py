@@ -30,6 +30,7 @@ ARTICLE = "nos_2516536_urker-kotter.utf8.html"
 PROSE = "Het ministerie van Defensie in Minsk maakte bekend dat de oefening drie weken duurt. "
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("name", LISTINGS)
 def test_a_real_nos_listing_is_a_list_of_teasers(name: str) -> None:
     body = (require_realdata("nos") / name).read_bytes()
@@ -48,6 +49,7 @@ def test_a_website_page_with_little_prose_of_its_own_is_no_article() -> None:
     assert "og:type website" in info.value.reason
 
 
+@pytest.mark.realdata
 def test_real_articles_that_say_website_stay_articles() -> None:
     bench = require_realdata("extraction-benchmark")
     truth = json.loads((bench / "ground-truth.json").read_text("utf-8"))
@@ -66,6 +68,7 @@ def db(sqlite_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.mark.realdata
 def test_listings_in_a_feed_are_counted_no_article_and_only_the_article_is_stored(
     site: NosSite, db: Engine
 ) -> None:

@@ -4,6 +4,7 @@ URLs fetch each article once; a second poll asks for no article at all. Both bac
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.ingest import IngestContext, run_ingest
@@ -20,6 +21,8 @@ from tests.nos_realsite import (
     sources,
 )
 from tests.site import NosSite
+
+pytestmark = pytest.mark.realdata
 
 
 def page_fetches(site: NosSite, number: int) -> list[str]:

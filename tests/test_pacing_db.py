@@ -63,6 +63,7 @@ def _run_pacer(url: str, n: int, label: str, barrier: Any, results: Any) -> None
         eng.dispose()
 
 
+@pytest.mark.slow
 def test_two_processes_take_turns(database_url: str) -> None:
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()

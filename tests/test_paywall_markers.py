@@ -34,6 +34,7 @@ def marker(html: str) -> str | None:
     return paywall_marker(tree)
 
 
+@pytest.mark.realdata
 def test_exactly_the_real_pages_marked_not_free_are_found() -> None:
     folder = require_realdata("extraction-benchmark", "html")
     pages = sorted(folder.glob("*.html.gz"))
@@ -47,6 +48,7 @@ def test_exactly_the_real_pages_marked_not_free_are_found() -> None:
     assert set(found.values()) == {SCHEMA_MARKER}
 
 
+@pytest.mark.realdata
 def test_the_real_nos_page_is_free() -> None:
     page = require_realdata("nos", "nos_2516536_urker-kotter.utf8.html")
     html = page.read_text(encoding="utf-8")

@@ -28,6 +28,8 @@ TOLERANCE = 0.03
 ARTICLES = 12
 TIMEOUT_S = 120
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def site() -> Iterator[NosSite]:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.prefect_fixtures import ServedNewsmon
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -16,9 +16,9 @@ from pipeline.processor import DEFAULT_TOPICS_FILE, load_tagger
 from pipeline.retag import backtest, retag
 from processing.tagging import Tagger
 from storage.db import make_engine, session_scope
-from storage.migrate import upgrade
 from storage.models import Article, Story
 from tests.conftest import SEEDS_DIR
+from tests.databases import migrated_sqlite_url
 from tests.retag_data import (
     COPY_001,
     SEED_001,
@@ -115,9 +115,7 @@ def test_a_killed_retag_started_again_ends_like_an_uninterrupted_one(
     retag(engine, tagger, chunk_size=2)
     killed = state(engine)
 
-    other = tmp_path / "other.db"
-    upgrade(f"sqlite:///{other}")
-    clean = make_engine(f"sqlite:///{other}")
+    clean = make_engine(migrated_sqlite_url(tmp_path / "other"))
     try:
         store_fixture(clean)
         retag(clean, tagger, chunk_size=2)
@@ -126,6 +124,7 @@ def test_a_killed_retag_started_again_ends_like_an_uninterrupted_one(
         clean.dispose()
 
 
+@pytest.mark.slow  # worker processes
 def test_worker_processes_tag_exactly_as_the_main_process(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:

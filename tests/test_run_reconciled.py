@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from storage.db import session_scope
@@ -28,6 +29,7 @@ def wait_for_articles(engine: Engine, at_least: int, proc: object, timeout: floa
     raise AssertionError(f"fewer than {at_least} articles after {timeout} s")
 
 
+@pytest.mark.slow
 def test_a_killed_ingest_is_reconciled_as_abandoned_at_the_next_start(
     site: NosSite, database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
@@ -89,6 +91,7 @@ def test_a_live_run_of_another_process_is_left_running(
     assert statuses == {first: "running", second: "running"}
 
 
+@pytest.mark.slow
 def test_newsmon_sources_reconciles_a_dead_run_before_showing_health(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:

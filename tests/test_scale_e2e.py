@@ -30,7 +30,7 @@ from tests.databases import fresh_postgres_database
 from tests.prefect_fixtures import BIN, free_port, prefect_env, stop_process, wait_for_http
 from tests.site.server import NosSite
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 RECIPIENT = "desk@example.org"
 RUNNERS = 2

@@ -77,6 +77,7 @@ def test_jobs_never_double_and_coalesce_missed_runs() -> None:
     assert DEFAULT_MISFIRE_GRACE_SECONDS > 0
 
 
+@pytest.mark.slow
 def test_sigterm_lets_the_running_job_finish_then_exits_cleanly() -> None:
     script = textwrap.dedent(
         """

@@ -11,10 +11,9 @@ from sqlalchemy import Engine, text
 
 from pipeline.seed import store_seeds
 from storage.db import make_engine, session_scope
-from storage.migrate import upgrade
 from storage.search import MAX_QUERY_CHARS, MAX_TERMS, SearchQueryError, search_articles
 from tests.conftest import SEEDS_DIR
-from tests.databases import fresh_database
+from tests.databases import migrated_database
 
 
 @pytest.fixture
@@ -48,9 +47,9 @@ def test_an_overlong_search_is_refused(seeded: Engine) -> None:
         search_articles(session, "a" * (MAX_QUERY_CHARS + 1))
 
 
+@pytest.mark.postgres
 def test_on_postgresql_the_search_runs_under_a_statement_timeout(tmp_path: Path) -> None:
-    with fresh_database("postgresql", tmp_path) as url:
-        upgrade(url)
+    with migrated_database("postgresql", tmp_path) as url:
         engine = make_engine(url)
         try:
             with session_scope(engine) as session:

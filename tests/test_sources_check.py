@@ -152,6 +152,7 @@ def test_every_source_is_probed_and_each_problem_is_named(outlets: NosSite) -> N
     assert outlets.count("/intern/rss.xml") == 0
 
 
+@pytest.mark.realdata
 def test_a_real_flemish_feed_is_read_and_its_off_host_links_are_reported(outlets: NosSite) -> None:
     hln_bytes = require_realdata(*HLN_FEED).read_bytes()
     outlets.add_page(HLN_PATH, hln_bytes, "application/rss+xml")

@@ -23,10 +23,10 @@ from pipeline.processor import Processor
 from processing.dedup import hash_and_signature, signature_to_bytes
 from scrapers.seedfiles import load_seed_dir
 from storage.db import make_engine, session_scope
-from storage.migrate import upgrade
 from storage.models import Article, ArticleTag, ArticleVersion
 from storage.records import ArticleRecord
 from tests.conftest import SEEDS_DIR
+from tests.databases import migrated_sqlite_url
 from tests.site.generated import COPY_EVERY, generated_article
 
 
@@ -128,9 +128,7 @@ def outcome(engine: Engine) -> dict[str, tuple[object, ...]]:
 
 @pytest.fixture
 def reference(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'one-by-one.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+    engine = make_engine(migrated_sqlite_url(tmp_path / "one-by-one"))
     yield engine
     engine.dispose()
 

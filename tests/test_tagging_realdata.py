@@ -14,6 +14,8 @@ from tests.realdata import REALDATA_DIR, require_realdata
 FEED = "tutby_news_all_2019-12-30.xml"
 PAGES = sorted((REALDATA_DIR / "extraction").glob("*.expected.txt"))
 
+pytestmark = pytest.mark.realdata
+
 
 @pytest.fixture(scope="module")
 def tagger() -> Tagger:

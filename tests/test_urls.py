@@ -83,6 +83,7 @@ def test_an_unparsable_url_is_a_clear_error() -> None:
         canonicalize_url("https://nos.nl]]")
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize(
     "name",
     ["tutby_news_all_2019-12-30.xml", "hln_rss_2018-12-03.xml", "demorgen_rss_2018-12-03.xml"],

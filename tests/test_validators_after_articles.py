@@ -15,11 +15,10 @@ from sqlalchemy import Engine, func, select
 from pipeline.ingest import IngestContext, run_ingest
 from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import make_engine, session_scope
-from storage.migrate import upgrade
 from storage.models import Article
 from tests.cli_process import cli_env, newsmon_cmd
 from tests.conftest import REPO_ROOT
-from tests.databases import fresh_database
+from tests.databases import migrated_database
 from tests.prefect_fixtures import stop_process, write_sources_toml
 from tests.site.server import NosSite
 
@@ -54,8 +53,7 @@ def clean_engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     folder = tmp_path / "clean"
     folder.mkdir()
-    with fresh_database(backend, folder) as url:
-        upgrade(url)
+    with migrated_database(backend, folder) as url:
         engine = make_engine(url)
         yield engine
         engine.dispose()
@@ -87,6 +85,7 @@ def kill_ingest_after(
         stop_process(proc)
 
 
+@pytest.mark.slow
 def test_a_feed_ingest_killed_after_some_articles_is_finished_by_the_next_poll(
     site: NosSite, database_url: str, engine: Engine, clean_engine: Engine, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ upgrades it to a new version read from the page. Both backends."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.ingest import IngestContext, run_ingest
@@ -17,6 +18,8 @@ PAYWALL_LD = (
     '<script type="application/ld+json">'
     '{"@type": "NewsArticle", "isAccessibleForFree": false}</script>'
 )
+
+pytestmark = pytest.mark.realdata
 
 
 def stored(engine: Engine, title: str) -> Article:
