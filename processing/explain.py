@@ -44,7 +44,8 @@ class TopicTrace:
 
 
 def explain(tagger: Tagger, document: str) -> list[TopicTrace]:
-    """Per topic the verdict and the rules; subtopics only when the article is relevant."""
+    """Per topic the verdict and the rules: the relevance topic always; on a relevant article
+    also every subtopic that matched or had a rule hold (a near miss)."""
     result = tagger.tag(document)
     taxonomy = tagger.taxonomy
     text = taxonomy.index.prepare(fold_with_offsets(document[: taxonomy.max_chars]))
@@ -54,9 +55,11 @@ def explain(tagger: Tagger, document: str) -> list[TopicTrace]:
     for topic in taxonomy.topics:
         if topic is not taxonomy.relevance and not result.relevant:
             continue
-        if topic is not taxonomy.relevance and topic.slug not in matched:
-            continue  # a subtopic that did not match decided nothing
         trace = _trace(topic, text, cache)
+        if topic is not taxonomy.relevance and topic.slug not in matched:
+            if any(r.held for r in trace.rules):  # close calls: what held, what it lacked
+                traces.append(trace)
+            continue
         if topic is taxonomy.relevance:
             if topic.use_profile and trace.require_held is not False and result.score:
                 bonus = taxonomy.profile_weight * result.profile_similarity
@@ -103,7 +106,7 @@ def explanation_lines(traces: list[TopicTrace]) -> list[str]:
                 sign = "+" if rule.points > 0 else "-"
                 name = f"#{rule.number} {rule.text}" if rule.number else rule.text
                 lines.append(f"  {sign} {name} ({rule.points:+.2f}): {words}")
-        if trace.verdict == "not relevant":
+        if trace.verdict in {"not relevant", "not matched"}:
             missing = [f"#{r.number}" for r in trace.rules if r.number and not r.held]
             lines.append(
                 f"  ✗ score {trace.score:.2f} < threshold {trace.threshold:g}; "

@@ -64,8 +64,21 @@ def test_a_relevant_article_shows_per_topic_the_words_that_decided(tagger: Tagge
     wagner = lines.index("wagner-mercenaries: primary — strength 4.00 (1.0 = its threshold)")
     assert lines[wagner + 1] == "  + #1 wagner (+2.00): Wagner, Prigozhin, huurlingenleger"
     assert any(line.startswith("leaders-diplomacy: matched") for line in lines)
-    shown = {line.split(":")[0] for line in lines if not line.startswith(" ")}
-    assert shown == {t.slug for t in tagger.tag(text).topics}  # only topics that matched
+    verdicts = dict(line.split(": ", 1) for line in lines if not line.startswith(" "))
+    matched = {t.slug for t in tagger.tag(text).topics}
+    assert matched <= set(verdicts)
+    for slug in set(verdicts) - matched:  # near misses: a rule held, the score fell short
+        assert verdicts[slug].startswith("not matched — "), verdicts
+
+
+def test_a_near_miss_subtopic_says_what_it_lacked(tagger: Tagger) -> None:
+    lines = explanation_lines(explain(tagger, real("tagging-2", "texts/015.txt")))
+    at = lines.index("leaders-diplomacy: not matched — score 1.50 < threshold 2")
+    assert lines[at + 1] == "  + #1 lukashenko NEAR/20 putin (+1.00): Poetin, Loekasjenko"
+    assert lines[at + 2] == "  + #3 " + tagger.taxonomy.topics[6].rules[2].text + (
+        " (+0.50): topontmoeting"
+    )
+    assert lines[at + 3] == "  ✗ score 1.50 < threshold 2; rules that did not hold: #2"
 
 
 def store_real(engine: Engine, *texts: tuple[str, str]) -> list[int]:
