@@ -105,6 +105,7 @@ def _print_evidence(data: dict[str, Any]) -> None:
     from cli.settings import get_settings
     from pipeline.processor import load_tagger
     from processing.explain import explain, explanation_lines, primary_line
+    from processing.primary import choose_primary
 
     console.print(f"[dim]relevant:[/] {data['relevant']} (score {data['relevance_score']})")
     for topic in data["topics"]:
@@ -114,6 +115,9 @@ def _print_evidence(data: dict[str, Any]) -> None:
     if not settings.topics_file.is_file():
         return
     tagger = load_tagger(settings.topics_file.resolve(), settings.seeds_dir.resolve())
+    relevance = tagger.taxonomy.relevance_topic
+    stored = {t["slug"]: t["score"] for t in data["topics"] if t["slug"] != relevance}
+    console.print(f"[dim]primary (stored strengths):[/] {choose_primary(stored) or 'none'}")
     document = f"{data['title']}\n{data['text']}"
     console.print(f"[bold]why[/] (current taxonomy {escape(str(settings.topics_file))}):")
     console.print(primary_line(tagger.tag(document)), markup=False, highlight=False)

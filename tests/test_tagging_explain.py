@@ -115,6 +115,7 @@ def test_articles_show_prints_the_evidence_and_the_failed_rule(
     assert code == 0, out
     assert "topic: wagner-mercenaries 4.00: Wagner, Prigozhin, huurlingenleger" in out
     assert "primary: wagner-mercenaries" in out
+    assert "primary (stored strengths): wagner-mercenaries" in out
     assert "  + #1 wagner (+2.00): Wagner, Prigozhin, huurlingenleger" in out
 
 
