@@ -3,15 +3,18 @@
 Prints one JSON line: relevance precision/recall/F1 and subtopic micro-averaged
 precision/recall/F1, for the ``dev`` part (used while writing the rules), the ``heldout`` part
 (never looked at while tuning) and all together, plus whether every seed is tagged relevant;
-when ``../shared/realdata`` is present also relevance on the real excerpts (``real_dev`` tuned
-on, ``real_heldout`` not) and on the labelled TUT.BY feed (see ``tagging_realdata.py``).
-``--errors`` lists the misclassified snippets on stderr.
+snippets marked ``border`` (Belarus without Russia as a party: off the beat since issue 27) are
+counted apart. When ``../shared/realdata`` is present also relevance and primary-subtopic
+precision on each real development set (``tagging``, ``tagging-2``) and relevance on the
+labelled TUT.BY feed (see ``tagging_realdata.py``; the leave-one-set-out figure is
+``tagging_loso.py``). ``--errors`` lists the misclassified snippets on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,14 +22,21 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tagging_realdata import excerpt_rows, score, tutby_rows  # next to this file
+from tagging_realdata import (  # next to this file
+    EXCERPT_SETS,
+    excerpt_rows,
+    primary_labels,
+    score,
+    score_primary,
+    tutby_rows,
+)
 
 from processing.tagging import Tagger
 from scrapers.seedfiles import load_seed_dir
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "tagging_eval.jsonl"
-REALDATA = REPO.parent.parent / "shared" / "realdata"
+REALDATA = Path(os.environ.get("NEWSMON_REALDATA") or REPO.parent / "shared" / "realdata")
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -37,11 +47,16 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 
 
 def evaluate(tagger: Tagger, rows: list[dict[str, Any]], errors: bool) -> dict[str, Any]:
-    """Relevance and subtopic scores over ``rows``."""
+    """Relevance and subtopic scores over ``rows`` (``border`` rows counted apart)."""
     rel = {"tp": 0, "fp": 0, "fn": 0}
     sub = {"tp": 0, "fp": 0, "fn": 0}
+    border = border_relevant = 0
     for row in rows:
         result = tagger.tag(row["text"])
+        if row.get("border"):
+            border += 1
+            border_relevant += result.relevant
+            continue
         gold = set(row["topics"])
         got = {t.slug for t in result.topics} - {tagger.taxonomy.relevance_topic}
         if result.relevant and row["relevant"]:
@@ -61,9 +76,11 @@ def evaluate(tagger: Tagger, rows: list[dict[str, Any]], errors: bool) -> dict[s
                 file=sys.stderr,
             )
     return {
-        "n": len(rows),
+        "n": len(rows) - border,
         "relevance": _prf(rel["tp"], rel["fp"], rel["fn"]),
         "subtopics_micro": _prf(sub["tp"], sub["fp"], sub["fn"]),
+        "border": border,
+        "border_relevant": border_relevant,
     }
 
 
@@ -86,10 +103,11 @@ def main() -> None:
     report["seeds_relevant"] = sum(r.relevant for r in seed_results)
     report["seeds_total"] = len(seeds)
     realdata = Path(args.realdata)
-    if (realdata / "tagging" / "labels.tsv").is_file():
-        excerpts = excerpt_rows(realdata / "tagging")
-        for split in ("dev", "heldout"):
-            report[f"real_{split}"] = score(tagger, [r for r in excerpts if r["split"] == split])
+    labels = primary_labels()
+    for name in EXCERPT_SETS:
+        if (realdata / name / "labels.tsv").is_file():
+            report[f"real_{name}"] = score(tagger, excerpt_rows(realdata / name))
+            report[f"primary_{name}"] = score_primary(tagger, realdata / name, labels)
     feed = realdata / "feeds" / "tutby_news_all_2019-12-30.xml"
     if feed.is_file():
         report["tutby"] = score(tagger, tutby_rows(feed))

@@ -94,8 +94,35 @@ def show(
     console.print(f"[bold]{escape(data['title'])}[/]")
     for key in ("id", "url", "published_at", "date_precision", "author", "origin", "n_chars"):
         console.print(f"[dim]{key}:[/] {data[key]}")
+    _print_evidence(data)
     console.print()
     console.print(data["text"], markup=False, highlight=False)
+
+
+def _print_evidence(data: dict[str, Any]) -> None:
+    """The stored tags with the spans that decided each, then why the current taxonomy tags
+    the text as it does (for a rejected article: the rule that failed)."""
+    from cli.settings import get_settings
+    from pipeline.processor import load_tagger
+    from processing.explain import explain, explanation_lines, primary_line
+    from processing.primary import choose_primary
+
+    console.print(f"[dim]relevant:[/] {data['relevant']} (score {data['relevance_score']})")
+    for topic in data["topics"]:
+        words = ", ".join(dict.fromkeys(str(e.get("text", "")) for e in topic["evidence"]))
+        console.print(f"[dim]topic:[/] {topic['slug']} {topic['score']:.2f}: {escape(words)}")
+    settings = get_settings()
+    if not settings.topics_file.is_file():
+        return
+    tagger = load_tagger(settings.topics_file.resolve(), settings.seeds_dir.resolve())
+    relevance = tagger.taxonomy.relevance_topic
+    stored = {t["slug"]: t["score"] for t in data["topics"] if t["slug"] != relevance}
+    console.print(f"[dim]primary (stored strengths):[/] {choose_primary(stored) or 'none'}")
+    document = f"{data['title']}\n{data['text']}"
+    console.print(f"[bold]why[/] (current taxonomy {escape(str(settings.topics_file))}):")
+    console.print(primary_line(tagger.tag(document)), markup=False, highlight=False)
+    for line in explanation_lines(explain(tagger, document)):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def search(

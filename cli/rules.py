@@ -1,5 +1,8 @@
 """`newsmon rules test` and `newsmon retag`: backtest a taxonomy on the stored articles, apply it.
 
+`rules test` also explains the first changed articles (``--why``): per topic the rules that
+held with their words, and for a rejected article the rule that failed.
+
 A broken topics file is refused before anything is read or written: one error line naming the
 file, the topic, the rule and what is wrong, exit code 2.
 """
@@ -24,6 +27,8 @@ from digests.select import day_window
 from processing.errors import TaxonomyError
 
 if TYPE_CHECKING:  # the pipeline loads numpy and datasketch: only when a command runs
+    from sqlalchemy import Engine
+
     from pipeline.retag import Backtest, RetagReport
     from processing.tag_changes import TagChange
     from processing.tagging import Tagger
@@ -90,6 +95,12 @@ def rules_test(
         False, "--json", help="One line per changed article, then a summary line."
     ),
     limit: int = typer.Option(50, help="Changed articles listed in the table (--json: all)."),
+    why: int = typer.Option(
+        10,
+        "--why",
+        help="Explain the first N changed articles: per topic the rules that held with their "
+        "words and, for a rejected article, the rule that failed (0: none).",
+    ),
 ) -> None:
     """Backtest a taxonomy: what it would change in the stored articles' tags (writes nothing)."""
     from pipeline.retag import backtest, default_workers
@@ -115,10 +126,31 @@ def rules_test(
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             workers=default_workers(),
         )
+        explained = [] if as_json else _explanations(engine, tagger, changes[:why])
     if as_json:
         typer.echo(json.dumps({"summary": result.summary()}, ensure_ascii=False))
         return
     _print_backtest(result, changes, tagger)
+    for change, lines in zip(changes, explained, strict=False):
+        console.print(f"[bold]why[/] article {change.article_id}: {escape(change.title[:70])}")
+        for line in lines:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _explanations(engine: Engine, tagger: Tagger, changes: list[TagChange]) -> list[list[str]]:
+    """What the new taxonomy makes of each changed article, topic by topic, rule by rule."""
+    from processing.explain import explain, explanation_lines, primary_line
+    from storage.articles import get_article
+    from storage.db import session_scope
+
+    explained: list[list[str]] = []
+    with session_scope(engine) as session:
+        for change in changes:
+            article = get_article(session, change.article_id)
+            document = f"{article.title}\n{article.text}" if article is not None else ""
+            lines = [primary_line(tagger.tag(document))]
+            explained.append(lines + explanation_lines(explain(tagger, document)))
+    return explained
 
 
 def _print_backtest(result: Backtest, changes: list[TagChange], tagger: Tagger) -> None:

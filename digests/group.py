@@ -2,7 +2,9 @@
 
 Articles join a story by ``story_id``; an article without a story forms its own, and a
 near-duplicate (``duplicate_of``) joins the group of its original. Each story goes under its
-main topic (the highest summed tag score); stories without tags go under "Not yet tagged".
+primary subtopic (``processing/stories.py::story_topics``: the summed strengths of its articles,
+leading by a margin), else under the beat's relevance topic, and shows at most three topics;
+stories without tags go under "Not yet tagged".
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from digests.model import (
     TopicGroup,
 )
 from digests.text import lead, outlet, published_label
+from processing.stories import story_topics
 from storage.digests import ArticleRow, MemberRow, ReportedItem, StoryRow, TagRow
 from storage.models import TEXT_FROM_FEED
 
@@ -45,8 +48,8 @@ class GroupInput:
     members: list[MemberRow] = field(default_factory=list)
     reported: dict[int, ReportedItem] = field(default_factory=dict)
     reported_stories: dict[int, date] = field(default_factory=dict)
-    # The beat's relevance topic: every relevant article has it, so it only labels stories
-    # that have no subtopic, and never decides a story's group when a subtopic exists.
+    # The beat's relevance topic: every relevant article has it, so it only files stories
+    # that have no primary subtopic (none, weak ones, or a near tie).
     relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC
 
 
@@ -141,9 +144,7 @@ def build_stories(data: GroupInput, tz: ZoneInfo, start: datetime) -> list[Story
                     if term:
                         evidence[term.casefold()] += 1
                         first_form.setdefault(term.casefold(), term)
-        slugs = sorted(scores, key=lambda s: (-scores[s], s))
-        if len(slugs) > 1 and data.relevance_topic in slugs:
-            slugs.remove(data.relevance_topic)
+        slugs = story_topics(scores, data.relevance_topic)  # filed under slugs[0]; at most 3
         terms = sorted(evidence, key=lambda t: (-evidence[t], t))[:MAX_EVIDENCE]
 
         if story_id is not None:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from processing.primary import MAX_SHOWN, choose_primary, shown_topics
 from processing.profile import content_words
 from processing.temporal import around, months_between
 
@@ -217,3 +219,15 @@ class StoryClusterer:
         for key in old:
             del self.stories[key]
         return len(old)
+
+
+def story_topics(scores: Mapping[str, float], relevance_topic: str | None) -> list[str]:
+    """The topic slugs a story shows, at most ``MAX_SHOWN``, the one it is filed under first:
+    its primary subtopic (by the summed strengths of its articles, with the margin), else the
+    relevance topic (the beat's general section) followed by the strongest subtopics."""
+    strengths = {slug: value for slug, value in scores.items() if slug != relevance_topic}
+    primary = choose_primary(strengths)
+    shown = shown_topics(strengths, primary)
+    if primary is None and relevance_topic is not None and relevance_topic in scores:
+        return [relevance_topic, *shown[: MAX_SHOWN - 1]]
+    return shown

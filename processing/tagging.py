@@ -4,20 +4,26 @@ Scoring (the README explains it for users): every rule of a topic that holds add
 (times the number of distinct supporting spans, up to the rule's ``max``); the relevance topic
 also adds ``profile.weight`` × the cosine between the article and the seed-corpus profile.
 A topic matches when its ``require`` rule holds and the score reaches its threshold; subtopics
-only match on relevant articles. The spans of the rules that held are the evidence.
+only match on relevant articles. The spans of the rules that held are the evidence. A matched
+subtopic's stored score is its *strength* (``processing/primary.py``: headline and lead count
+extra, divided by the threshold), so subtopics compare and one of them can be primary.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from processing.primary import LEAD_WEIGHT, LEAD_WORDS, choose_primary
 from processing.profile import build_profile, profile_similarity
 from processing.rules import HitCache
 from processing.taxonomy import Taxonomy, Topic, parse_taxonomy
 from processing.textmatch import FoldedText, Hit, fold_with_offsets
 from storage.records import TopicMatch
+
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(slots=True)
@@ -32,6 +38,8 @@ class TagResult:
     # The rules that held, as (topic slug, rule index in the topic, distinct supporting spans):
     # what ``newsmon rules test`` counts. Subtopic rules are only tried on relevant articles.
     fired: list[tuple[str, int, int]] = field(default_factory=list)
+    # The subtopic the article is filed under (None: no subtopic leads by the margin).
+    primary: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape printed by ``newsmon tag``."""
@@ -39,6 +47,7 @@ class TagResult:
             "relevant": self.relevant,
             "score": round(self.score, 3),
             "truncated": self.truncated,
+            "primary": self.primary,
             "topics": [
                 {
                     "slug": t.slug,
@@ -100,12 +109,23 @@ class Tagger:
             return result
         result.relevant = True
         result.topics.append(rel_match)
+        lead: FoldedText | None = None
+        lead_cache: HitCache = {}
         for topic in self.taxonomy.topics:
             if topic is relevance:
                 continue
             match = self._topic(topic, text, cache, similarity, fired)
-            if match is not None and match.score >= topic.threshold:
-                result.topics.append(match)
+            if match is None or match.score < topic.threshold:
+                continue
+            if lead is None:
+                lead = self.taxonomy.index.prepare(fold_with_offsets(lead_of(document)))
+            in_lead = self._topic(topic, lead, lead_cache, similarity, [])
+            bonus = LEAD_WEIGHT * in_lead.score if in_lead is not None else 0.0
+            match.score = (match.score + max(bonus, 0.0)) / topic.threshold
+            result.topics.append(match)
+        result.primary = choose_primary({t.slug: t.score for t in result.topics[1:]})
+        if result.primary is not None:  # the primary subtopic right after relevance
+            result.topics[1:] = sorted(result.topics[1:], key=lambda t: t.slug != result.primary)
         return result
 
     def _topic(
@@ -152,6 +172,14 @@ class Tagger:
             if len(evidence) >= self.taxonomy.max_evidence:
                 break
         return evidence
+
+
+def lead_of(document: str, words: int = LEAD_WORDS) -> str:
+    """The headline and lead: the first ``words`` words of ``document``."""
+    for number, match in enumerate(_WORD.finditer(document), start=1):
+        if number == words:
+            return document[: match.end()]
+    return document
 
 
 @lru_cache(maxsize=4)

@@ -36,6 +36,7 @@ class Topic:
     require: Node | None = None
     needs_relevance: bool = True
     use_profile: bool = False
+    require_text: str = ""  # the require rule as written (explanations quote it)
 
 
 @dataclass(slots=True)
@@ -142,6 +143,7 @@ def _topic(parser: RuleParser, spec: dict[str, Any]) -> Topic:
         require=require,
         needs_relevance=bool(spec.get("needs_relevance", True)),
         use_profile=bool(spec.get("use_profile", False)),
+        require_text=" ".join(str(spec.get("require") or "").split()),
     )
 
 

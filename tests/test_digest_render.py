@@ -126,7 +126,8 @@ def test_outlet_names() -> None:
 
 def test_relevance_topic_groups_only_stories_without_a_subtopic() -> None:
     beat = TagRow("belarus-russia", "Belarus–Russia relations", 3.0, [{"text": "Minsk"}])
-    military = TagRow("military-cooperation", "Military cooperation", 0.5, [])
+    # A subtopic's stored score is its strength (1.0 = just over its threshold).
+    military = TagRow("military-cooperation", "Military cooperation", 1.5, [])
     digest = digest_of(
         row(1, "Alleen de beat", "https://nos.nl/artikel/1-a"),
         row(2, "Met subtopic", "https://nos.nl/artikel/2-b"),

@@ -32,7 +32,7 @@ TOPIC_EXAMPLES = {
     "nuclear-weapons": "Poetin: Russische kernwapens worden in Belarus gestationeerd.",
     "union-state": "Loekasjenko en Poetin bespreken de Uniestaat van Rusland en Belarus.",
     "repression-opposition": "In Minsk zijn tientallen demonstranten opgepakt. Oppositieleider "
-    "Tichanovskaja spreekt van repressie door het regime van Loekasjenko.",
+    "Tichanovskaja spreekt van repressie door het regime van Loekasjenko, gesteund door Moskou.",
     "sanctions-economy": "De EU kondigt nieuwe sancties aan tegen Belarus vanwege de steun aan "
     "Rusland.",
     "leaders-diplomacy": "Loekasjenko ontmoet Poetin in Sotsji voor een gesprek over gas.",
@@ -186,7 +186,7 @@ def test_all_seeds_are_relevant_with_evidence(tagger: Tagger) -> None:
 
 def test_seed_profile_raises_the_score(tagger: Tagger) -> None:
     plain = Tagger(tagger.taxonomy, profile={})
-    text = "Loekasjenko zegt dat Belarussische troepen niet in Oekraïne vechten."
+    text = "Loekasjenko zegt dat Belarussische troepen niet naast Rusland in Oekraïne vechten."
     assert tagger.tag(text).score > plain.tag(text).score
 
 
