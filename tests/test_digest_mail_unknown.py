@@ -12,7 +12,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from digests.mailer import SmtpSettings
-from pipeline.digest import build_digest, send_digest
+from pipeline.digest import build_digest
+from pipeline.digest_send import send_digest
 from storage.db import session_scope
 from storage.digest_sends import list_sends, owed_days
 from tests.digest_data import DAY, build
