@@ -174,7 +174,8 @@ class SmtpSession:
             self._broken = f"SMTP error talking to {where}: {exc}"
             if not client.body_sent:
                 return Delivery(recipient, None, self._broken)
-            if isinstance(exc, TimeoutError):
+            if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+                # smtplib turns a reply timeout into "Connection unexpectedly closed"
                 why = (
                     f"{where} sent no reply within {self.settings.timeout:g} s after the "
                     "message (it may have arrived)"

@@ -138,7 +138,9 @@ def _send_one(
             owner_gone=claim_owner_gone,
         )
     if claim.id is None:
-        if claim.state == SENDING:
+        if claim.found_dead is not None:
+            report.unknown[recipient] = claim.found_dead
+        elif claim.state == SENDING:
             report.busy.append(recipient)
         else:
             report.skipped.append(recipient)

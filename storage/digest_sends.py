@@ -47,11 +47,13 @@ class Owner:
 @dataclass(frozen=True, slots=True)
 class SendClaim:
     """The outcome of a claim: ``id`` is set when this process holds the claim; otherwise
-    ``state`` says why not (sent, unknown, sending — another live process is on it)."""
+    ``state`` says why not (sent, unknown, sending — another live process is on it), and
+    ``found_dead`` is the reason when this claim found its owner gone and made it unknown."""
 
     id: int | None
     state: str
     send_round: int = 0
+    found_dead: str | None = None
 
 
 def _latest(session: Session, day: date, recipient: str) -> DigestSend | None:
@@ -84,8 +86,9 @@ def claim_send(
     latest = _latest(session, day, recipient)
     if latest is not None and latest.status == SENDING:
         if owner_gone(latest.owner_pid, latest.owner_host, latest.attempted_at):
-            _mark(session, latest, UNKNOWN, _died(latest))
-            return SendClaim(None, UNKNOWN, latest.send_round)
+            reason = _died(latest)
+            _mark(session, latest, UNKNOWN, reason)
+            return SendClaim(None, UNKNOWN, latest.send_round, reason)
         return SendClaim(None, SENDING, latest.send_round)
     if latest is not None and latest.status == FAILED:
         return _reclaim(session, latest, subject, owner, now)
