@@ -10,10 +10,9 @@ SIGINT / SIGTERM let that message finish and be recorded, then the run stops.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,8 +21,8 @@ from sqlalchemy import Engine
 from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import MailError, SmtpSession, SmtpSettings, build_message
 from digests.model import MODE_PUBLISHED
+from pipeline.claims import claim_owner_gone, this_process
 from pipeline.digest import DEFAULT_TIMEZONE, DigestResult, build_digest
-from pipeline.run_owner import process_is_gone
 from pipeline.signal_hold import SignalHold
 from storage.db import session_scope
 from storage.digest_sends import (
@@ -39,12 +38,10 @@ from storage.digest_sends import (
     owed_days,
 )
 from storage.digests import digest_modes
-from storage.runs import this_host
 
 log = logging.getLogger(__name__)
 
 OWED_LOOKBACK_DAYS = 7
-CLAIM_STALE_AFTER = timedelta(hours=1)  # a claim from another host older than this is dead
 
 
 @dataclass(slots=True)
@@ -64,11 +61,6 @@ class SendReport:
     @property
     def ok(self) -> bool:
         return not self.failed
-
-
-def claim_owner_gone(pid: int | None, host: str | None, claimed_at: datetime) -> bool:
-    """Whether the process holding a claim is gone (then its claim becomes ``unknown``)."""
-    return process_is_gone(pid, host, claimed_at, stale_after=CLAIM_STALE_AFTER)
 
 
 def unique_recipients(recipients: Sequence[str]) -> list[str]:
@@ -106,7 +98,7 @@ def send_digest(
     except MailError as exc:
         report.failed = {recipient: str(exc) for recipient in wanted}
         return report
-    owner = Owner(os.getpid(), this_host())
+    owner = Owner(*this_process())
     with SignalHold() as hold, smtp:
         for recipient in wanted:
             if hold.received is not None:

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from digests.atom import FEED_LIMIT, FeedStory, feed_stories, render_atom
 from digests.mailer import SmtpSettings
-from pipeline.alerts import deliver_owed, evaluate_alerts
+from pipeline.alert_delivery import deliver_owed
+from pipeline.alerts import evaluate_alerts
 from processing.alerts import NO_ALERTS, AlertsConfig, AlertsConfigError, parse_alerts
 from storage.db import session_scope
 from storage.digests import members_of, stories_for, tags_for
@@ -173,5 +174,9 @@ def publish_after_ingest(
     report.failed.extend(
         f"alert {alert} (story {story_id}) to {channel} {target}: {error}"
         for channel, target, alert, story_id, error in delivered.failed
+    )
+    report.failed.extend(
+        f"alert {alert} (story {story_id}) to {channel} {target}: delivery unknown: {why}"
+        for channel, target, alert, story_id, why in delivered.unknown
     )
     return report

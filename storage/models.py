@@ -444,5 +444,6 @@ class AlertDelivery(Base):
     sent_at: Mapped[datetime | None]
     owner_pid: Mapped[int | None] = mapped_column(Integer)  # the process holding a claim
     owner_host: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None]  # wall-clock time of the claim, to tell its owner
 
     firing: Mapped[AlertFiring] = relationship(back_populates="deliveries")

@@ -71,10 +71,12 @@ def upgrade() -> None:
     with op.batch_alter_table("alert_deliveries") as batch:
         batch.add_column(sa.Column("owner_pid", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("owner_host", sa.String(255), nullable=True))
+        batch.add_column(sa.Column("claimed_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("alert_deliveries") as batch:
+        batch.drop_column("claimed_at")
         batch.drop_column("owner_host")
         batch.drop_column("owner_pid")
     with op.batch_alter_table("digest_sends") as batch:
