@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from cli.main import app
+from cli.settings import get_settings
 from pipeline.alert_delivery import deliver_owed
-from storage.alerts import recent_firings, record_firing, reopen_unknown
+from storage.alerts import recent_firings, record_firing
 from storage.db import session_scope
 from tests.prefect_fixtures import free_port
 from tests.webhook_receiver import WebhookReceiver
@@ -63,7 +66,7 @@ def test_a_500_is_retried_with_the_same_delivery_id_and_then_sent(engine: Engine
 
 
 def test_a_receiver_that_hangs_after_the_request_is_unknown_and_not_posted_again(
-    engine: Engine,
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with WebhookReceiver(free_port(), delay=3.0) as hook:
         fire(engine, hook.url)
@@ -72,8 +75,12 @@ def test_a_receiver_that_hangs_after_the_request_is_unknown_and_not_posted_again
         assert states(engine) == [("unknown", 1)]
         assert deliver(engine, NOW + timedelta(hours=2), timeout=1.0) == []
         assert len(hook.bodies) == 1  # not sent again, however long ago
-        with session_scope(engine) as session:
-            assert reopen_unknown(session) == 1  # the operator's choice
+        monkeypatch.setenv("NEWSMON_DATABASE_URL", database_url)
+        get_settings.cache_clear()
+        reopened = CliRunner().invoke(app, ["alerts", "--resend-unknown"])  # the operator's
+        assert reopened.exit_code == 0, reopened.output
+        assert "1 alert deliveries with an unknown outcome are owed again" in reopened.stdout
+        assert states(engine) == [("pending", 1)]
         hook.delay = 0.0
         assert deliver(engine, NOW + timedelta(hours=3)) == []
     assert states(engine) == [("sent", 2)]
