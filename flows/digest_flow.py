@@ -1,7 +1,7 @@
 """The ``digest`` flow: write a day's digest, publish it as a Markdown artifact, email it.
 
-Only wiring: :mod:`pipeline.digest` builds and sends. The artifact key ``daily-digest`` keeps
-every day's digest as a version of one artifact on the Artifacts page.
+Only wiring: :mod:`pipeline.digest` builds and :mod:`pipeline.digest_send` sends. The artifact
+key ``daily-digest`` keeps every day's digest as a version of one artifact on the Artifacts page.
 """
 
 from __future__ import annotations
