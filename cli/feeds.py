@@ -110,7 +110,7 @@ def feed(
 
 
 def _reopen_unknown() -> None:
-    from storage.alerts import reopen_unknown
+    from storage.alert_claims import reopen_unknown
 
     with open_engine(get_settings()) as engine, session_scope(engine) as session:
         reopened = reopen_unknown(session)

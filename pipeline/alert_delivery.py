@@ -26,13 +26,7 @@ from digests.alert_message import alert_email
 from digests.mailer import MailError, SmtpSession, SmtpSettings
 from pipeline.claims import claim_owner_gone, this_process
 from pipeline.signal_hold import SignalHold
-from storage.alerts import (
-    CHANNEL_EMAIL,
-    CHANNEL_WEBHOOK,
-    FAILED,
-    SENDING,
-    SENT,
-    UNKNOWN,
+from storage.alert_claims import (
     DeliveryCandidate,
     OwedDelivery,
     claim_delivery,
@@ -40,6 +34,7 @@ from storage.alerts import (
     owed_candidates,
     settle_abandoned,
 )
+from storage.alerts import CHANNEL_EMAIL, CHANNEL_WEBHOOK, FAILED, SENDING, SENT, UNKNOWN
 from storage.db import session_scope
 from storage.types import utcnow
 

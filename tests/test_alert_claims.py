@@ -8,16 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from storage.alerts import (
+from storage.alert_claims import (
     OwedDelivery,
     claim_delivery,
     finish_delivery,
     owed_candidates,
-    recent_firings,
-    record_firing,
     reopen_unknown,
     settle_abandoned,
 )
+from storage.alerts import recent_firings, record_firing
 from storage.db import session_scope
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
