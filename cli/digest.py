@@ -108,6 +108,11 @@ def _print_reports(report: SendReport, earlier: list[SendReport], n_recipients: 
             err_console.print(f"digest {done.day} sent to {escape(recipient)}")
     for recipient in report.skipped:
         err_console.print(f"already sent to {escape(recipient)} (use --force to resend)")
+    for recipient in report.still_unknown:
+        err_console.print(
+            f"digest {report.day} to {escape(recipient)}: delivery unknown since an earlier "
+            "run, not sent again (--resend-unknown sends it)"
+        )
     for recipient in report.busy:
         err_console.print(
             f"digest {report.day} to {escape(recipient)} is being sent by another newsmon "

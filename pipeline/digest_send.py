@@ -50,7 +50,8 @@ class SendReport:
 
     day: date
     sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # already had it (or may have: unknown)
+    skipped: list[str] = field(default_factory=list)  # already had it
+    still_unknown: list[str] = field(default_factory=list)  # unknown since an earlier run
     busy: list[str] = field(default_factory=list)  # another live process is sending it now
     failed: dict[str, str] = field(default_factory=dict)  # recipient -> error (owed)
     unknown: dict[str, str] = field(default_factory=dict)  # may have arrived: not resent
@@ -134,6 +135,8 @@ def _send_one(
             report.unknown[recipient] = claim.found_dead
         elif claim.state == SENDING:
             report.busy.append(recipient)
+        elif claim.state == UNKNOWN:
+            report.still_unknown.append(recipient)
         else:
             report.skipped.append(recipient)
         return
