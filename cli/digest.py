@@ -90,10 +90,13 @@ def digest(
             force=force,
             mode=mode,
             allow_empty=allow_empty,
+            pass_on_signal=False,  # this command exits 130 / 143 with one line
         )
         earlier: list[SendReport] = []
         if not report.failed and report.signal is None:
-            earlier = send_owed_digests(engine, options, result.day, allow_empty=allow_empty)
+            earlier = send_owed_digests(
+                engine, options, result.day, allow_empty=allow_empty, pass_on_signal=False
+            )
     _print_reports(report, earlier, len(options.recipients))
 
 

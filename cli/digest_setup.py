@@ -90,7 +90,12 @@ def digest_options(settings: Settings) -> DigestOptions:
 
 
 def send_owed_digests(
-    engine: Engine, options: DigestOptions, before: date, *, allow_empty: bool = False
+    engine: Engine,
+    options: DigestOptions,
+    before: date,
+    *,
+    allow_empty: bool = False,
+    pass_on_signal: bool = True,
 ) -> list[SendReport]:
     """Send earlier days' digests whose email failed and is still owed (nothing if no SMTP)."""
     if options.smtp is None or not options.recipients:
@@ -106,4 +111,5 @@ def send_owed_digests(
         out_dir=options.out_dir,
         relevance_topic=options.relevance_topic,
         allow_empty=allow_empty,
+        pass_on_signal=pass_on_signal,
     )

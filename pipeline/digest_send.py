@@ -83,10 +83,14 @@ def send_digest(
     *,
     mode: str = REGULAR,
     allow_empty: bool = False,
+    pass_on_signal: bool = True,
 ) -> SendReport:
     """Email the digest to every recipient it is owed to (``mode``: see
     :mod:`storage.digest_sends`; ``force`` is ``mode=FORCE``). A digest without stories is
     not mailed unless ``allow_empty``. Never raises for a recipient: each outcome is recorded.
+
+    A SIGINT / SIGTERM stops the run after the message in flight; it is then raised again
+    (``pass_on_signal``), or only noted in the report for a caller that exits by itself.
     """
     report = SendReport(day=result.day)
     wanted = unique_recipients(recipients)
@@ -100,7 +104,7 @@ def send_digest(
         report.failed = {recipient: str(exc) for recipient in wanted}
         return report
     owner = Owner(*this_process())
-    with SignalHold() as hold, smtp:
+    with SignalHold(pass_on=pass_on_signal) as hold, smtp:
         for recipient in wanted:
             if hold.received is not None:
                 report.not_attempted.append(recipient)
@@ -179,6 +183,7 @@ def send_owed(
     relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC,
     lookback_days: int = OWED_LOOKBACK_DAYS,
     allow_empty: bool = False,
+    pass_on_signal: bool = True,
 ) -> list[SendReport]:
     """Send the digests of earlier days (up to ``lookback_days`` before ``before``) whose
     email failed and was never delivered since; each is rebuilt from the database first."""
@@ -198,7 +203,14 @@ def send_owed(
             out_dir=out_dir,
             relevance_topic=relevance_topic,
         )
-        report = send_digest(engine, result, smtp_settings, names, allow_empty=allow_empty)
+        report = send_digest(
+            engine,
+            result,
+            smtp_settings,
+            names,
+            allow_empty=allow_empty,
+            pass_on_signal=pass_on_signal,
+        )
         reports.append(report)
         if report.signal is not None:
             break
