@@ -102,7 +102,7 @@ def show(
 def _print_evidence(data: dict[str, Any]) -> None:
     """The stored tags with the spans that decided each, then why the current taxonomy tags
     the text as it does (for a rejected article: the rule that failed)."""
-    from cli.settings import get_settings
+    from composition.settings import get_settings
     from pipeline.processor import load_tagger
     from processing.explain import explain, explanation_lines, primary_line
     from processing.primary import choose_primary

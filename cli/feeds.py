@@ -74,11 +74,31 @@ def feed(
     console.print(f"feed {slug} written to {escape(str(out))}")
 
 
+def _reopen_unknown() -> None:
+    from storage.alert_claims import reopen_unknown
+
+    with open_engine(get_settings()) as engine, session_scope(engine) as session:
+        reopened = reopen_unknown(session)
+    console.print(
+        f"{reopened} alert deliveries with an unknown outcome are owed again: "
+        "the next `newsmon ingest` sends them"
+    )
+
+
 def alerts(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per alert and story."),
     limit: int = typer.Option(50, "--limit", min=1, help="How many recent alerts."),
+    resend_unknown: bool = typer.Option(
+        False,
+        "--resend-unknown",
+        help="Make every delivery whose outcome is unknown owed again (the next ingest sends "
+        "it); first check that the receiver did not get it.",
+    ),
 ) -> None:
     """Recent alerts (newest first) and the delivery state of each channel."""
+    if resend_unknown:
+        _reopen_unknown()
+        return
     from pipeline.ingest.publish import load_alerts_file
     from processing.alerts import AlertsConfigError
     from storage.firings import recent_firings

@@ -16,11 +16,12 @@ from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import SmtpSettings
 
 if TYPE_CHECKING:
-    from pipeline.digest import SendReport
+    from pipeline.digest_send import SendReport
 
 
 class DigestSettingsError(ValueError):
-    """A digest setting that cannot be used (unknown time zone, unreadable topics file)."""
+    """A digest setting that cannot be used (unknown time zone, unreadable topics file, a
+    recipient that is not an email address)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +74,33 @@ def relevance_topic(settings: Settings) -> str:
 
 def digest_options(settings: Settings) -> DigestOptions:
     """Resolve every digest setting, raising :class:`DigestSettingsError` on a bad one."""
+    from digests.recipients import RecipientError
+
+    try:
+        recipients = settings.digest_recipients
+    except RecipientError as exc:
+        raise DigestSettingsError(str(exc)) from exc
     return DigestOptions(
         tz=digest_zone(settings),
         out_dir=settings.data_dir / "digests",
         relevance_topic=relevance_topic(settings),
         smtp=smtp_from_settings(settings),
-        recipients=settings.digest_recipients,
+        recipients=recipients,
     )
 
 
-def send_owed_digests(engine: Engine, options: DigestOptions, before: date) -> list[SendReport]:
+def send_owed_digests(
+    engine: Engine,
+    options: DigestOptions,
+    before: date,
+    *,
+    allow_empty: bool = False,
+    pass_on_signal: bool = True,
+) -> list[SendReport]:
     """Send earlier days' digests whose email failed and is still owed (nothing if no SMTP)."""
     if options.smtp is None or not options.recipients:
         return []
-    from pipeline.digest import send_owed
+    from pipeline.digest_send import send_owed
 
     return send_owed(
         engine,
@@ -96,4 +110,6 @@ def send_owed_digests(engine: Engine, options: DigestOptions, before: date) -> l
         tz=options.tz,
         out_dir=options.out_dir,
         relevance_topic=options.relevance_topic,
+        allow_empty=allow_empty,
+        pass_on_signal=pass_on_signal,
     )

@@ -59,8 +59,15 @@ class Settings(BaseSettings):
 
     @property
     def digest_recipients(self) -> list[str]:
-        """``digest_to`` split on commas, blanks dropped."""
-        return [part.strip() for part in self.digest_to.split(",") if part.strip()]
+        """``digest_to`` split on commas, each address checked and kept once whatever its
+        letter case.
+
+        Raises:
+            RecipientError: one line naming the bad address.
+        """
+        from digests.recipients import parse_recipients
+
+        return parse_recipients(self.digest_to)
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,9 +1,9 @@
 """The digest email: a multipart/alternative message and a small synchronous SMTP sender.
 
 ``smtplib`` is enough here: one connection per send run, one message per recipient, plain SMTP,
-STARTTLS or implicit TLS, optional login. Failures raise :class:`MailError` with the reason.
-A server that closes the connection after the message's final dot without a reply may well
-have delivered it: that delivery is ``unknown``, not failed, so it is not sent twice.
+STARTTLS or implicit TLS, optional login. A server that closes the connection after the
+message's final dot, or stays silent past the timeout, may well have delivered it: that
+delivery is ``unknown``, not failed, so it is not sent twice.
 """
 
 from __future__ import annotations
@@ -108,6 +108,86 @@ def _connect(settings: SmtpSettings) -> _SMTP | _SMTPSSL:
     return client
 
 
+class SmtpSession:
+    """One SMTP connection for a send run, opened at the first message, one message at a time,
+    so the caller can claim each message before :meth:`send` and record it right after.
+
+    :meth:`send` never raises: a server that cannot be reached, a failed login or a lost
+    connection is the :class:`Delivery`'s error, for that message and every later one.
+    """
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        if settings.use_ssl and settings.starttls:
+            raise MailError("choose either SMTP SSL (implicit TLS) or STARTTLS, not both")
+        self.settings = settings
+        self.where = f"{settings.host}:{settings.port}"
+        self._client: _SMTP | _SMTPSSL | None = None
+        self._broken: str | None = None
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            _quit(self._client)
+            self._client = None
+
+    def connect(self) -> _SMTP | _SMTPSSL:
+        """The open connection (opened and logged in on first use).
+
+        Raises:
+            MailError: the server cannot be reached, or TLS or login fails.
+        """
+        if self._client is not None:
+            return self._client
+        try:
+            client = _connect(self.settings)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailError(f"cannot connect to SMTP server {self.where}: {exc}") from exc
+        try:
+            if self.settings.user:
+                client.login(self.settings.user, self.settings.password or "")
+        except (OSError, smtplib.SMTPException) as exc:
+            _quit(client)
+            raise MailError(f"SMTP login to {self.where} failed: {exc}") from exc
+        self._client = client
+        return client
+
+    def send(self, message: EmailMessage) -> Delivery:
+        """Send one message; the outcome says accepted, refused, failed or unknown."""
+        recipient = str(message["To"])
+        if self._broken is not None:
+            return Delivery(recipient, None, self._broken)
+        try:
+            client = self.connect()
+        except MailError as exc:
+            self._broken = str(exc)
+            return Delivery(recipient, None, self._broken)
+        where = self.where
+        try:
+            refused = client.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+            return Delivery(recipient, None, f"refused by {where}: {exc}")
+        except (OSError, smtplib.SMTPException) as exc:
+            # The connection is gone: every later message fails; this one too, unless it
+            # went out whole and only the reply is missing (then it may have arrived).
+            self._broken = f"SMTP error talking to {where}: {exc}"
+            if not client.body_sent:
+                return Delivery(recipient, None, self._broken)
+            if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+                # smtplib turns a reply timeout into "Connection unexpectedly closed"
+                why = (
+                    f"{where} sent no reply within {self.settings.timeout:g} s after the "
+                    "message (it may have arrived)"
+                )
+            else:
+                why = f"{where} closed the connection after the message, without a reply"
+            return Delivery(recipient, str(message["Message-ID"]), why, True)
+        if refused:
+            return Delivery(recipient, None, f"refused by {where}: {refused}")
+        return Delivery(recipient, str(message["Message-ID"]))
+
+
 def send_messages(settings: SmtpSettings, messages: Sequence[EmailMessage]) -> list[Delivery]:
     """Send each message over one connection; one :class:`Delivery` per message.
 
@@ -115,47 +195,10 @@ def send_messages(settings: SmtpSettings, messages: Sequence[EmailMessage]) -> l
         MailError: the server cannot be reached, TLS or login fails (nothing was sent). A
             refused recipient or a connection lost midway is reported in its Delivery.
     """
-    if settings.use_ssl and settings.starttls:
-        raise MailError("choose either SMTP SSL (implicit TLS) or STARTTLS, not both")
-    where = f"{settings.host}:{settings.port}"
-    try:
-        client = _connect(settings)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"cannot connect to SMTP server {where}: {exc}") from exc
-    deliveries: list[Delivery] = []
-    try:
-        if settings.user:
-            client.login(settings.user, settings.password or "")
-    except (OSError, smtplib.SMTPException) as exc:
-        _quit(client)
-        raise MailError(f"SMTP login to {where} failed: {exc}") from exc
-    broken: str | None = None
-    for message in messages:
-        recipient = str(message["To"])
-        if broken is not None:
-            deliveries.append(Delivery(recipient, None, broken))
-            continue
-        try:
-            refused = client.send_message(message)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-            deliveries.append(Delivery(recipient, None, f"refused by {where}: {exc}"))
-            continue
-        except (OSError, smtplib.SMTPException) as exc:
-            # The connection is gone: every later message failed; this one too, unless it
-            # went out whole and only the reply is missing (then it may have arrived).
-            broken = f"SMTP error talking to {where}: {exc}"
-            if client.body_sent:
-                unknown = f"{where} closed the connection after the message, without a reply"
-                deliveries.append(Delivery(recipient, str(message["Message-ID"]), unknown, True))
-            else:
-                deliveries.append(Delivery(recipient, None, broken))
-            continue
-        if refused:
-            deliveries.append(Delivery(recipient, None, f"refused by {where}: {refused}"))
-        else:
-            deliveries.append(Delivery(recipient, str(message["Message-ID"])))
-    _quit(client)
-    return deliveries
+    with SmtpSession(settings) as session:
+        if messages:
+            session.connect()
+        return [session.send(message) for message in messages]
 
 
 def _quit(client: smtplib.SMTP) -> None:

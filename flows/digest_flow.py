@@ -1,7 +1,7 @@
 """The ``digest`` flow: write a day's digest, publish it as a Markdown artifact, email it.
 
-Only wiring: :mod:`pipeline.digest` builds and sends. The artifact key ``daily-digest`` keeps
-every day's digest as a version of one artifact on the Artifacts page.
+Only wiring: :mod:`pipeline.digest` builds and :mod:`pipeline.digest_send` sends. The artifact
+key ``daily-digest`` keeps every day's digest as a version of one artifact on the Artifacts page.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from composition.digest_setup import digest_options, send_owed_digests
 from composition.runtime import database_url, engine_for
 from composition.settings import get_settings
 from digests.select import today
-from pipeline.digest import build_digest, send_digest
+from pipeline.digest import build_digest
+from pipeline.digest_send import send_digest
 
 ARTIFACT_KEY = "daily-digest"
 
@@ -26,7 +27,9 @@ class DigestNotSentError(RuntimeError):
 
 
 @task(name="build-digest", cache_policy=NONE, persist_result=False)
-def build_digest_task(db_url: str, day: date, published: bool, send: bool) -> dict[str, object]:
+def build_digest_task(
+    db_url: str, day: date, published: bool, send: bool, allow_empty: bool = False
+) -> dict[str, object]:
     """Write the digest files, publish the Markdown artifact and, if asked, email it.
 
     Building and sending share one task so the rendered digest never becomes a Prefect result.
@@ -68,7 +71,9 @@ def build_digest_task(db_url: str, day: date, published: bool, send: bool) -> di
     if smtp is None or not recipients:
         logger.info("not emailing the digest: NEWSMON_SMTP_HOST or NEWSMON_DIGEST_TO is not set")
         return summary
-    report = send_digest(engine, result, smtp, recipients)
+    report = send_digest(engine, result, smtp, recipients, allow_empty=allow_empty)
+    if report.empty:
+        logger.info("digest %s has no stories: not emailed (allow_empty mails it anyway)", day)
     if report.skipped:
         logger.info("already sent to %d recipient(s) today", len(report.skipped))
     if report.failed:
@@ -78,7 +83,7 @@ def build_digest_task(db_url: str, day: date, published: bool, send: bool) -> di
             f"{first} (recorded; the next run sends what is owed)"
         )
     logger.info("digest emailed to %d recipient(s)", len(report.sent))
-    owed_reports = send_owed_digests(engine, options, before=day)
+    owed_reports = send_owed_digests(engine, options, before=day, allow_empty=allow_empty)
     for owed in owed_reports:
         logger.info("owed digest %s sent to %d recipient(s)", owed.day, len(owed.sent))
         if owed.failed:
@@ -93,6 +98,7 @@ def digest(
     send_email: bool = False,
     published: bool = False,
     previous_day: bool = False,
+    allow_empty: bool = False,
 ) -> dict[str, object]:
     """Write the daily digest (Markdown + HTML) and publish it; email it when asked to.
 
@@ -104,7 +110,11 @@ def digest(
         published: Select articles by publication date instead of the day they were first seen.
         previous_day: With no day given, report yesterday, a complete day (the 07:00 schedule
             uses this), instead of today so far.
+        allow_empty: Email the digest even when it has no stories (by default a digest of
+            nothing is written and published, not emailed).
     """
     options = digest_options(get_settings())
     wanted = day or today(options.tz) - timedelta(days=1 if previous_day else 0)
-    return build_digest_task(database_url(get_settings()), wanted, published, send_email)
+    return build_digest_task(
+        database_url(get_settings()), wanted, published, send_email, allow_empty
+    )

@@ -2,10 +2,8 @@
 
 Evaluation looks at stories with a relevant article first seen in the recent window (what the
 runs of that window touched), so a run that crashed before publishing is caught up by the next
-one; storage makes each (alert, story) fire once however often it is evaluated. Delivery sends
-every owed channel: the new firings' and earlier failures'. Email goes through the digest's
-SMTP sender; webhooks are a JSON POST with httpx. A channel is claimed before it is sent, and
-marked sent right after, so a delivery is never sent twice.
+one; storage makes each (alert, story) fire once however often it is evaluated. Delivering
+every owed channel (the new firings' and earlier failures') is :mod:`pipeline.alert_delivery`.
 """
 
 from __future__ import annotations
@@ -14,14 +12,10 @@ import calendar
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import httpx
 from sqlalchemy import Engine
 
-from digests.alert_message import alert_email
-from digests.mailer import MailError, SmtpSettings, send_messages
 from digests.text import outlet
 from processing.alerts import AlertsConfig, StoryArticle, condition_met
 from storage.db import session_scope
@@ -29,9 +23,6 @@ from storage.digests import ArticleRow, TagRow, stories_for, tags_for
 from storage.firings import (
     CHANNEL_EMAIL,
     CHANNEL_WEBHOOK,
-    OwedDelivery,
-    claim_owed,
-    finish_delivery,
     fired_pairs,
     record_firing,
 )
@@ -39,15 +30,6 @@ from storage.models import PRECISION_DAY, PRECISION_MONTH
 from storage.story_feed import relevant_articles_of, stories_seen_since
 
 log = logging.getLogger(__name__)
-WEBHOOK_TIMEOUT_S = 10.0
-
-
-@dataclass(slots=True)
-class DeliveryReport:
-    """What one delivery pass did: sent and failed (channel, target, alert, story id)."""
-
-    sent: list[tuple[str, str, str, int]] = field(default_factory=list)
-    failed: list[tuple[str, str, str, int, str]] = field(default_factory=list)
 
 
 def appeared_at(row: ArticleRow) -> datetime:
@@ -153,71 +135,3 @@ def alert_payload(
             for row, name in zip(ordered, outlets, strict=True)
         ],
     }
-
-
-def deliver_owed(
-    engine: Engine,
-    smtp: SmtpSettings | None,
-    *,
-    now: datetime,
-    client: httpx.Client | None = None,
-) -> DeliveryReport:
-    """Claim and send every owed delivery; record each outcome. Never raises for a channel."""
-    with session_scope(engine) as session:
-        owed = claim_owed(session, now)
-    report = DeliveryReport()
-    if not owed:
-        return report
-    outcomes: list[tuple[OwedDelivery, str | None]] = []
-    emails = [d for d in owed if d.channel == CHANNEL_EMAIL]
-    hooks = [d for d in owed if d.channel == CHANNEL_WEBHOOK]
-    outcomes.extend(_send_emails(emails, smtp))
-    if hooks:
-        own = client is None
-        http = client or httpx.Client(timeout=WEBHOOK_TIMEOUT_S, follow_redirects=False)
-        try:
-            outcomes.extend((d, _post(http, d)) for d in hooks)
-        finally:
-            if own:
-                http.close()
-    outcomes.extend(
-        (d, f"unknown channel {d.channel!r}")
-        for d in owed
-        if d.channel not in (CHANNEL_EMAIL, CHANNEL_WEBHOOK)
-    )
-    with session_scope(engine) as session:
-        for delivery, error in outcomes:
-            finish_delivery(session, delivery.id, error, now)
-            key = (delivery.channel, delivery.target, delivery.alert, delivery.story_id)
-            if error is None:
-                report.sent.append(key)
-            else:
-                log.warning("alert %s to %s failed: %s", delivery.alert, delivery.target, error)
-                report.failed.append((*key, error))
-    return report
-
-
-def _send_emails(
-    owed: Sequence[OwedDelivery], smtp: SmtpSettings | None
-) -> list[tuple[OwedDelivery, str | None]]:
-    if not owed:
-        return []
-    if smtp is None:
-        return [(d, "no SMTP server configured (NEWSMON_SMTP_HOST)") for d in owed]
-    messages = [alert_email(d.payload, sender=smtp.sender, recipient=d.target) for d in owed]
-    try:
-        deliveries = send_messages(smtp, messages)
-    except MailError as exc:
-        return [(d, str(exc)) for d in owed]
-    return [(d, result.error) for d, result in zip(owed, deliveries, strict=True)]
-
-
-def _post(client: httpx.Client, delivery: OwedDelivery) -> str | None:
-    """POST the payload; None when the receiver answered 2xx, else why not."""
-    try:
-        response = client.post(delivery.target, json=delivery.payload)
-    except httpx.HTTPError as exc:
-        return f"webhook {delivery.target} unreachable: {type(exc).__name__}: {exc}"
-    if response.is_success:
-        return None
-    return f"webhook {delivery.target} answered HTTP {response.status_code}"

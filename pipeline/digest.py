@@ -1,4 +1,4 @@
-"""The digest job: build a day's digest (files + record) and email it once per recipient.
+"""The digest job: build a day's digest (files + record); :mod:`pipeline.digest_send` mails it.
 
 Plain functions: the CLI calls them directly and the Prefect ``digest`` flow wraps them.
 """
@@ -7,28 +7,24 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from digests.group import DEFAULT_RELEVANCE_TOPIC
-from digests.mailer import MailError, SmtpSettings, build_message, send_messages
 from digests.model import MODE_PUBLISHED, MODE_SEEN, DigestData
 from digests.render import render_html, render_markdown, render_text
 from digests.select import collect_digest
 from processing.temporal import NEWSROOM_TIMEZONE
 from storage.db import session_scope
-from storage.digest_sends import UNKNOWN, owed_days, recipients_sent, record_send
-from storage.digests import digest_modes, record_digest
+from storage.digests import record_digest
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = NEWSROOM_TIMEZONE
-OWED_LOOKBACK_DAYS = 7
 
 
 @dataclass(slots=True)
@@ -46,21 +42,6 @@ class DigestResult:
     html: str
     text: str
     data: DigestData
-
-
-@dataclass(slots=True)
-class SendReport:
-    """What one send run did per recipient."""
-
-    day: date
-    sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # already had it
-    failed: dict[str, str] = field(default_factory=dict)  # recipient -> error
-    unknown: dict[str, str] = field(default_factory=dict)  # went out, no reply: not resent
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 def digest_paths(out_dir: Path, day: date, mode: str) -> tuple[Path, Path]:
@@ -124,105 +105,3 @@ def build_digest(
         text=text,
         data=data,
     )
-
-
-def send_digest(
-    engine: Engine,
-    result: DigestResult,
-    smtp_settings: SmtpSettings,
-    recipients: Sequence[str],
-    force: bool = False,
-) -> SendReport:
-    """Email the digest to every recipient that has not received this day's digest yet
-    (everyone with ``force``). Every attempt is recorded, failures with their reason, so a
-    later run sends what is still owed."""
-    report = SendReport(day=result.day)
-    wanted = list(dict.fromkeys(r.strip() for r in recipients if r.strip()))
-    with session_scope(engine) as session:
-        done = set() if force else recipients_sent(session, result.day)
-    owed = [r for r in wanted if r not in done]
-    report.skipped = [r for r in wanted if r in done]
-    if not owed:
-        return report
-    messages = [
-        build_message(
-            subject=result.subject,
-            sender=smtp_settings.sender,
-            recipient=recipient,
-            text=result.text,
-            html=result.html,
-        )
-        for recipient in owed
-    ]
-    try:
-        deliveries = send_messages(smtp_settings, messages)
-    except MailError as exc:
-        log.error("digest %s not sent: %s", result.day, exc)
-        report.failed = {recipient: str(exc) for recipient in owed}
-    else:
-        for delivery in deliveries:
-            if delivery.error is None:
-                report.sent.append(delivery.recipient)
-            elif delivery.unknown:
-                report.unknown[delivery.recipient] = delivery.error
-            else:
-                report.failed[delivery.recipient] = delivery.error
-    ids = {str(m["To"]): str(m["Message-ID"]) for m in messages}
-    with session_scope(engine) as session:
-        for recipient in report.sent:
-            record_send(
-                session,
-                result.day,
-                recipient,
-                status="sent",
-                subject=result.subject,
-                message_id=ids.get(recipient),
-            )
-        for recipient, error in report.failed.items():
-            record_send(
-                session, result.day, recipient, status="failed", subject=result.subject, error=error
-            )
-        for recipient, error in report.unknown.items():
-            record_send(
-                session,
-                result.day,
-                recipient,
-                status=UNKNOWN,
-                subject=result.subject,
-                message_id=ids.get(recipient),
-                error=error,
-            )
-    return report
-
-
-def send_owed(
-    engine: Engine,
-    smtp_settings: SmtpSettings,
-    recipients: Sequence[str],
-    *,
-    before: date,
-    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
-    out_dir: Path,
-    relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC,
-    lookback_days: int = OWED_LOOKBACK_DAYS,
-) -> list[SendReport]:
-    """Send the digests of earlier days (up to ``lookback_days`` before ``before``) whose
-    email failed and was never delivered since; each is rebuilt from the database first."""
-    since = before - timedelta(days=lookback_days)
-    with session_scope(engine) as session:
-        owed = owed_days(session, recipients, since, before)
-        modes = {day: digest_modes(session, day) for day in owed}
-    reports = []
-    for day, names in owed.items():
-        published = modes[day] == [MODE_PUBLISHED]
-        log.info("digest %s is still owed to %d recipient(s)", day, len(names))
-        result = build_digest(
-            engine,
-            day,
-            published=published,
-            tz=tz,
-            out_dir=out_dir,
-            relevance_topic=relevance_topic,
-        )
-        reports.append(send_digest(engine, result, smtp_settings, names))
-    return reports

@@ -2,20 +2,17 @@
 
 A firing row is unique per (alert, story) and stores the message as first built, so a retry
 resends the same content. Each channel target (an address, a webhook URL) is a delivery row
-that goes pending -> sending -> sent | failed. A sender *claims* a delivery with one
-conditional UPDATE before sending, so two runners finishing at once never both send it; a
-failed one is claimed again by a later run (up to ``max_attempts``). A claim left ``sending``
-by a process that died is taken back after ``stale_after``.
+that goes pending -> sending -> sent | failed | unknown; :mod:`storage.alert_claims` moves it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,23 +22,9 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+UNKNOWN = "unknown"
 CHANNEL_EMAIL = "email"
 CHANNEL_WEBHOOK = "webhook"
-MAX_ATTEMPTS = 10
-STALE_AFTER = timedelta(minutes=15)
-
-
-@dataclass(slots=True)
-class OwedDelivery:
-    """A claimed delivery: where to send and what (the firing's stored payload)."""
-
-    id: int
-    channel: str
-    target: str
-    alert: str
-    story_id: int
-    payload: dict[str, Any]
-    attempts: int
 
 
 @dataclass(slots=True)
@@ -110,69 +93,6 @@ def record_firing(
     except IntegrityError:
         return None
     return firing.id
-
-
-def claim_owed(
-    session: Session,
-    now: datetime,
-    *,
-    max_attempts: int = MAX_ATTEMPTS,
-    stale_after: timedelta = STALE_AFTER,
-) -> list[OwedDelivery]:
-    """Claim every delivery still owed (pending, failed under ``max_attempts``, or a stale
-    ``sending``): each is marked ``sending`` by a conditional UPDATE that only one caller wins."""
-    owed = or_(
-        AlertDelivery.status == PENDING,
-        and_(AlertDelivery.status == FAILED, AlertDelivery.attempts < max_attempts),
-        and_(AlertDelivery.status == SENDING, AlertDelivery.last_attempt_at < now - stale_after),
-    )
-    rows = session.execute(
-        select(
-            AlertDelivery.id,
-            AlertDelivery.channel,
-            AlertDelivery.target,
-            AlertDelivery.status,
-            AlertDelivery.attempts,
-            AlertFiring.alert,
-            AlertFiring.story_id,
-            AlertFiring.payload,
-        )
-        .join(AlertFiring, AlertFiring.id == AlertDelivery.firing_id)
-        .where(owed)
-        .order_by(AlertDelivery.id)
-    ).all()
-    claimed: list[OwedDelivery] = []
-    for row in rows:
-        result = session.execute(
-            update(AlertDelivery)
-            .where(
-                AlertDelivery.id == row.id,
-                AlertDelivery.status == row.status,
-                AlertDelivery.attempts == row.attempts,
-            )
-            .values(status=SENDING, attempts=row.attempts + 1, last_attempt_at=now)
-        )
-        if isinstance(result, CursorResult) and result.rowcount == 1:
-            claimed.append(
-                OwedDelivery(
-                    row.id,
-                    row.channel,
-                    row.target,
-                    row.alert,
-                    row.story_id,
-                    row.payload,
-                    row.attempts + 1,
-                )
-            )
-    return claimed
-
-
-def finish_delivery(session: Session, delivery_id: int, error: str | None, now: datetime) -> None:
-    """Mark a claimed delivery sent (``error`` None) or failed with the reason."""
-    values: dict[str, Any] = {"status": SENT if error is None else FAILED, "error": error}
-    if error is None:
-        values["sent_at"] = now
-    session.execute(update(AlertDelivery).where(AlertDelivery.id == delivery_id).values(**values))
 
 
 def recent_firings(session: Session, limit: int = 50) -> list[FiringView]:

@@ -362,19 +362,29 @@ class DigestItem(Base):
 
 
 class DigestSend(Base):
-    """One email of a day's digest to one recipient: sent once unless forced."""
+    """One recipient's email of a day's digest, claimed (``sending``) before it is sent.
+
+    Unique per (day, recipient, round), so two processes cannot both claim it; round 0 is the
+    regular send and each ``--force`` or ``--resend-unknown`` adds a round. The owner (pid,
+    host) tells a claim whose process died, which becomes ``unknown``.
+    """
 
     __tablename__ = "digest_sends"
-    __table_args__ = (Index("ix_digest_sends_day_recipient", "day", "recipient"),)
+    __table_args__ = (UniqueConstraint("day", "recipient", "send_round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
     recipient: Mapped[str] = mapped_column(String(320))
-    status: Mapped[str] = mapped_column(String(20))  # sent | failed
+    send_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(20))  # sending | sent | failed | unknown
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     error: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(Text)
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    owner_pid: Mapped[int | None] = mapped_column(Integer)
+    owner_host: Mapped[str | None] = mapped_column(String(255))
 
 
 class HostLease(Base):
@@ -426,11 +436,14 @@ class AlertDelivery(Base):
     target: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
         String(20), default="pending"
-    )  # pending|sending|sent|failed
+    )  # pending|sending|sent|failed|unknown
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    owner_pid: Mapped[int | None] = mapped_column(Integer)  # the process holding a claim
+    owner_host: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None]  # wall-clock time of the claim, to tell its owner
 
     firing: Mapped[AlertFiring] = relationship(back_populates="deliveries")

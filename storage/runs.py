@@ -99,12 +99,24 @@ def mark_abandoned(session: Session, run: IngestRun, reason: str) -> list[str]:
 
 def owner_is_gone(run: IngestRun, now: datetime | None = None) -> bool:
     """Whether the process that started ``run`` no longer exists (or cannot be this run's)."""
+    return process_is_gone(run.pid, run.hostname, run.started_at, now)
+
+
+def process_is_gone(
+    pid: int | None,
+    hostname: str | None,
+    began: datetime,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_AFTER,
+) -> bool:
+    """Whether process ``pid`` on ``hostname``, which began something at ``began``, is gone:
+    asked of the OS on this host, judged by age (``stale_after``) on another."""
     now = now or utcnow()
-    began = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
-    if run.pid is None or run.hostname is None or run.hostname != this_host():
-        return now - began > STALE_AFTER
+    began = began if began.tzinfo else began.replace(tzinfo=UTC)
+    if pid is None or hostname is None or hostname != this_host():
+        return now - began > stale_after
     try:
-        created = psutil.Process(run.pid).create_time()
+        created = psutil.Process(pid).create_time()
     except psutil.NoSuchProcess:
         return True
     except psutil.AccessDenied:  # it exists; whose it is cannot be told

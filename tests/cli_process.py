@@ -90,7 +90,7 @@ def invoke(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     from typer.testing import CliRunner
 
     from cli.main import app
-    from cli.settings import get_settings
+    from composition.settings import get_settings
 
     newsmon_env = {k: v for k, v in env.items() if k.startswith("NEWSMON_") or k == "COLUMNS"}
     newsmon_env.setdefault("COLUMNS", "200")  # as wide as the processes of :func:`cli_env`

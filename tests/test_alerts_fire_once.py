@@ -85,7 +85,16 @@ def test_each_matching_story_alerts_once_by_email_and_webhook(
         assert army["topics"] == ["belarus-russia", "military-cooperation"]
         assert [a["outlet"] for a in army["articles"]] == ["nos.nl", "nu.nl", "rtl.nl"]
         assert army["articles"][0]["published_at"] == (NOW - timedelta(hours=4)).isoformat()
-        assert set(army) == {"alert", "story_id", "title", "url", "topics", "outlets", "articles"}
+        assert set(army) == {
+            "alert",
+            "story_id",
+            "title",
+            "url",
+            "topics",
+            "outlets",
+            "articles",
+            "delivery_id",
+        }
 
         subjects = sorted(" ".join(str(m["Subject"]).split()) for m in smtp_server.inbox.messages)
         assert subjects == [

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from cli.main import app
 from composition.settings import get_settings
 from digests.mailer import MailError, SmtpSettings, send_messages
-from pipeline.digest import build_digest, send_digest
+from pipeline.digest import build_digest
+from pipeline.digest_send import send_digest
 from storage.db import make_engine, session_scope
 from storage.digest_sends import list_sends
 from tests.digest_data import DAY, HOSTILE_TITLE, build

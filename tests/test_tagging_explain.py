@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from benchmarks.tagging_realdata import excerpt_text
 from cli.main import app
+from pipeline.article_store import store_record
 from pipeline.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
-from pipeline.store import store_record
 from processing.explain import explain, explanation_lines
 from processing.tagging import Tagger
 from storage.db import session_scope

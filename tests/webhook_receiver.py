@@ -2,12 +2,15 @@
 
 Bind it to a port chosen in advance (``free_port``) so a test can point an alert at a receiver
 that is not running yet ("down": connection refused) and start it later on the same address.
+``delay`` makes it hang after reading a request, before answering (a slow or hung receiver);
+``status`` is the answer, and may be changed between runs.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,11 +18,17 @@ from typing import Any
 class WebhookReceiver:
     """``with WebhookReceiver(port) as hook:`` serves until the block ends; ``hook.bodies``."""
 
-    def __init__(self, port: int, status: int = 204) -> None:
+    def __init__(self, port: int, status: int = 204, delay: float = 0.0) -> None:
         self.port = port
         self.status = status
+        self.delay = delay
         self.bodies: list[dict[str, Any]] = []
         self.content_types: list[str] = []
+        self.delivery_ids: list[str | None] = []  # the webhook-id header of each request
+        self.received = threading.Event()  # set once a request has been read whole
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests read and not yet answered at once
+        self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -33,8 +42,16 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                receiver.content_types.append(self.headers.get("Content-Type", ""))
-                receiver.bodies.append(json.loads(body))
+                with receiver._lock:
+                    receiver.content_types.append(self.headers.get("Content-Type", ""))
+                    receiver.delivery_ids.append(self.headers.get("webhook-id"))
+                    receiver.bodies.append(json.loads(body))
+                    receiver.in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
+                receiver.received.set()
+                time.sleep(receiver.delay)
+                with receiver._lock:
+                    receiver.in_flight -= 1
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

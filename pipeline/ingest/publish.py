@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from digests.atom import FEED_LIMIT, FeedStory, feed_stories, render_atom
 from digests.mailer import SmtpSettings
-from pipeline.alerting import deliver_owed, evaluate_alerts
+from pipeline.alert_delivery import deliver_owed
+from pipeline.alerting import evaluate_alerts
 from processing.alerts import NO_ALERTS, AlertsConfig, AlertsConfigError, parse_alerts
 from processing.temporal import NEWSROOM_TZ
 from storage.db import session_scope
@@ -173,5 +174,9 @@ def publish_after_ingest(
     report.failed.extend(
         f"alert {alert} (story {story_id}) to {channel} {target}: {error}"
         for channel, target, alert, story_id, error in delivered.failed
+    )
+    report.failed.extend(
+        f"alert {alert} (story {story_id}) to {channel} {target}: delivery unknown: {why}"
+        for channel, target, alert, story_id, why in delivered.unknown
     )
     return report
