@@ -38,7 +38,7 @@ def join_story(session: Session, story: Story, article: Article, centroid: dict[
     """
     article.story_id = story.id
     story.centroid = centroid
-    current = session.get(Article, story.representative_id) if story.representative_id else None
+    current = _representative(session, story)
     if current is None or current.story_id != story.id or current.id == article.id:
         refresh_story(session, story)
         return
@@ -48,6 +48,19 @@ def join_story(session: Session, story: Story, article: Article, centroid: dict[
     story.label = current.title
     widen_span(story, article.published_at)
     story.updated_at = utcnow()
+
+
+def _representative(session: Session, story: Story) -> Article | None:
+    """The story's representative, kept referenced for the session's lifetime: the identity
+    map holds rows weakly, so a batch of articles joining one story would otherwise re-select
+    the same representative once per newcomer."""
+    if not story.representative_id:
+        return None
+    held: dict[int, Article] = session.info.setdefault("newsmon_representatives", {})
+    current = held.get(story.representative_id) or session.get(Article, story.representative_id)
+    if current is not None:
+        held[current.id] = current
+    return current
 
 
 def widen_span(story: Story, published_at: datetime | None) -> None:

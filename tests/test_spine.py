@@ -23,7 +23,8 @@ SHARED = {
     "pipeline.processor",  # tagger, near-duplicate index, story clusterer of a run
     "pipeline.article_store",  # one article's identity, dedup, story, tags (seeds share it)
     "pipeline.interrupt",  # stopping at the next await on SIGINT / SIGTERM
-    "pipeline.alerting",  # the alerts publish sends
+    "pipeline.alerting",  # the alerts publish evaluates
+    "pipeline.alert_delivery",  # and delivers (claimed per message)
 }
 
 

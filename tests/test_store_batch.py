@@ -228,5 +228,5 @@ def test_a_batch_of_new_articles_costs_the_same_statements_whatever_its_size(
     insert per table, one flush of the story changes), not a round of statements per article."""
     distinct = [n for n in range(21, 91) if n % COPY_EVERY]  # no wire copies
     small = statements_to_store(engine, distinct[:14])
-    large = statements_to_store(engine, distinct[14:])
-    assert large == small
+    large = statements_to_store(engine, distinct[14:])  # four times as many, joining its story
+    assert large <= small

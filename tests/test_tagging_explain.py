@@ -23,6 +23,8 @@ from tests.conftest import SEEDS_DIR
 from tests.realdata import require_realdata
 from tests.retag_data import modified_taxonomy, store_fixture, write_taxonomy
 
+pytestmark = pytest.mark.realdata  # the texts are real excerpts under ../shared/realdata
+
 RYANAIR = ("tagging-2", "texts/019.txt")  # Belarus and the West, no Russian role
 UEFA = ("tagging-2", "texts/041.txt")  # Belarus in football qualifiers; Moscow in passing
 WAGNER = ("tagging", "texts/t05.txt")  # Prigozhin back to Russia, says Lukashenko

@@ -25,6 +25,8 @@ from storage.digests import ArticleRow, TagRow
 from tests.conftest import SEEDS_DIR
 from tests.realdata import require_realdata
 
+pytestmark = pytest.mark.realdata  # the texts are real excerpts under ../shared/realdata
+
 AMS = ZoneInfo("Europe/Amsterdam")
 DAY = date(2026, 3, 10)
 

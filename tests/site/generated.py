@@ -38,6 +38,8 @@ SUBJECTS = [
 # in a general news feed, so that the relevant-article path is well exercised).
 BEAT_TOPICS = ("sancties", "grenscontroles")
 BEAT_SUBJECTS = ["De Belarussische regering", "Het Kremlin"]
+# A beat page names the relation itself (the beat is Belarus with Russia as a party, not either alone).
+BEAT_RELATION = " tussen Belarus en Rusland"
 VERBS = [
     "zegt dat",
     "verwacht dat",
@@ -297,7 +299,8 @@ def generated_article(n: int) -> Article:
         published=published,
         section="Binnenland" if n % 3 else "Buitenland",
         author="" if n % 2 else "Redactie",
-        lead=f"Over {topic} wordt opnieuw overlegd, meldt bericht {n}. Een besluit volgt later.",
+        lead=f"Over {topic}{BEAT_RELATION if topic in BEAT_TOPICS else ''} wordt opnieuw "
+        f"overlegd, meldt bericht {n}. Een besluit volgt later.",
         paragraphs=_body(n, topic),
         caption=f"Archiefbeeld bij bericht {n}",
         explicit_path=generated_path(n),
