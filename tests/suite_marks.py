@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,7 @@ _REALDATA_PREFIXES = tuple({str(REALDATA_DIR) + os.sep, os.path.realpath(REALDAT
 _running: set[str] | None = None
 _missing: dict[str, str] = {}
 _children_cpu_at_start = 0.0
+_import_probe = False  # a process started by an import, not by the test (see _importing)
 
 
 def _children_cpu() -> float:
@@ -51,6 +53,10 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if _running is None:
         return
     if event == "subprocess.Popen":
+        if _importing():
+            global _import_probe
+            _import_probe = True
+            return
         command = args[1] if isinstance(args[1], str) else " ".join(map(str, args[1]))
         require_mark("slow", f"started a process ({command[:120]})")
     elif event == "open":
@@ -60,6 +66,13 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 
 sys.addaudithook(_audit)
+
+
+def _importing() -> bool:
+    """Whether a module is being imported: a library's import-time probe (croniter, vendored by
+    Prefect, runs ``file`` through ``platform.architecture()``) is not the test's process."""
+    stack = traceback.extract_stack()
+    return any(frame.filename.startswith("<frozen importlib") for frame in stack)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,9 +89,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    global _running, _children_cpu_at_start
+    global _running, _children_cpu_at_start, _import_probe
     _running = {mark.name for mark in item.iter_markers()}
     _missing.clear()
+    _import_probe = False
     _children_cpu_at_start = _children_cpu()
     try:
         return (yield)
@@ -90,7 +104,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
     """A test that passed but did what its marks do not allow fails, saying which mark to add."""
     report = yield
-    if call.when == "call" and _children_cpu() > _children_cpu_at_start:
+    if call.when == "call" and not _import_probe and _children_cpu() > _children_cpu_at_start:
         require_mark("slow", "ran a child process")
     if call.when == "call" and report.passed and _missing:
         report.outcome = "failed"
