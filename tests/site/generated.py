@@ -38,7 +38,7 @@ SUBJECTS = [
 # in a general news feed, so that the relevant-article path is well exercised).
 BEAT_TOPICS = ("sancties", "grenscontroles")
 BEAT_SUBJECTS = ["De Belarussische regering", "Het Kremlin"]
-# A beat page names the relation itself (the beat is Belarus with Russia as a party, not either alone).
+# A beat page names the relation itself (the beat is Belarus with Russia as a party).
 BEAT_RELATION = " tussen Belarus en Rusland"
 VERBS = [
     "zegt dat",
