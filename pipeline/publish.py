@@ -121,6 +121,9 @@ def write_feeds(
     slugs = [relevance_topic, *(s for s in topics if s != relevance_topic)]
     for slug in slugs:
         path = feeds_dir / f"{slug}.atom"
+        if path.resolve().parent != feeds_dir.resolve():  # slugs are checked on load; belt
+            failures.append(f"feed {slug!r}: not a file name inside {feeds_dir}")
+            continue
         try:
             document = build_feed(
                 engine,
