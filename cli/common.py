@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from cli.settings import Settings, get_settings
 from flows.runtime import prefect_env_defaults
 from storage.db import make_engine
+from storage.masking import MaskingFilter
 from storage.migrate import is_migrated
 
 console = Console()
@@ -27,12 +28,10 @@ def configure_logging(verbosity: int = 0) -> None:
     summaries), every fetch with ``-v``, debug detail and third-party chatter with ``-vv``."""
     prefect_env_defaults()
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = RichHandler(console=err_console, show_path=False, rich_tracebacks=True)
+    handler.addFilter(MaskingFilter())  # no URL's password or token reaches the log
     logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        datefmt="[%X]",
-        handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=True)],
-        force=True,
+        level=level, format="%(message)s", datefmt="[%X]", handlers=[handler], force=True
     )
     for noisy in ("httpx", "httpcore", "alembic", "trafilatura", "htmldate", "courlan"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)

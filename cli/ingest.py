@@ -27,6 +27,7 @@ from cli.settings import Settings, get_settings, make_processor
 from pipeline.ingest_types import COUNT_NAMES, SourceCounts
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, load_sources_file
+from storage.masking import mask_secrets
 
 if TYPE_CHECKING:
     from pipeline.ingest import IngestReport
@@ -138,7 +139,7 @@ def print_report(report: IngestReport) -> None:
         for error in counts.errors[:5]:
             console.print(
                 f"[yellow]{escape(name)}[/] {escape(str(error.get('outcome')))}: "
-                f"{escape(str(error.get('url')))} — {escape(str(error.get('error')))}"
+                + escape(mask_secrets(f"{error.get('url')} — {error.get('error')}"))
             )
         if len(counts.errors) > 5:
             console.print(f"[yellow]{escape(name)}[/] … {len(counts.errors) - 5} more errors")

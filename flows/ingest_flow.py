@@ -23,6 +23,7 @@ from pipeline.ingest import run_ingest
 from pipeline.ingest_types import DISCOVERY_OK, SourceCounts
 from pipeline.publish import PublishReport
 from processing.alerts import AlertsConfigError
+from storage.masking import mask_secrets
 
 ARTIFACT_KEY = "ingest-report"
 TRIGGER = "prefect"
@@ -67,7 +68,7 @@ def ingest(
         "feeds": len(published.feeds),
         "alerts_fired": published.fired,
         "alerts_sent": published.sent,
-        "alerts_failed": published.failed,
+        "alerts_failed": published.failed,  # masked by pipeline.publish
     }
 
 
@@ -90,7 +91,7 @@ def report_rows(
                 "status": status.get(name, DISCOVERY_OK),
                 **counts.as_counts(),
                 "errors": len(counts.errors),
-                "first_error": counts.first_error() or "",
+                "first_error": mask_secrets(counts.first_error() or ""),
             }
         )
     return rows

@@ -26,6 +26,7 @@ from pipeline.alerts import deliver_owed, evaluate_alerts
 from processing.alerts import NO_ALERTS, AlertsConfig, AlertsConfigError, parse_alerts
 from storage.db import session_scope
 from storage.digests import members_of, stories_for, tags_for
+from storage.masking import mask_secrets
 from storage.story_feed import latest_stories, relevant_articles_of
 from storage.types import utcnow
 
@@ -174,7 +175,7 @@ def publish_after_ingest(
     delivered = deliver_owed(engine, smtp, now=moment, client=webhook_client)
     report.sent = len(delivered.sent)
     report.failed.extend(
-        f"alert {alert} (story {story_id}) to {channel} {target}: {error}"
+        mask_secrets(f"alert {alert} (story {story_id}) to {channel} {target}: {error}")
         for channel, target, alert, story_id, error in delivered.failed
     )
     return report
