@@ -13,19 +13,26 @@ offsets to byte offsets and back, so repeated matches cost no re-encoding.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 import re2
 
-#: Python's ``\w`` (letters, digits, underscore) and ``\s`` in RE2's Unicode classes.
-WORD = r"[\p{L}\p{N}_]"
-NOT_WORD = r"[^\p{L}\p{N}_]"
-SPACE = r"[\s\x{0B}\x{1C}-\x{1F}\x{85}\p{Z}]"
+#: RE2 reads a *mapped* folded text (:class:`Utf8Text`): a non-ASCII character that is not a
+#: word character (Python's ``\w``) becomes ASCII (a space if it is one, else ``\x01``), so
+#: the word classes are small ASCII classes; RE2's ``\p{L}`` costs milliseconds per use.
+WORD = r"[0-9A-Za-z_\x{80}-\x{10FFFF}]"
+NOT_WORD = r"[^0-9A-Za-z_\x{80}-\x{10FFFF}]"
+SPACE = r"[\t\n\x0B\x0C\r\x1C-\x1F ]"
+OTHER = "\x01"  # what a non-ASCII non-word character reads as
 END = rf"(?:{NOT_WORD}|$)"
 MAX_TERM_CHARS = 200
+_WORD_CHAR = re.compile(r"\w")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _OPTIONS = re2.Options()
 _OPTIONS.max_mem = 8 << 20  # a compiled term group stays small; a bigger one is refused
 
@@ -35,8 +42,8 @@ class TermPatternError(ValueError):
 
 
 def term_alternative(index: int, folded_term: str) -> str:
-    """The RE2 text of one folded term: group ``t<index>`` around the matched span, then its
-    end boundary (consumed, outside the group).
+    """The RE2 text of one folded term: group ``t<index>`` around the matched span (the end
+    boundary follows the group; see :func:`compile_terms`).
 
     ``*`` at the end allows any word continuation (``kernwapen*``: kernwapens, kernwapentest);
     ``*`` at the start allows a compound head of at least three letters (``*eenheid``:
@@ -59,13 +66,33 @@ def term_alternative(index: int, folded_term: str) -> str:
             pieces.append(rf"{SPACE}+")
         elif ch == "*":
             pieces.append(rf"{WORD}*")
-        elif ch.isalnum() or ch == "_":
-            pieces.append(ch)
         else:
-            pieces.append(rf"\x{{{ord(ch):x}}}")
+            pieces.append(_literal(ch))
     head = rf"(?:{WORD}{{3,}}?)??" if lead else ""
     tail = rf"{WORD}*" if trail else ""
-    return rf"(?P<t{index}>{head}{''.join(pieces)}{tail}){'' if trail else END}"
+    return rf"(?P<t{index}>{head}{''.join(pieces)}{tail})"
+
+
+def _literal(ch: str) -> str:
+    """One character of a term as RE2 text, mapped like the text (see :class:`Utf8Text`)."""
+    if ch.isascii():
+        return ch if ch.isalnum() or ch == "_" else rf"\x{{{ord(ch):x}}}"
+    mapped = _map_char(ch)
+    return ch if mapped == ch else (SPACE if mapped == " " else rf"\x{{{ord(OTHER):x}}}")
+
+
+@lru_cache(maxsize=8192)
+def _map_char(ch: str) -> str:
+    if _WORD_CHAR.match(ch):
+        return ch
+    return " " if ch.isspace() else OTHER
+
+
+def map_text(folded: str) -> str:
+    """``folded`` with each non-ASCII non-word character made ASCII (same length)."""
+    if folded.isascii():
+        return folded
+    return _NON_ASCII.sub(lambda m: _map_char(m.group()), folded)
 
 
 class ByteMatch(Protocol):
@@ -86,43 +113,61 @@ class ByteProgram(Protocol):
     def search(self, text: bytes, pos: int = ..., endpos: int = ...) -> ByteMatch | None: ...
 
 
-@dataclass(frozen=True, slots=True)
 class CompiledTerms:
-    """A term group as two RE2 programs: ``anchored`` to try at one start, ``scanning`` to
-    find every start (it consumes the non-word character before a match)."""
+    """A term group as RE2 programs: ``anchored`` to try at one start, ``scanning`` (compiled
+    on first use) to find every start; it consumes the non-word character before a match."""
 
-    anchored: ByteProgram
-    scanning: ByteProgram
+    __slots__ = ("_body", "_scanning", "anchored")
+
+    def __init__(self, body: str) -> None:
+        self._body = body
+        self.anchored: ByteProgram = _compile(body)
+        self._scanning: ByteProgram | None = None
+
+    @property
+    def scanning(self) -> ByteProgram:
+        if self._scanning is None:
+            self._scanning = _compile(f"{NOT_WORD}{self._body}")
+        return self._scanning
 
 
 def compile_terms(folded_terms: list[str]) -> CompiledTerms:
     """Compile a group's folded terms (first alternative wins, as in a backtracking regex);
-    :class:`TermPatternError` names the first term RE2 refuses."""
+    :class:`TermPatternError` names the first term RE2 refuses.
+
+    The end boundary is shared: after a term ending in ``*`` (greedy to the word's end) it
+    always holds, so ``(?:a|b*)END`` prefers what ``a END|b*`` would, at a fraction of the size.
+    """
     alternatives = [term_alternative(i, t) for i, t in enumerate(folded_terms)]
-    body = "|".join(alternatives)
+    body = "(?:" + "|".join(alternatives) + ")" + END
     try:
-        anchored: ByteProgram = re2.compile(body.encode(), _OPTIONS)
-        scanning: ByteProgram = re2.compile(f"{NOT_WORD}(?:{body})".encode(), _OPTIONS)
+        return CompiledTerms(body)
     except re2.error as exc:
         for term, alternative in zip(folded_terms, alternatives, strict=True):
             try:
-                re2.compile(alternative.encode(), _OPTIONS)
+                _compile(alternative)
             except re2.error as single:
                 raise TermPatternError(f"term {term!r} cannot be compiled: {single}") from None
         raise TermPatternError(f"the terms together cannot be compiled: {exc}") from None
-    return CompiledTerms(anchored, scanning)
+
+
+def _compile(pattern: str) -> ByteProgram:
+    compiled: ByteProgram = re2.compile(pattern.encode(), _OPTIONS)
+    return compiled
 
 
 @dataclass(slots=True)
 class Utf8Text:
-    """A folded text as UTF-8 behind one leading space (so a match at offset 0 has a
-    non-word character before it too), with its character <-> byte offset map."""
+    """A folded text, mapped (:func:`map_text`) and as UTF-8 behind one leading space (so a
+    match at offset 0 has a non-word character before it too), with its character <-> byte
+    offset map."""
 
     data: bytes
     byte_at: list[int] | None = None  # byte offset of each character (and the end); None: ASCII
 
     @classmethod
     def of(cls, folded: str) -> Utf8Text:
+        folded = map_text(folded)
         data = b" " + folded.encode("utf-8", "surrogatepass")
         if len(data) == len(folded) + 1:
             return cls(data)
