@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -23,10 +22,12 @@ from cli.common import (
     open_engine,
     outcome_exit_code,
 )
+from cli.ingest_progress import IngestProgress
+from cli.preflight import preflight_or_exit
 from cli.settings import Settings, get_settings, make_processor
-from pipeline.ingest_types import COUNT_NAMES, SourceCounts
+from pipeline.ingest_types import COUNT_NAMES
 from scrapers.errors import SourcesConfigError, UnknownSourceError
-from scrapers.sources import SourcesConfig, load_sources_file
+from scrapers.sources import SourcesConfig, load_sources_file, select_sources
 from storage.masking import mask_secrets
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def ingest_sources(
     refetch: bool = False,
     trigger: str = "cli",
 ) -> IngestReport:
-    """Run the ingest core with a live progress display (one bar per source)."""
+    """Run the ingest core with a live progress display (``cli/ingest_progress.py``)."""
     from pipeline.ingest import IngestContext, run_ingest  # heavy: only when ingesting
     from pipeline.pacing_db import make_pacer
 
@@ -84,39 +85,12 @@ def ingest_sources(
         processor=make_processor(settings),
         new_processor=partial(make_processor, settings),
     )
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err_console, transient=False) as progress:
-        tasks: dict[str, Any] = {}
-
-        def on_event(event: str, **data: Any) -> None:
-            name = data.get("source")
-            if event == "source_start" and name:
-                tasks[name] = progress.add_task(name, total=None, note="discovering")
-            elif event == "discovered" and name in tasks:
-                progress.update(tasks[name], total=data["n"], note=f"{data['n']} listed")
-            elif event == "fetched" and name in tasks:
-                counts: SourceCounts = data["counts"]
-                progress.advance(tasks[name], data["n"])
-                progress.update(tasks[name], note=f"{counts.new} new, {counts.failed} failed")
-            elif event == "source_done" and name in tasks:
-                task = progress.tasks[tasks[name]]
-                progress.update(
-                    tasks[name],
-                    total=task.total or 0,
-                    completed=task.total or 0,
-                    note=data["status"],
-                )
-
-        try:
+    try:
+        total = len(select_sources(config, source_names, include_disabled=bool(source_names)))
+        with IngestProgress(err_console, total) as on_event:
             return run_ingest(ctx, source_names, progress=on_event, stop_on_signals=True)
-        except UnknownSourceError as exc:
-            raise fail(str(exc), EXIT_NOTHING_RAN) from exc
+    except UnknownSourceError as exc:
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
 
 def print_report(report: IngestReport) -> None:
@@ -159,7 +133,7 @@ def ingest(
     130 / 143 after Ctrl-C / SIGTERM (the run is recorded as interrupted).
     """
     settings = get_settings()
-    config = load_config(settings)
+    config = preflight_or_exit(settings).sources  # every setting checked before any request
     with open_engine(settings) as engine:
         report = ingest_sources(engine, config, source or None, refetch=refetch)
         if report.signal is not None:

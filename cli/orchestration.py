@@ -29,19 +29,18 @@ from cli.common import (
     open_engine,
     outcome_exit_code,
 )
+from cli.dates import parse_day
+from cli.preflight import preflight_or_exit
 from cli.settings import get_settings
 from flows.runtime import prefect_env_defaults
-from scrapers.errors import SourcesConfigError
-from scrapers.sources import SourcesConfig, load_sources_file
+from scrapers.sources import SourcesConfig
 
 log = logging.getLogger(__name__)
 
 
 def _config() -> SourcesConfig:
-    try:
-        return load_sources_file(get_settings().sources_file)
-    except SourcesConfigError as exc:
-        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
+    """Every configuration file and setting checked (``cli/preflight.py``); the sources."""
+    return preflight_or_exit(get_settings()).sources
 
 
 def serve_command(
@@ -89,10 +88,7 @@ def schedule_command(
 
 
 def _day(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise fail(f"{name} {value!r} is not a date: use YYYY-MM-DD", EXIT_NOTHING_RAN) from exc
+    return parse_day(value, name)
 
 
 def backfill_command(

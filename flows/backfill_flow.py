@@ -25,6 +25,8 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE
 
+from cli.preflight import preflight
+from cli.settings import get_settings
 from flows.backfill_params import (
     END_FIELD,
     REFETCH_FIELD,
@@ -88,6 +90,7 @@ def backfill(
     run at once with the reason.
     """
     logger = get_run_logger()
+    preflight(get_settings())  # every setting checked before the first request
     config = current_config()
     plan = plan_backfill(
         start,

@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from cli.digest_setup import digest_options, send_owed_digests
+from cli.preflight import preflight
 from cli.settings import get_settings
 from digests.select import today
 from flows.runtime import database_url, engine_for
@@ -105,6 +106,7 @@ def digest(
         previous_day: With no day given, report yesterday, a complete day (the 07:00 schedule
             uses this), instead of today so far.
     """
+    preflight(get_settings())  # every setting checked before anything is written or sent
     options = digest_options(get_settings())
     wanted = day or today(options.tz) - timedelta(days=1 if previous_day else 0)
     return build_digest_task(database_url(get_settings()), wanted, published, send_email)

@@ -15,6 +15,7 @@ from prefect.cache_policies import NONE
 
 from cli.digest_setup import DigestSettingsError
 from cli.feeds import publish_with_settings
+from cli.preflight import preflight
 from cli.settings import get_settings
 from flows.ingest_tasks import make_context, source_tasks
 from flows.runtime import database_url, engine_for
@@ -41,6 +42,7 @@ def ingest(
         seeds: Store the seed corpus first (cheap and idempotent).
     """
     settings = get_settings()
+    preflight(settings)  # every setting checked before the first request (one-line error)
     db_url = database_url(settings)
     if seeds:
         store_seeds_task(db_url, str(settings.seeds_dir), TRIGGER)
