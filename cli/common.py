@@ -7,6 +7,7 @@ import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from types import FrameType
 
 import typer
 from rich.console import Console
@@ -71,6 +72,25 @@ def interrupted_exit(signum: int, run_id: int | None) -> typer.Exit:
         soft_wrap=True,
     )
     return typer.Exit(128 + signum)
+
+
+@contextmanager
+def signals_unwind() -> Iterator[list[int]]:
+    """SIGTERM (and SIGINT) raise ``KeyboardInterrupt`` in the main thread, so the process
+    unwinds and its exit hooks run: Prefect stops the temporary API server it started
+    (killed outright by SIGTERM, that child server would live on). The list notes the signal."""
+    received: list[int] = []
+
+    def unwind(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, unwind) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

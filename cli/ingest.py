@@ -21,6 +21,7 @@ from cli.common import (
     interrupted_exit,
     open_engine,
     outcome_exit_code,
+    signals_unwind,
 )
 from cli.ingest_progress import IngestProgress
 from cli.preflight import preflight_or_exit
@@ -31,7 +32,7 @@ from scrapers.sources import SourcesConfig, load_sources_file, select_sources
 from storage.masking import mask_secrets
 
 if TYPE_CHECKING:
-    from pipeline.ingest import IngestReport
+    from pipeline.ingest import IngestContext, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,32 @@ def ingest_sources(
     )
     try:
         total = len(select_sources(config, source_names, include_disabled=bool(source_names)))
-        with IngestProgress(err_console, total) as on_event:
-            return run_ingest(ctx, source_names, progress=on_event, stop_on_signals=True)
+        # Fetching stops on SIGTERM / Ctrl-C inside run_ingest; before that (the run and its
+        # sources being registered: long for thousands) a signal unwinds and is recorded here.
+        with signals_unwind() as received:
+            try:
+                with IngestProgress(err_console, total) as on_event:
+                    return run_ingest(ctx, source_names, progress=on_event, stop_on_signals=True)
+            except KeyboardInterrupt:
+                if not received:
+                    raise
+                return interrupted_before_fetching(ctx, received[0])
     except UnknownSourceError as exc:
         raise fail(str(exc), EXIT_NOTHING_RAN) from exc
+
+
+def interrupted_before_fetching(ctx: IngestContext, signum: int) -> IngestReport:
+    """The report of a run stopped by ``signum`` before its sources ran: the run (if it was
+    opened) is closed as interrupted; nothing was fetched."""
+    from pipeline.ingest_record import record_ingest
+    from pipeline.ingest_types import IngestReport
+
+    if ctx.run_id is None:
+        report = IngestReport(run_id=None, status="interrupted")
+    else:
+        report = record_ingest(ctx.engine, ctx.run_id, [], interrupted=["(all)"])
+    report.signal = signum
+    return report
 
 
 def print_report(report: IngestReport) -> None:

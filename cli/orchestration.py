@@ -9,10 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from types import FrameType
 from typing import Any
 
 import typer
@@ -28,6 +25,7 @@ from cli.common import (
     log_service_progress,
     open_engine,
     outcome_exit_code,
+    signals_unwind,
 )
 from cli.dates import parse_day
 from cli.preflight import preflight_or_exit
@@ -148,25 +146,6 @@ def backfill_command(
     if summary["days_failed"]:  # days already done or with nothing new count as ok
         days = ["ok"] * summary["days_done"] + ["failed"] * summary["days_failed"]
         raise typer.Exit(outcome_exit_code(days))
-
-
-@contextmanager
-def signals_unwind() -> Iterator[list[int]]:
-    """SIGTERM (and SIGINT) raise ``KeyboardInterrupt`` in the main thread, so the process
-    unwinds and its exit hooks run: Prefect stops the temporary API server it started
-    (killed outright by SIGTERM, that child server would live on). The list notes the signal."""
-    received: list[int] = []
-
-    def unwind(signum: int, _frame: FrameType | None) -> None:
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, unwind) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield received
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def run_command() -> None:
