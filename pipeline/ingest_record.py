@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -30,7 +31,13 @@ from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.fetchlog import set_validators
 from storage.models import IngestRun, Source
-from storage.runs import INTERRUPTED, finish_run, newer_result_exists, record_source_counts
+from storage.runs import (
+    INTERRUPTED,
+    finish_run,
+    newer_result_exists,
+    record_many_source_counts,
+    record_source_counts,
+)
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
 # Article outcomes worth retrying on the next run (the server may answer then, the database
@@ -95,14 +102,13 @@ def record_ingest(
         run = session.get(IngestRun, run_id)
         if run is None:
             raise LookupError(f"ingest run {run_id} does not exist")
+        cut: list[tuple[str, dict[str, int], list[Any], str]] = []
         for outcome in outcomes:
             source, discovery, counts = outcome.source, outcome.discovery, outcome.counts
             if source.name in interrupted:  # not all stored: its validators are not kept
                 report.sources[source.name] = counts
                 report.source_status[source.name] = INTERRUPTED
-                record_source_counts(
-                    session, run, source.name, counts.as_counts(), counts.errors, INTERRUPTED
-                )
+                cut.append((source.name, counts.as_counts(), counts.errors, INTERRUPTED))
                 continue
             if discovery.status == DISCOVERY_OK and (
                 has_transient_failures(counts) or counts.waiting
@@ -127,6 +133,7 @@ def record_ingest(
             record_source_counts(
                 session, run, source.name, counts.as_counts(), counts.errors, status
             )
+        record_many_source_counts(session, run, cut)  # thousands after a SIGTERM: one insert
         bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
         errors = any(c.errors for c in report.sources.values())
         if interrupted:
