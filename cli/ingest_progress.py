@@ -17,6 +17,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -53,6 +54,11 @@ class IngestProgress:
             self._total = self._progress.add_task(
                 f"{total_sources} sources", total=total_sources, note="starting"
             )
+
+    @property
+    def tasks(self) -> list[Task]:
+        """What is on display: one task per source, or the one aggregate bar."""
+        return self._progress.tasks
 
     def __enter__(self) -> IngestProgress:
         self._progress.__enter__()
