@@ -7,6 +7,7 @@ import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from types import FrameType
 
 import typer
 from rich.console import Console
@@ -16,6 +17,7 @@ from sqlalchemy import Engine
 from composition.runtime import prefect_env_defaults
 from composition.settings import Settings, get_settings
 from storage.db import make_engine
+from storage.masking import MaskingFilter
 from storage.migrate import is_migrated
 
 console = Console()
@@ -27,15 +29,47 @@ def configure_logging(verbosity: int = 0) -> None:
     summaries), every fetch with ``-v``, debug detail and third-party chatter with ``-vv``."""
     prefect_env_defaults()
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = RichHandler(console=err_console, show_path=False, rich_tracebacks=verbosity > 1)
+    if verbosity == 0:
+        handler.addFilter(ConciseErrors())
+    handler.addFilter(MaskingFilter())  # no URL's password or token reaches the log
     logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        datefmt="[%X]",
-        handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=True)],
-        force=True,
+        level=level, format="%(message)s", datefmt="[%X]", handlers=[handler], force=True
     )
     for noisy in ("httpx", "httpcore", "alembic", "trafilatura", "htmldate", "courlan"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+
+
+class ConciseErrors(logging.Filter):
+    """Default verbosity: an error is one short line (its exception's type and first line, not
+    the traceback), and after :attr:`SHOWN` errors one line says the rest are hidden, so a
+    database lost mid-run is a few lines, not a traceback per source (``-v`` shows all)."""
+
+    SHOWN = 3
+    WIDTH = 140  # characters of an exception's first line
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._errors = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        self._errors += 1
+        if self._errors > self.SHOWN + 1:
+            return False
+        if self._errors == self.SHOWN + 1:
+            record.msg, record.args = "… further errors hidden (-v shows them)", None
+            record.exc_info = record.exc_text = None
+            return True
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            first = (str(exc).strip().splitlines() or [""])[0]
+            if len(first) > self.WIDTH:
+                first = first[: self.WIDTH] + "…"
+            record.msg, record.args = f"{record.getMessage()}: {type(exc).__name__}: {first}", None
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def log_service_progress() -> None:
@@ -72,6 +106,25 @@ def interrupted_exit(signum: int, run_id: int | None) -> typer.Exit:
         soft_wrap=True,
     )
     return typer.Exit(128 + signum)
+
+
+@contextmanager
+def signals_unwind() -> Iterator[list[int]]:
+    """SIGTERM (and SIGINT) raise ``KeyboardInterrupt`` in the main thread, so the process
+    unwinds and its exit hooks run: Prefect stops the temporary API server it started
+    (killed outright by SIGTERM, that child server would live on). The list notes the signal."""
+    received: list[int] = []
+
+    def unwind(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, unwind) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -10,6 +10,8 @@ import typer
 from rich.markup import escape
 
 from cli.common import err_console, fail, open_engine
+from cli.dates import parse_day
+from cli.preflight import preflight_or_exit
 from composition.digest_setup import DigestSettingsError, digest_options, send_owed_digests
 from composition.settings import get_settings
 from digests.select import today
@@ -21,12 +23,7 @@ CONFIG_ERROR = 2
 
 
 def _parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise fail(f"--date {value!r} is not a date: use YYYY-MM-DD") from exc
+    return None if value is None else parse_day(value, "--date")
 
 
 def digest_command(
@@ -58,6 +55,7 @@ def digest_command(
 
     settings = get_settings()
     wanted_day = _parse_day(day)
+    preflight_or_exit(settings)  # every setting checked before anything is written or sent
     try:
         options = digest_options(settings)
     except DigestSettingsError as exc:

@@ -15,30 +15,22 @@ from typing import Any, TypeVar
 import click
 import typer
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
 
 from cli.common import EXIT_NOTHING_RAN, err_console
 from processing.errors import TaxonomyError
+from storage.masking import mask_secrets, mask_url
 
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def redact(url: str) -> str:
-    """A database URL without its password, for printing."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is printed without its credentials part
-        return url.rsplit("@", 1)[-1]
-
-
 def database_error_line(url: str, exc: BaseException) -> str:
     """``cannot use the database <url>: <first line of the driver's message>``."""
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return f"cannot use the database {redact(url)}: {first}"
+    return f"cannot use the database {mask_url(url)}: {mask_secrets(first)}"
 
 
 def settings_error_line(exc: ValidationError) -> str:

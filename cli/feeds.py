@@ -21,6 +21,7 @@ from composition.digest_setup import DigestSettingsError, digest_zone
 from composition.publish_setup import feed_topics
 from composition.settings import get_settings
 from storage.db import session_scope
+from storage.masking import mask_secrets, mask_url
 from storage.types import utcnow
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def report_publish(report: PublishReport) -> None:
         + (f", {len(report.failed)} failed" if report.failed else "")
     )
     for line in report.failed:
-        console.print(f"  [yellow]{escape(line)}[/]")
+        console.print(f"  [yellow]{escape(mask_secrets(line))}[/]")
 
 
 def feed(
@@ -123,10 +124,10 @@ def alerts(
                 "deliveries": [
                     {
                         "channel": d.channel,
-                        "target": d.target,
+                        "target": mask_url(d.target),
                         "status": d.status,
                         "attempts": d.attempts,
-                        "error": d.error,
+                        "error": None if d.error is None else mask_secrets(d.error),
                         "last_attempt_at": iso_utc(d.last_attempt_at),
                         "sent_at": iso_utc(d.sent_at),
                     }
@@ -143,8 +144,12 @@ def alerts(
         table.add_column(column)
     for f in firings:
         states = ", ".join(
-            f"{d.channel} {d.target}: {d.status}"
-            + (f" ({d.attempts} attempts: {d.error})" if d.status != "sent" and d.error else "")
+            f"{d.channel} {mask_url(d.target)}: {d.status}"
+            + (
+                f" ({d.attempts} attempts: {mask_secrets(d.error)})"
+                if d.status != "sent" and d.error
+                else ""
+            )
             for d in f.deliveries
         )
         table.add_row(

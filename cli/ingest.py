@@ -4,11 +4,10 @@ group also holds `sources check`, the live probe in cli/sources_check.py)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -21,11 +20,15 @@ from cli.common import (
     interrupted_exit,
     open_engine,
     outcome_exit_code,
+    signals_unwind,
 )
+from cli.ingest_progress import IngestProgress
+from cli.preflight import preflight_or_exit
 from composition.settings import Settings, current_config, get_settings
-from pipeline.run_state import COUNT_NAMES, SourceCounts
+from pipeline.run_state import COUNT_NAMES
 from scrapers.errors import SourcesConfigError, UnknownSourceError
-from scrapers.sources import SourcesConfig
+from scrapers.sources import SourcesConfig, select_sources
+from storage.masking import mask_secrets
 
 if TYPE_CHECKING:
     from pipeline.ingest import IngestReport
@@ -77,39 +80,30 @@ def ingest_sources(
     ctx = context_for(
         engine, config, settings, refetch=refetch, trigger=trigger, pacer=pacer, build_now=True
     )
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err_console, transient=False) as progress:
-        tasks: dict[str, Any] = {}
+    try:
+        total = len(select_sources(config, source_names, include_disabled=bool(source_names)))
+        # Fetching stops on SIGTERM / Ctrl-C inside run_ingest; before that (the run and its
+        # sources being registered: long for thousands) a signal unwinds and is recorded here.
+        with signals_unwind() as received:
+            try:
+                with IngestProgress(err_console, total) as on_event:
+                    return run_ingest(ctx, source_names, progress=on_event, stop_on_signals=True)
+            except KeyboardInterrupt:
+                if not received:
+                    raise
+                return interrupted_before_fetching(received[0])
+    except UnknownSourceError as exc:
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
 
-        def on_event(event: str, **data: Any) -> None:
-            name = data.get("source")
-            if event == "source_start" and name:
-                tasks[name] = progress.add_task(name, total=None, note="discovering")
-            elif event == "discovered" and name in tasks:
-                progress.update(tasks[name], total=data["n"], note=f"{data['n']} listed")
-            elif event == "fetched" and name in tasks:
-                counts: SourceCounts = data["counts"]
-                progress.advance(tasks[name], data["n"])
-                progress.update(tasks[name], note=f"{counts.new} new, {counts.failed} failed")
-            elif event == "source_done" and name in tasks:
-                task = progress.tasks[tasks[name]]
-                progress.update(
-                    tasks[name],
-                    total=task.total or 0,
-                    completed=task.total or 0,
-                    note=data["status"],
-                )
 
-        try:
-            return run_ingest(ctx, source_names, progress=on_event, stop_on_signals=True)
-        except UnknownSourceError as exc:
-            raise fail(str(exc), EXIT_NOTHING_RAN) from exc
+def interrupted_before_fetching(signum: int) -> IngestReport:
+    """The report of a run stopped by ``signum`` before its sources ran (``run_ingest`` has
+    closed the run as interrupted if it was opened); nothing was fetched."""
+    from pipeline.run_state import IngestReport
+
+    report = IngestReport(run_id=None, status="interrupted")
+    report.signal = signum
+    return report
 
 
 def print_report(report: IngestReport) -> None:
@@ -132,7 +126,7 @@ def print_report(report: IngestReport) -> None:
         for error in counts.errors[:5]:
             console.print(
                 f"[yellow]{escape(name)}[/] {escape(str(error.outcome))}: "
-                f"{escape(error.url)} — {escape(error.error)}"
+                + escape(mask_secrets(f"{error.url} — {error.error}"))
             )
         if len(counts.errors) > 5:
             console.print(f"[yellow]{escape(name)}[/] … {len(counts.errors) - 5} more errors")
@@ -152,7 +146,7 @@ def ingest_command(
     130 / 143 after Ctrl-C / SIGTERM (the run is recorded as interrupted).
     """
     settings = get_settings()
-    config = load_config(settings)
+    config = preflight_or_exit(settings).sources  # every setting checked before any request
     with open_engine(settings) as engine:
         report = ingest_sources(engine, config, source or None, refetch=refetch)
         if report.signal is not None:

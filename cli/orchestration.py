@@ -9,10 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from types import FrameType
 from typing import Any
 
 import typer
@@ -28,20 +25,20 @@ from cli.common import (
     log_service_progress,
     open_engine,
     outcome_exit_code,
+    signals_unwind,
 )
+from cli.dates import parse_day
+from cli.preflight import preflight_or_exit
 from composition.runtime import prefect_env_defaults
-from composition.settings import current_config, get_settings
-from scrapers.errors import SourcesConfigError
+from composition.settings import get_settings
 from scrapers.sources import SourcesConfig
 
 log = logging.getLogger(__name__)
 
 
 def _config() -> SourcesConfig:
-    try:
-        return current_config(get_settings())
-    except SourcesConfigError as exc:
-        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
+    """Every configuration file and setting checked (``cli/preflight.py``); the sources."""
+    return preflight_or_exit(get_settings()).sources
 
 
 def serve_command(
@@ -89,10 +86,7 @@ def schedule_command(
 
 
 def _day(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise fail(f"{name} {value!r} is not a date: use YYYY-MM-DD", EXIT_NOTHING_RAN) from exc
+    return parse_day(value, name)
 
 
 def backfill_command(
@@ -152,25 +146,6 @@ def backfill_command(
     if summary["days_failed"]:  # days already done or with nothing new count as ok
         days = ["ok"] * summary["days_done"] + ["failed"] * summary["days_failed"]
         raise typer.Exit(outcome_exit_code(days))
-
-
-@contextmanager
-def signals_unwind() -> Iterator[list[int]]:
-    """SIGTERM (and SIGINT) raise ``KeyboardInterrupt`` in the main thread, so the process
-    unwinds and its exit hooks run: Prefect stops the temporary API server it started
-    (killed outright by SIGTERM, that child server would live on). The list notes the signal."""
-    received: list[int] = []
-
-    def unwind(signum: int, _frame: FrameType | None) -> None:
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, unwind) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield received
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def run_command() -> None:

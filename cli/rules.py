@@ -10,7 +10,7 @@ file, the topic, the rule and what is wrong, exit code 2.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.common import console, err_console, open_engine
+from cli.dates import parse_day
 from cli.errors import OperatorTyper
 from composition.settings import Settings, get_settings
 from digests.select import day_window
@@ -69,11 +70,7 @@ def since_start(settings: Settings, since: str | None) -> datetime | None:
     """The start of day ``since`` in the configured zone (None: every article)."""
     if since is None:
         return None
-    try:
-        day = date.fromisoformat(since)
-    except ValueError as exc:
-        raise refuse(f"--since {since!r} is not a date: use YYYY-MM-DD") from exc
-    return day_window(day, ZoneInfo(settings.timezone))[0]
+    return day_window(parse_day(since, "--since"), ZoneInfo(settings.timezone))[0]
 
 
 def _progress() -> Progress:

@@ -26,8 +26,9 @@ from prefect.artifacts import (
 from prefect.cache_policies import NONE
 
 from composition.context import make_context
+from composition.preflight import preflight
 from composition.runtime import database_url
-from composition.settings import current_config
+from composition.settings import current_config, get_settings
 from flows.backfill_params import (
     END_FIELD,
     REFETCH_FIELD,
@@ -93,6 +94,7 @@ def backfill(
     run at once with the reason.
     """
     logger = get_run_logger()
+    preflight(get_settings())  # every setting checked before the first request
     config = current_config()
     plan = plan_backfill(
         start,

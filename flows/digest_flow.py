@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from composition.digest_setup import digest_options, send_owed_digests
+from composition.preflight import preflight
 from composition.runtime import database_url, engine_for
 from composition.settings import get_settings
 from digests.select import today
@@ -113,6 +114,7 @@ def digest(
         allow_empty: Email the digest even when it has no stories (by default a digest of
             nothing is written and published, not emailed).
     """
+    preflight(get_settings())  # every setting checked before anything is written or sent
     options = digest_options(get_settings())
     wanted = day or today(options.tz) - timedelta(days=1 if previous_day else 0)
     return build_digest_task(

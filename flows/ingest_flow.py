@@ -15,6 +15,7 @@ from prefect.cache_policies import NONE
 
 from composition.context import make_context
 from composition.digest_setup import DigestSettingsError
+from composition.preflight import preflight
 from composition.publish_setup import publish_with_settings
 from composition.runtime import database_url, engine_for
 from composition.settings import get_settings
@@ -24,6 +25,7 @@ from pipeline.ingest import run_ingest
 from pipeline.ingest.publish import PublishReport
 from pipeline.run_state import DISCOVERY_OK, SourceCounts
 from processing.alerts import AlertsConfigError
+from storage.masking import mask_secrets
 
 ARTIFACT_KEY = "ingest-report"
 TRIGGER = "prefect"
@@ -41,6 +43,7 @@ def ingest(
         seeds: Store the seed corpus first (cheap and idempotent).
     """
     settings = get_settings()
+    preflight(settings)  # every setting checked before the first request (one-line error)
     db_url = database_url(settings)
     if seeds:
         store_seeds_task(db_url, str(settings.seeds_dir), TRIGGER)
@@ -68,7 +71,7 @@ def ingest(
         "feeds": len(published.feeds),
         "alerts_fired": published.fired,
         "alerts_sent": published.sent,
-        "alerts_failed": published.failed,
+        "alerts_failed": published.failed,  # masked by pipeline.publish
     }
 
 
@@ -91,7 +94,7 @@ def report_rows(
                 "status": status.get(name, DISCOVERY_OK),
                 **counts.as_counts(),
                 "errors": len(counts.errors),
-                "first_error": counts.first_error() or "",
+                "first_error": mask_secrets(counts.first_error() or ""),
             }
         )
     return rows

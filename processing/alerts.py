@@ -27,9 +27,10 @@ from pydantic import (
     model_validator,
 )
 
+from processing.names import SAFE_NAME_MAX_LENGTH, SAFE_NAME_PATTERN
+
 KIND_TOPIC = "topic"
 KIND_BREAKING = "breaking"
-_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.:-]*$"
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+$")
 
 
@@ -64,7 +65,7 @@ class Alert(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=100, pattern=_NAME)
+    name: str = Field(min_length=1, max_length=SAFE_NAME_MAX_LENGTH, pattern=SAFE_NAME_PATTERN)
     topic: str | None = Field(None, min_length=1, max_length=60)
     breaking: Breaking | None = None
     email_to: list[str] = Field(default_factory=list)

@@ -22,6 +22,9 @@ from processing.textmatch import FoldedText, Hit, TermSet
 _TOKEN = re.compile(r'\(|\)|"[^"]*"|[^\s()]+')
 _NEAR = re.compile(r"^NEAR/(\d+)$")
 _BARE_WORD = re.compile(r"^\w+$")
+#: Deepest nesting of parentheses, NOT and NEAR a rule may have: rules are parsed and
+#: evaluated recursively, and real rules nest two or three levels.
+MAX_RULE_DEPTH = 32
 
 
 class RuleSyntaxError(ValueError):
@@ -51,6 +54,7 @@ class RuleParser:
         """Compile ``rule``; raise :class:`RuleSyntaxError` with the rule text on error."""
         self._tokens = _TOKEN.findall(rule)
         self._pos = 0
+        self._depth = 0
         if not self._tokens:
             raise RuleSyntaxError(f"empty rule {rule!r}")
         try:
@@ -87,19 +91,34 @@ class RuleParser:
 
     def _near(self) -> Node:
         node = self._unary()
+        chained = 0
         while (token := self._peek()) is not None and (m := _NEAR.match(token)):
             self._take()
+            chained += 1  # each NEAR wraps the node before it: one level deeper
+            self._enter()
             node = _near(node, self._unary(), int(m.group(1)))
+        self._depth -= chained
         return node
+
+    def _enter(self) -> None:
+        """One level deeper; refused past :data:`MAX_RULE_DEPTH` (before Python's own limit)."""
+        self._depth += 1
+        if self._depth > MAX_RULE_DEPTH:
+            raise RuleSyntaxError(f"nested deeper than {MAX_RULE_DEPTH} levels")
 
     def _unary(self) -> Node:
         token = self._take()
         if token == "NOT":
-            return _not(self._unary())
+            self._enter()
+            node = _not(self._unary())
+            self._depth -= 1
+            return node
         if token == "(":
+            self._enter()
             node = self._expr()
             if self._take() != ")":
                 raise RuleSyntaxError("missing ')'")
+            self._depth -= 1
             return node
         if token in {")", "AND", "OR"} or _NEAR.match(token):
             raise RuleSyntaxError(f"operand expected, got {token!r}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from processing.errors import TaxonomyError
+from processing.names import name_problem
 from processing.rules import Node, RuleParser, RuleSyntaxError
 from processing.textmatch import TermIndex, TermSet
 
@@ -125,6 +126,9 @@ def _topic(parser: RuleParser, spec: dict[str, Any]) -> Topic:
     slug = spec.get("slug")
     if not slug:
         raise TaxonomyError(f"a topic has no slug: {spec!r}")
+    problem = name_problem(slug)
+    if problem is not None:
+        raise TaxonomyError(f"topic slug {problem}")
     rules: list[Rule] = []
     for number, raw in enumerate(spec.get("rules", []), start=1):
         rules.append(_rule(parser, slug, number, raw))

@@ -7,8 +7,8 @@ to the original offset.
 Speed: a term can only match where a word of the text starts with (or, for ``*word``,
 contains) the term's leading letters. A :class:`TermIndex` over all term sets of a taxonomy
 looks at each word of a text once (cached per distinct word) and lists, per term set, the word
-starts where a match could begin; each set's regex then runs only there, anchored. The result
-is exactly what a full ``finditer`` scan gives (leftmost, non-overlapping, first alternative).
+starts where a match could begin; each set's linear-time RE2 program (``termpattern``) runs
+only there, anchored: exactly what a full scan finds (leftmost, first alternative).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from processing.termpattern import Utf8Text, compile_terms
 
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -117,6 +119,13 @@ class FoldedText:
     word_starts: list[int]
     words: list[str]
     candidates: dict[int, list[int]] | None = None
+    encoded: Utf8Text | None = None
+
+    def utf8(self) -> Utf8Text:
+        """The folded text as RE2 reads it (encoded once, on first use)."""
+        if self.encoded is None:
+            self.encoded = Utf8Text.of(self.folded)
+        return self.encoded
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original ``(start, end)`` of the folded slice ``[start, end)``."""
@@ -203,39 +212,6 @@ def fold_term(term: str) -> str:
     return "".join(_fold_char(ch) for ch in term)
 
 
-def pattern_regex(term: str) -> str:
-    """The regex for one term pattern, matched on folded text.
-
-    ``*`` at the end allows any word continuation (``kernwapen*``: kernwapens, kernwapentest);
-    ``*`` at the start allows a compound head of at least three letters (``*eenheid``:
-    legereenheid), so ``*oppositie`` is not found inside "toppositie". A hyphen matches a
-    hyphen, a space or nothing (Wit-Rusland, Wit Rusland, Witrusland); a space matches any run
-    of whitespace. Otherwise the term must start and end at word boundaries.
-    """
-    folded = fold_term(term.strip())
-    lead = folded.startswith("*")
-    trail = folded.endswith("*")
-    core = folded.strip("*")
-    if not core:
-        raise ValueError(f"empty term pattern {term!r}")
-    pieces: list[str] = []
-    for ch in core:
-        if ch == "-":
-            pieces.append(r"[-\s]?")
-        elif ch == " ":
-            pieces.append(r"\s+")
-        elif ch == "*":
-            pieces.append(r"\w*")
-        else:
-            pieces.append(re.escape(ch))
-    body = "".join(pieces)
-    # Every match starts at a word start (a compound head is part of the match), which lets
-    # the regex engine reject most positions at once.
-    start = r"(?<!\w)(?:\w{3,}?)??" if lead else r"(?<!\w)"
-    end = r"\w*" if trail else r"(?!\w)"
-    return f"{start}{body}{end}"
-
-
 @dataclass(slots=True, frozen=True)
 class WordKey:
     """What a word must look like for a term to match from its start.
@@ -301,19 +277,17 @@ class TermSet:
         self.terms = list(terms)
         self.serial = next(_SERIALS)
         self.exclude = list(exclude or [])
-        guards = "".join(f"(?<!{re.escape(g)})" for g in _folded_guards(not_after or []))
-        ahead = "".join(f"(?!{re.escape(g)})" for g in _folded_guards(not_before or []))
-        alternatives = [f"(?P<t{i}>{pattern_regex(t)})" for i, t in enumerate(self.terms)]
-        # Atomic, so a guard after the match cannot make a trailing ``*`` give letters back.
-        body = ("(?>" if ahead else "(?:") + "|".join(alternatives) + ")"
-        self._regex = re.compile(r"(?<!\w)" + guards + body + ahead)
+        folded_terms = [fold_term(t.strip()) for t in self.terms]
+        self._programs = compile_terms(folded_terms)
+        self._not_after = _folded_guards(not_after or [])
+        self._not_before = _folded_guards(not_before or [])
         keys = [word_key(t) for t in self.terms]
         self.keys: list[WordKey] | None = None if None in keys else [k for k in keys if k]
         self._own_index: TermIndex | None = None
 
     def find(self, text: FoldedText) -> list[Hit]:
-        """Every non-overlapping match, leftmost first (the same as a full regex scan), less
-        those inside an excluded phrase."""
+        """Every non-overlapping match, leftmost first (the same as a full scan), less those
+        inside an excluded phrase."""
         if self.keys is None:
             return self.scan(text)
         starts = text.candidates.get(self.serial) if text.candidates is not None else None
@@ -321,27 +295,52 @@ class TermSet:
             if self._own_index is None:
                 self._own_index = TermIndex([self, *self.exclude])
             starts = self._own_index.starts(text)[self.serial]
+        return self._without_excluded(text, self._match_at(text, starts))
+
+    def scan(self, text: FoldedText) -> list[Hit]:
+        """The same as :meth:`find` without the word index: RE2 finds every start."""
+        utf8 = text.utf8()
+        program, hits, pos = self._programs.scanning, [], 0
+        while (found := program.search(utf8.data, pos)) is not None:
+            group = found.lastindex or 1
+            start = utf8.to_char(found.start(group))
+            hit = self._accept(text, start, utf8.to_char(found.end(group)), group)
+            if hit is None:
+                pos = found.start(group)  # try the later starts (a non-word byte before them)
+                continue
+            hits.append(hit)
+            pos = found.end(group)
+        return self._without_excluded(text, hits)
+
+    def _match_at(self, text: FoldedText, starts: Iterable[int]) -> list[Hit]:
+        """The leftmost non-overlapping matches beginning at some of ``starts`` (word starts)."""
+        utf8 = text.utf8()
+        match = self._programs.anchored.match
         hits: list[Hit] = []
-        folded, match, end = text.folded, self._regex.match, 0
+        end = 0
         for start in starts:
             if start < end:  # inside the previous match
                 continue
-            found = match(folded, start)
-            if found is None or found.end() == start:
+            found = match(utf8.data, utf8.to_byte(start))
+            if found is None:
                 continue
-            end = found.end()
-            hits.append(Hit(start, end, self.terms[int((found.lastgroup or "t0")[1:])]))
-        return self._without_excluded(text, hits)
+            group = found.lastindex or 1
+            hit = self._accept(text, start, utf8.to_char(found.end(group)), group)
+            if hit is not None:
+                hits.append(hit)
+                end = hit.end
+        return hits
 
-    def scan(self, text: FoldedText) -> list[Hit]:
-        """The same as :meth:`find` by a full regex scan (the reference for the index)."""
-        hits: list[Hit] = []
-        for match in self._regex.finditer(text.folded):
-            if match.end() == match.start():
-                continue
-            group = match.lastgroup or "t0"
-            hits.append(Hit(match.start(), match.end(), self.terms[int(group[1:])]))
-        return self._without_excluded(text, hits)
+    def _accept(self, text: FoldedText, start: int, end: int, group: int) -> Hit | None:
+        """The hit, unless it is empty or a guard touches it."""
+        folded = text.folded
+        if end == start:
+            return None
+        if any(folded.startswith(g, start - len(g)) for g in self._not_after if start >= len(g)):
+            return None
+        if any(folded.startswith(g, end) for g in self._not_before):
+            return None
+        return Hit(start, end, self.terms[group - 1])
 
     def _without_excluded(self, text: FoldedText, hits: list[Hit]) -> list[Hit]:
         if not hits or not self.exclude:

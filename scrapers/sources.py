@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from processing.identity import NOS_ARTICLE_ID_PATTERN
+from processing.names import SAFE_NAME_MAX_LENGTH, SAFE_NAME_PATTERN
 from processing.temporal import NEWSROOM_TIMEZONE
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 
@@ -33,7 +34,6 @@ CONSENT_HOSTS = frozenset({"myprivacy.dpgmedia.nl", "myprivacy.dpgmedia.be"})
 #: Hosts whose article URLs carry NOS's article ids, used when a source names no pattern.
 NOS_HOSTS = frozenset({"nos.nl", "www.nos.nl"})
 DATE_PLACEHOLDER = "{date}"
-_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
 
 
@@ -112,7 +112,7 @@ class SourceConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    name: str = Field(pattern=_NAME_PATTERN, max_length=100)
+    name: str = Field(pattern=SAFE_NAME_PATTERN, max_length=SAFE_NAME_MAX_LENGTH)
     kind: SourceKind
     url: str = Field(description="URL, or for kind=archive a template with {date} = YYYY-MM-DD.")
     allowed_hosts: tuple[str, ...] = Field(min_length=1)

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import MaskedJSON, MaskedText, UTCDateTime, utcnow
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -70,7 +70,7 @@ class Source(Base):
     last_attempt_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
     last_error_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(MaskedText)
     # ok | failing | blocked | unreachable | never
     status: Mapped[str] = mapped_column(String(20), default="never")
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -95,7 +95,7 @@ class FetchLog(Base):
     # ok | not_modified | http_error | timeout | connect_error | robots_disallowed | off_host |
     # too_large | bad_content_type | redirect_error | parse_error | no_article | blocked
     outcome: Mapped[str] = mapped_column(String(30))
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(MaskedText)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     n_bytes: Mapped[int | None] = mapped_column(Integer)
@@ -225,7 +225,7 @@ class FetchRetry(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     next_retry_at: Mapped[datetime | None]
     last_outcome: Mapped[str] = mapped_column(String(30))
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(MaskedText)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -301,7 +301,7 @@ class IngestRunSource(Base):
     no_article: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(MaskedJSON, default=list)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
@@ -318,7 +318,7 @@ class CrawlProgress(Base):
     status: Mapped[str] = mapped_column(String(20))  # done | failed
     n_discovered: Mapped[int] = mapped_column(Integer, default=0)
     n_new: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(MaskedText)
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -378,7 +378,7 @@ class DigestSend(Base):
     send_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20))  # sending | sent | failed | unknown
     attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(MaskedText)
     subject: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(Text)
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -438,7 +438,7 @@ class AlertDelivery(Base):
         String(20), default="pending"
     )  # pending|sending|sent|failed|unknown
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(MaskedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect
+from sqlalchemy import JSON, DateTime, Dialect, Text
 from sqlalchemy.types import TypeDecorator
+
+from storage.masking import mask_data, mask_secrets
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -35,6 +37,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class MaskedText(TypeDecorator[str]):
+    """Text whose URLs are stored masked (``storage/masking.py``): an error message that quotes
+    a webhook or feed URL never writes its token to the database."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else mask_secrets(value)
+
+
+class MaskedJSON(TypeDecorator[Any]):
+    """JSON whose strings are stored masked, like :class:`MaskedText`."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return mask_data(value)
 
 
 def utcnow() -> datetime:

@@ -109,5 +109,5 @@ def test_unknown_timezone_is_a_clear_error(data_dir: Path, monkeypatch: pytest.M
     monkeypatch.setenv("NEWSMON_TIMEZONE", "Mars/Olympus_Mons")
     get_settings.cache_clear()
     result = CliRunner().invoke(app, ["digest"])
-    assert result.exit_code == 2  # a configuration error
+    assert result.exit_code == 2  # a configuration error: nothing ran (issue 23)
     assert "is not a known time zone" in " ".join(result.stderr.split())

@@ -28,6 +28,7 @@ from processing.alerts import NO_ALERTS, AlertsConfig, AlertsConfigError, parse_
 from processing.temporal import NEWSROOM_TZ
 from storage.db import session_scope
 from storage.digests import members_of, stories_for, tags_for
+from storage.masking import mask_secrets
 from storage.story_feed import latest_stories, relevant_articles_of
 from storage.types import utcnow
 
@@ -122,6 +123,9 @@ def write_feeds(
     slugs = [relevance_topic, *(s for s in topics if s != relevance_topic)]
     for slug in slugs:
         path = feeds_dir / f"{slug}.atom"
+        if path.resolve().parent != feeds_dir.resolve():  # slugs are checked on load; belt
+            failures.append(f"feed {slug!r}: not a file name inside {feeds_dir}")
+            continue
         try:
             document = build_feed(
                 engine,
@@ -172,7 +176,7 @@ def publish_after_ingest(
     delivered = deliver_owed(engine, smtp, now=moment, client=webhook_client)
     report.sent = len(delivered.sent)
     report.failed.extend(
-        f"alert {alert} (story {story_id}) to {channel} {target}: {error}"
+        mask_secrets(f"alert {alert} (story {story_id}) to {channel} {target}: {error}")
         for channel, target, alert, story_id, error in delivered.failed
     )
     report.failed.extend(

@@ -26,7 +26,7 @@ from pipeline.ingest.fetch import fetch_source
 from pipeline.ingest.store import (
     open_run,
     record_run,
-    source_row_id,
+    register_sources,
 )
 from pipeline.interrupt import stop_on
 from pipeline.run_state import (
@@ -75,8 +75,11 @@ def run_ingest(
     sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
     notify = progress or _quiet
     run = RunState(ctx, begin_run(ctx.engine, ctx.trigger, [s.name for s in sources]))
-    for source in sources:
-        source_row_id(run, source)
+    try:
+        register_sources(run, sources)
+    except KeyboardInterrupt:  # a signal before any fetch: the run is closed, then it unwinds
+        record_ingest(ctx.engine, run.run_id, [], interrupted=["(all)"])
+        raise
     results = {s.name: (Discovery(source_name=s.name), SourceCounts()) for s in sources}
     finished: set[str] = set()
     received: list[int] = []
