@@ -35,11 +35,11 @@ from flows.backfill_params import (
     given,
     plan_backfill,
 )
-from flows.ingest_flow import report_rows
 from flows.ingest_tasks import current_config, make_context
 from flows.runtime import database_url
 from pipeline.backfill import DayResult, backfill_day, run_backfill
 from pipeline.ingest import IngestContext
+from pipeline.run_summary import report_rows
 from scrapers.sources import SourceConfig
 
 ARTIFACT_KEY = "backfill-report"

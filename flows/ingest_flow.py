@@ -20,8 +20,8 @@ from flows.ingest_tasks import make_context, source_tasks
 from flows.runtime import database_url, engine_for
 from flows.seed_flow import store_seeds_task
 from pipeline.ingest import run_ingest
-from pipeline.ingest_types import DISCOVERY_OK, SourceCounts
 from pipeline.publish import PublishReport
+from pipeline.run_summary import report_rows
 from processing.alerts import AlertsConfigError
 
 ARTIFACT_KEY = "ingest-report"
@@ -76,21 +76,3 @@ def publish_task(db_url: str) -> PublishReport:
     """Atom feeds and alerts after the run (the run is recorded already: nothing is lost if
     this fails; a failed delivery is retried by the next run)."""
     return publish_with_settings(engine_for(db_url), get_settings())
-
-
-def report_rows(
-    counts_by_source: dict[str, SourceCounts], status: dict[str, str]
-) -> list[dict[str, Any]]:
-    """One table row per source: its health, its counts, its first error."""
-    rows = []
-    for name, counts in counts_by_source.items():
-        rows.append(
-            {
-                "source": name,
-                "status": status.get(name, DISCOVERY_OK),
-                **counts.as_counts(),
-                "errors": len(counts.errors),
-                "first_error": counts.first_error() or "",
-            }
-        )
-    return rows
