@@ -47,6 +47,13 @@ class StoryItem:
     topics: list[str]  # labels, best first
     topic_slugs: list[str]
     evidence: list[str]
+    latest: datetime | None = None  # its newest article's publication (else first-seen) time
+    breaking: bool = False  # a ``breaking`` alert fired for it during the digest's day
+
+    @property
+    def anchor(self) -> str:
+        """The id of the story's heading, which the "New" list links to."""
+        return f"story-{self.key}"
 
     @property
     def articles(self) -> list[DigestArticle]:
@@ -100,6 +107,14 @@ class BreakingStory:
     when: str  # when it broke, in the digest's zone
 
 
+@dataclass(frozen=True, slots=True)
+class NewStoryLink:
+    """A line of the "New" list: the story's title and the anchor of its heading."""
+
+    title: str
+    anchor: str
+
+
 @dataclass(slots=True)
 class DigestNews:
     """What is new since the previous digest."""
@@ -109,6 +124,7 @@ class DigestNews:
     updated_stories: int
     updated_articles: int
     new_titles: list[str]
+    new_links: list[NewStoryLink] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -31,9 +31,10 @@ from digests.model import (
     BreakingStory,
     DigestData,
     DigestNews,
+    NewStoryLink,
     SourceHealth,
 )
-from digests.text import clock
+from digests.text import clean_link, clock
 from storage.alerts import breaking_fired_between
 from storage.digest_health import source_health
 from storage.digests import (
@@ -101,7 +102,17 @@ def collect_digest(
         relevance_topic=relevance_topic,
     )
     health = source_health(session, start, end)
-    digest = assemble(data, day, mode, tz, start, end, previous_digest_day(session, day, mode))
+    breaking = breaking_in(session, start, end, tz)
+    digest = assemble(
+        data,
+        day,
+        mode,
+        tz,
+        start,
+        end,
+        previous_digest_day(session, day, mode),
+        breaking_ids={b.story_id for b in breaking},
+    )
     digest.untagged = untagged
     digest.n_sources = health.n_sources
     digest.health = [
@@ -115,7 +126,7 @@ def collect_digest(
         )
         for row in health.failing
     ]
-    digest.breaking = breaking_in(session, start, end, tz)
+    digest.breaking = breaking
     return digest
 
 
@@ -130,7 +141,9 @@ def breaking_in(
             BreakingStory(
                 story_id=story_id,
                 title=str(payload.get("title") or ""),
-                url=url if isinstance(url, str) and url.lower().startswith(LINKABLE) else None,
+                url=clean_link(url)
+                if isinstance(url, str) and url.lower().startswith(LINKABLE)
+                else None,
                 outlets=[str(name) for name in payload.get("outlets") or []],
                 when=clock(met_at, tz) if met_at else "",
             )
@@ -146,9 +159,12 @@ def assemble(
     start: datetime,
     end: datetime,
     previous_day: date | None,
+    breaking_ids: set[int] | None = None,
 ) -> DigestData:
     """Group the rows into stories and topics and sum up what is new (no database)."""
     stories = build_stories(data, tz, start)
+    for story in stories:
+        story.breaking = story.representative.story_id in (breaking_ids or set())
     groups, counts = group_by_topic(stories, data.relevance_topic)
     ordered = [story for group in groups for story in group.stories]
     new = [s for s in ordered if s.mark == STORY_NEW]
@@ -158,6 +174,7 @@ def assemble(
         updated_stories=sum(1 for s in ordered if s.mark == STORY_UPDATE),
         updated_articles=sum(1 for s in ordered for a in s.articles if a.mark == ARTICLE_UPDATED),
         new_titles=[s.representative.title for s in new[:MAX_NEW_TITLES]],
+        new_links=[NewStoryLink(s.representative.title, s.anchor) for s in new[:MAX_NEW_TITLES]],
     )
     return DigestData(
         day=day,
