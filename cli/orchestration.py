@@ -203,6 +203,10 @@ def run_pipeline(as_json: bool = False) -> None:
     from flows.seed_flow import seed
 
     guard_ephemeral_server()
+    # The runs' own log lines (a failed source's warning, "Finished in state Partial") go to
+    # the Prefect API for the UI; this terminal gets the summary below, which says the same.
+    for run_logger in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(run_logger).propagate = False
 
     seeded = seed(trigger="run")
     if not as_json:

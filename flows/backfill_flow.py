@@ -24,12 +24,15 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
 from flows.backfill_params import (
     END_FIELD,
     REFETCH_FIELD,
     SOURCES_FIELD,
     START_FIELD,
+    BackfillParameterError,
     SourceName,
     backfill_source_names,
     given,
@@ -80,7 +83,7 @@ def backfill(
     end: date = END_FIELD,
     sources: list[SourceName] = SOURCES_FIELD,
     refetch: bool = REFETCH_FIELD,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State:
     """Fetch the articles of past days from NOS archive pages and sitemaps.
 
     Resumable: days an earlier backfill finished are skipped (unless re-fetch is on). Invalid
@@ -89,14 +92,18 @@ def backfill(
     """
     logger = get_run_logger()
     config = current_config()
-    plan = plan_backfill(
-        start,
-        end,
-        given(sources),
-        given(refetch),
-        backfill_source_names(config.sources),
-        config.schedule.backfill_max_days,
-    )
+    try:
+        plan = plan_backfill(
+            start,
+            end,
+            given(sources),
+            given(refetch),
+            backfill_source_names(config.sources),
+            config.schedule.backfill_max_days,
+        )
+    except BackfillParameterError as exc:  # a form mistake: its reason, no traceback
+        logger.error("backfill not started: %s", exc)
+        return Failed(message=str(exc))
     ctx = make_context(database_url(), None, plan.refetch, TRIGGER)
     progress_id = cast(
         UUID,
@@ -124,8 +131,14 @@ def backfill(
         # The signal was swallowed mid-day (asyncio's transports catch the exception Prefect's
         # handler raises): deliver it again here, outside any event loop, so the run ends.
         os.kill(os.getpid(), signal.SIGTERM)
-    if not result.days:
-        update_progress_artifact(progress_id, progress=100.0)
+    update_progress_artifact(
+        progress_id,
+        progress=100.0,
+        description=(
+            f"backfill {plan.start}..{plan.end}: done, {len(result.days)} day(s) walked, "
+            f"{result.skipped} already done, {len(result.failed)} failed"
+        ),
+    )
     logger.info(
         "backfill %s..%s of %s: %d day(s) walked, %d already done",
         plan.start,

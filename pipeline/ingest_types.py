@@ -97,7 +97,11 @@ class SourceCounts:
 
 def error_line(error: dict[str, Any]) -> str:
     """One recorded error as the reports show it: ``outcome: url: error``."""
-    return f"{error.get('outcome')}: {error.get('url')}: {error.get('error')}"
+    text = str(error.get("error"))
+    url = error.get("url")
+    if url and str(url) in text:  # the reason names the URL already: say it once
+        return f"{error.get('outcome')}: {text}"
+    return f"{error.get('outcome')}: {url}: {text}"
 
 
 # The count columns of ``ingest_run_sources``: one list, kept by storage.
