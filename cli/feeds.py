@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
-from cli.common import console, fail, iso_utc, open_engine
+from cli.common import EXIT_NOTHING_RAN, console, fail, iso_utc, open_engine
 from cli.digest_setup import DigestSettingsError, digest_zone, smtp_from_settings
 from cli.settings import Settings, get_settings
 from storage.db import session_scope
@@ -92,7 +92,9 @@ def feed(
         raise fail(str(exc)) from exc
     slug = topic or relevance
     if slug not in topics:
-        raise fail(f"unknown topic {slug!r}; known topics: {', '.join(sorted(topics))}")
+        raise fail(
+            f"unknown topic {slug!r}; known topics: {', '.join(sorted(topics))}", EXIT_NOTHING_RAN
+        )
     with open_engine(settings) as engine:
         document = build_feed(
             engine, slug=slug, title=topics[slug], relevance_topic=relevance, now=utcnow(), tz=zone

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import typer
 
@@ -142,7 +142,7 @@ def backfill_command(
     if not state.is_completed():
         message = f"backfill {(state.name or 'failed').lower()}: {state.message or ''}"
         raise fail(message.strip(), EXIT_NOTHING_RAN)
-    summary = state.result()
+    summary = cast(dict[str, Any], state.result())
     console.print(
         f"backfill {first}..{last}: {summary['days_done']} day(s) walked, "
         f"{summary['days_skipped']} already done, {summary['new']} new article(s), "

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 
-from cli.common import console, fail
+from cli.common import EXIT_NOTHING_RAN, console, fail
 from cli.ingest import load_config
 from cli.settings import get_settings
 from cli.tables import Col, print_rows
@@ -36,10 +36,10 @@ def sources_check(
     config = load_config(get_settings())
     try:
         chosen = select_sources(config, names or config.names, include_disabled=True)
-    except UnknownSourceError as exc:
-        raise fail(str(exc)) from exc
+    except UnknownSourceError as exc:  # a usage error: exit 2, as everywhere
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
     if not chosen:
-        raise fail("no sources configured")
+        raise fail("no sources configured", EXIT_NOTHING_RAN)
     from pipeline.probe import probe_sources  # trafilatura: only when probing
 
     probes = probe_sources(chosen, config.fetch)

@@ -182,6 +182,6 @@ def test_problems_are_listed_under_the_table_with_exit_1(outlets: NosSite) -> No
 
 def test_an_unknown_source_name_lists_the_known_ones(outlets: NosSite) -> None:
     result = CliRunner().invoke(app, ["sources", "check", "bestaat-niet"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as an unknown --source of ingest
     assert "bestaat-niet" in result.output and "gezond" in result.output
     assert outlets.requests() == []
