@@ -16,7 +16,7 @@ from cli.errors import OperatorTyper
 from cli.settings import get_settings
 from cli.tables import Col, print_rows
 from cli.times import local_minute
-from digests.text import outlet
+from processing.urls import outlet_name
 from storage.articles import get_article, list_articles
 from storage.db import session_scope
 from storage.models import Article
@@ -81,7 +81,7 @@ def articles(
         [
             str(row["id"]),
             published_cell(row, zone),
-            escape(outlet(row["url"], None, row["origin"])),
+            escape(outlet_name(row["url"], None, row["origin"])),
             relevance_cell(row),
             escape(row["title"]),
         ]

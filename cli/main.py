@@ -37,6 +37,7 @@ class NewsmonCommands(LazyGroup):
         "seed": "cli.seed:seed",
         "run": "cli.orchestration:run_command",
         "demo": "cli.demo:demo",
+        "trends": "cli.trends:trends",
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -144,6 +145,18 @@ class DigestData:
     untagged: int = 0
     notes: list[str] = field(default_factory=list)
     breaking: list[BreakingStory] = field(default_factory=list)
+    chart_png: bytes | None = None  # coverage of the last days (digests.chart), if any
+
+    @property
+    def chart_file(self) -> str:
+        """The chart's file name beside the Markdown digest (``YYYY-MM-DD-coverage.png``)."""
+        stem = self.day.isoformat() if self.mode == MODE_SEEN else f"{self.day}-{self.mode}"
+        return f"{stem}-coverage.png"
+
+    @property
+    def chart_base64(self) -> str:
+        """The chart as base64, embedded in the HTML digest (a data URI: no script)."""
+        return base64.b64encode(self.chart_png or b"").decode("ascii")
 
     @property
     def stories(self) -> list[StoryItem]:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from digests.coverage import Coverage, coverage_of
 from digests.group import (
     DEFAULT_RELEVANCE_TOPIC,
     LINKABLE,
@@ -36,6 +37,7 @@ from digests.model import (
 )
 from digests.text import clean_link, clock
 from storage.alerts import breaking_fired_between
+from storage.coverage import coverage_rows
 from storage.digest_health import source_health
 from storage.digests import (
     articles_published_in,
@@ -49,6 +51,7 @@ from storage.digests import (
 )
 
 MAX_NEW_TITLES = 10
+CHART_DAYS = 30
 
 
 def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -127,7 +130,28 @@ def collect_digest(
         for row in health.failing
     ]
     digest.breaking = breaking
+    coverage = coverage_until(session, day, tz, CHART_DAYS, relevance_topic)
+    if coverage.has_articles:
+        from digests.chart import coverage_png  # matplotlib: only when a chart is drawn
+
+        digest.chart_png = coverage_png(
+            coverage, f"The beat's articles per day, last {CHART_DAYS} days"
+        )
     return digest
+
+
+def coverage_until(
+    session: Session, last_day: date, tz: ZoneInfo, days: int, relevance_topic: str | None
+) -> Coverage:
+    """Coverage of the ``days`` local days ending with ``last_day`` (rising: as of its end,
+    or now if earlier)."""
+    start = day_window(last_day - timedelta(days=days - 1), tz)[0]
+    end = day_window(last_day, tz)[1]
+    rows = coverage_rows(session, start - timedelta(days=1), end)
+    now = min(datetime.now(UTC), end)
+    return coverage_of(
+        rows, last_day=last_day, days=days, tz=tz, now=now, relevance_topic=relevance_topic
+    )
 
 
 def breaking_in(

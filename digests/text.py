@@ -7,10 +7,10 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from processing.urls import is_tracking_param
+from processing.urls import SEED_OUTLET, is_tracking_param, outlet_name
 from storage.models import PRECISION_DAY, PRECISION_MONTH
 
-SEED_OUTLET = "seed corpus"  # the seeds' outlet when they have no URL: not a publisher
+__all__ = ["SEED_OUTLET"]  # re-exported: digests.group names the seeds' outlet through here
 
 LEAD_SENTENCES = 2
 LEAD_MAX_CHARS = 400
@@ -84,15 +84,7 @@ def lead(
 
 def outlet(url: str | None, source_name: str | None, origin: str) -> str:
     """Who published it: the URL's host without ``www.``, else the source, else the origin."""
-    if url:
-        host = (urlsplit(url).hostname or "").lower()
-        if host.startswith("www."):
-            host = host[4:]
-        if host:
-            return host
-    if origin == "seed":
-        return SEED_OUTLET
-    return source_name or origin
+    return outlet_name(url, source_name, origin)
 
 
 def _without_title_sentence(flat: str, title: str | None) -> str:

@@ -16,7 +16,16 @@ from pathlib import Path
 
 from tests.source_tree import ROOT, own_modules
 
-HEAVY = ("trafilatura", "datasketch", "scipy", "numpy", "alembic", "prefect", "lxml")
+HEAVY = (
+    "trafilatura",
+    "datasketch",
+    "scipy",
+    "numpy",
+    "alembic",
+    "prefect",
+    "lxml",
+    "matplotlib",
+)
 # Underscore names that are public API: namedtuple's methods, lxml's documented element types.
 PUBLIC_UNDERSCORE = {"_replace", "_asdict", "_fields", "_Element", "_ElementTree"}
 # newsmon's own packages that a read command has no use for: the pipeline and its stages.
@@ -39,7 +48,8 @@ def test_the_cli_and_a_read_command_load_no_heavy_library(tmp_path: Path) -> Non
     )
     probe = probe.replace("HEAVY", repr(HEAVY)).replace("NOT_FOR_READING", repr(NOT_FOR_READING))
     probe = probe.replace(
-        "CLI_NEEDED", repr(("main", "lazy", "common", "errors", "settings", "articles"))
+        "CLI_NEEDED",
+        repr(("main", "lazy", "common", "errors", "settings", "articles", "tables", "times")),
     )
     env = {
         "PATH": "/usr/bin:/bin",
