@@ -96,8 +96,15 @@ def feed(
             f"unknown topic {slug!r}; known topics: {', '.join(sorted(topics))}", EXIT_NOTHING_RAN
         )
     with open_engine(settings) as engine:
+        where = out if out is not None else settings.data_dir / "feeds" / f"{slug}.atom"
         document = build_feed(
-            engine, slug=slug, title=topics[slug], relevance_topic=relevance, now=utcnow(), tz=zone
+            engine,
+            slug=slug,
+            title=topics[slug],
+            relevance_topic=relevance,
+            now=utcnow(),
+            tz=zone,
+            self_url=where.resolve().as_uri(),
         )
     if out is None:
         sys.stdout.buffer.write(document)
