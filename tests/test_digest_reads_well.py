@@ -1,17 +1,23 @@
 """A digest that reads well: breaking and newest stories first, "New" items linked to their
 story, seeds not counted as outlets, no tracking parameters in links, no lead that repeats the
-title, dates in the health table kept on one line (pure: assembled and rendered rows)."""
+title, dates in the health table kept on one line (pure: assembled and rendered rows), and a
+paywall teaser that is not a source failure (both backends)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
 
 from digests.group import GroupInput
 from digests.model import DigestData, SourceHealth
 from digests.render import render_html, render_markdown
 from digests.select import assemble, day_window
 from digests.text import clean_link, lead
+from storage.db import session_scope
+from storage.digest_health import source_health
 from storage.digests import ArticleRow, MemberRow, StoryRow
+from storage.models import FetchLog, Source
 from tests.test_digest_render import AMS, DAY, digest_of, row
 
 
@@ -90,3 +96,41 @@ def test_health_table_dates_do_not_wrap() -> None:
     page = render_html(digest)
     assert '<td style="white-space: nowrap;">2026-03-10 13:00</td>' in page
     assert '<td style="white-space: nowrap;">2026-03-08 06:30</td>' in page
+
+
+def test_a_paywall_teaser_is_not_a_source_failure(engine: Engine) -> None:
+    start, end = day_window(DAY, AMS)
+    when = start + timedelta(hours=9)
+    with session_scope(engine) as session:
+        walled = Source(name="betaalmuur", kind="rss", status="ok")
+        broken = Source(name="kapot", kind="rss", status="failing")
+        session.add_all([walled, broken])
+        session.flush()
+        session.add_all(
+            [
+                FetchLog(
+                    source_id=walled.id,
+                    url="https://x.nl/a/1",
+                    requested_at=when,
+                    outcome="paywall",
+                    error="isAccessibleForFree: false",
+                ),
+                FetchLog(
+                    source_id=walled.id,
+                    url="https://x.nl/a/2",
+                    requested_at=when,
+                    outcome="consent_wall",
+                    error="redirect to a consent host",
+                ),
+                FetchLog(
+                    source_id=broken.id,
+                    url="https://y.nl/feed",
+                    requested_at=when,
+                    outcome="http_error",
+                    error="HTTP 500",
+                ),
+            ]
+        )
+    with session_scope(engine) as session:
+        health = source_health(session, start, end)
+    assert [row.name for row in health.failing] == ["kapot"]
