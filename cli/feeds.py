@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from cli.common import EXIT_NOTHING_RAN, console, fail, iso_utc, open_engine
 from cli.digest_setup import DigestSettingsError, digest_zone, smtp_from_settings
 from cli.settings import Settings, get_settings
+from cli.times import local_minute
 from storage.db import session_scope
 from storage.types import utcnow
 
@@ -162,8 +163,10 @@ def alerts(
     if not firings:
         console.print(f"no alerts have fired (alerts file: {escape(str(settings.alerts_file))})")
         return
-    table = Table(title="recent alerts")
-    for column in ("fired", "alert", "story", "title", "deliveries"):
+    zone = ZoneInfo(settings.timezone)
+    table = Table(title=f"recent alerts (times {zone.key})")
+    table.add_column("fired", no_wrap=True)
+    for column in ("alert", "story", "title", "deliveries"):
         table.add_column(column)
     for f in firings:
         states = ", ".join(
@@ -172,7 +175,7 @@ def alerts(
             for d in f.deliveries
         )
         table.add_row(
-            iso_utc(f.fired_at) or "",
+            local_minute(f.fired_at, zone) or "",
             escape(f.alert),
             str(f.story_id),
             escape(f.title),
