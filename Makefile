@@ -6,7 +6,7 @@ CHROMIUM := /usr/bin/chromium
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: run test test-all lint typecheck clean
+.PHONY: run demo next-steps test test-all lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,22 @@ run: $(VENV)/.installed
 	       else exit $$rc; fi ;; \
 	  *) exit $$rc ;; \
 	esac
+	@$(MAKE) --no-print-directory next-steps
+
+# What a new user does after `make run` (README "Quick start").
+next-steps:
+	@d=$${NEWSMON_DATA_DIR:-data}/digests; \
+	html=$$(ls -t $$d/*.html 2>/dev/null | head -n 1); \
+	echo ""; echo "Next steps:"; \
+	echo "  open the digest:     $${html:-$$d/<today>.html} (Markdown beside it)"; \
+	echo "  the commands:        $(BIN)/newsmon --help (or: . $(BIN)/activate)"; \
+	echo "  content, offline:    make demo (the local NOS-like site, own data folder)"; \
+	echo "  add a real source:   $(BIN)/newsmon sources check NAME, then enabled = true"; \
+	echo "                       in config/sources.toml (README \"Adding a source\")"
+
+## demo: the main job on the local NOS-like site (tests/site/), offline, in data-demo/.
+demo: $(VENV)/.installed
+	$(BIN)/newsmon demo
 
 # The fast set: no processes or servers, no real third-party data, no browser (README "Tests").
 FAST_TESTS := not slow and not realdata and not browser

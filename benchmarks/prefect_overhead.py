@@ -104,6 +104,7 @@ def run_flow(url: str, pages: int) -> float:
     get_settings.cache_clear()
     began = time.perf_counter()
     summary = ingest(sources=[SOURCE], seeds=False)
+    assert isinstance(summary, dict), summary  # a failed source would end the run Partial
     elapsed = time.perf_counter() - began
     new = summary["sources"][SOURCE]["new"]
     if new != pages:

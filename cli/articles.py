@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.common import console, fail, iso_utc, open_engine
+from cli.common import EXIT_NOTHING_RAN, console, fail, iso_utc, open_engine
 from cli.errors import OperatorTyper
+from cli.tables import Col, print_rows
+from cli.times import local_minute
+from composition.settings import get_settings
+from processing.urls import outlet_name
 from storage.articles import get_article, list_articles
 from storage.db import session_scope
 from storage.models import Article
@@ -57,24 +63,53 @@ def articles(
     if ctx.invoked_subcommand is not None:
         return
     with open_engine() as engine, session_scope(engine) as session:
-        rows = [article_summary(a) for a in list_articles(session, limit=limit)]
+        found = list_articles(session, limit=limit, newest_first=True)
+        rows = [article_summary(a) for a in found]
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(title=f"{len(rows)} articles")
-    for column in ("id", "published", "precision", "origin", "title"):
-        table.add_column(column)
-    for row in rows:
-        published = (row["published_at"] or "")[:10]
-        table.add_row(
+    zone = ZoneInfo(get_settings().timezone)
+    columns = [
+        Col("id", right=True),
+        Col("published"),
+        Col("outlet"),
+        Col("relevant"),
+        Col("title", wrap=True),
+    ]
+    cells = [
+        [
             str(row["id"]),
-            published,
-            row["date_precision"],
-            row["origin"],
-            escape(row["title"][:80]),
-        )
-    console.print(table)
+            published_cell(row, zone),
+            escape(outlet_name(row["url"], None, row["origin"])),
+            relevance_cell(row),
+            escape(row["title"]),
+        ]
+        for row in rows
+    ]
+    print_rows(console, f"{len(rows)} articles, newest first (times {zone.key})", columns, cells)
+
+
+def published_cell(row: dict[str, Any], zone: ZoneInfo) -> str:
+    """The publication time as precise as known: local minute, month, or ``unknown``."""
+    value = row["published_at"]
+    if not value:
+        return "unknown"
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if row["date_precision"] == "month":
+        return when.strftime("%Y-%m")
+    if row["date_precision"] != "day":
+        return "unknown"
+    return local_minute(when, zone) or "unknown"
+
+
+def relevance_cell(row: dict[str, Any]) -> str:
+    """``yes 4.20`` / ``no 0.30`` / ``-`` (not tagged yet)."""
+    if row["relevant"] is None:
+        return "-"
+    score = row["relevance_score"]
+    word = "yes" if row["relevant"] else "no"
+    return f"{word} {score:.2f}" if score is not None else word
 
 
 @articles_app.command("show")
@@ -91,9 +126,12 @@ def show(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
+    zone = ZoneInfo(get_settings().timezone)
+    shown = data | {"published_at": published_cell(data, zone)}
     console.print(f"[bold]{escape(data['title'])}[/]")
     for key in ("id", "url", "published_at", "date_precision", "author", "origin", "n_chars"):
-        console.print(f"[dim]{key}:[/] {data[key]}")
+        value = shown[key]
+        console.print(f"[dim]{key}:[/] {escape('-' if value is None else str(value))}")
     _print_evidence(data)
     console.print()
     console.print(data["text"], markup=False, highlight=False)
@@ -134,8 +172,8 @@ def search(
     with open_engine() as engine, session_scope(engine) as session:
         try:
             hits = search_articles(session, query, limit=limit)
-        except SearchQueryError as exc:
-            raise fail(str(exc)) from exc
+        except SearchQueryError as exc:  # a query that cannot run: a usage error
+            raise fail(str(exc), EXIT_NOTHING_RAN) from exc
     if as_json:
         for hit in hits:
             typer.echo(

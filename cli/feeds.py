@@ -16,7 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.common import console, fail, iso_utc, open_engine
+from cli.common import EXIT_NOTHING_RAN, console, fail, iso_utc, open_engine
+from cli.times import local_minute
 from composition.digest_setup import DigestSettingsError, digest_zone
 from composition.publish_setup import feed_topics
 from composition.settings import get_settings
@@ -58,10 +59,19 @@ def feed(
         raise fail(str(exc)) from exc
     slug = topic or relevance
     if slug not in topics:
-        raise fail(f"unknown topic {slug!r}; known topics: {', '.join(sorted(topics))}")
+        raise fail(
+            f"unknown topic {slug!r}; known topics: {', '.join(sorted(topics))}", EXIT_NOTHING_RAN
+        )
     with open_engine(settings) as engine:
+        where = out if out is not None else settings.data_dir / "feeds" / f"{slug}.atom"
         document = build_feed(
-            engine, slug=slug, title=topics[slug], relevance_topic=relevance, now=utcnow(), tz=zone
+            engine,
+            slug=slug,
+            title=topics[slug],
+            relevance_topic=relevance,
+            now=utcnow(),
+            tz=zone,
+            self_url=where.resolve().as_uri(),
         )
     if out is None:
         sys.stdout.buffer.write(document)
@@ -139,8 +149,10 @@ def alerts(
     if not firings:
         console.print(f"no alerts have fired (alerts file: {escape(str(settings.alerts_file))})")
         return
-    table = Table(title="recent alerts")
-    for column in ("fired", "alert", "story", "title", "deliveries"):
+    zone = ZoneInfo(settings.timezone)
+    table = Table(title=f"recent alerts (times {zone.key})")
+    table.add_column("fired", no_wrap=True)
+    for column in ("alert", "story", "title", "deliveries"):
         table.add_column(column)
     for f in firings:
         states = ", ".join(
@@ -153,7 +165,7 @@ def alerts(
             for d in f.deliveries
         )
         table.add_row(
-            iso_utc(f.fired_at) or "",
+            local_minute(f.fired_at, zone) or "",
             escape(f.alert),
             str(f.story_id),
             escape(f.title),

@@ -4,17 +4,14 @@ group also holds `sources check`, the live probe in cli/sources_check.py)."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 from sqlalchemy import Engine
 
 from cli.common import (
     EXIT_NOTHING_RAN,
     EXIT_OK,
-    console,
     err_console,
     fail,
     interrupted_exit,
@@ -23,36 +20,18 @@ from cli.common import (
     signals_unwind,
 )
 from cli.ingest_progress import IngestProgress
+from cli.ingest_summary import echo_json, ingest_json, print_summary
 from cli.preflight import preflight_or_exit
 from composition.settings import Settings, current_config, get_settings
-from pipeline.run_state import COUNT_NAMES
+from pipeline.run_summary import report_rows
 from scrapers.errors import SourcesConfigError, UnknownSourceError
 from scrapers.sources import SourcesConfig, select_sources
-from storage.masking import mask_secrets
 
 if TYPE_CHECKING:
     from pipeline.ingest import IngestReport
+    from pipeline.ingest.publish import PublishReport
 
 log = logging.getLogger(__name__)
-
-HEADERS = {
-    "discovered": "found",
-    "new": "new",
-    "known": "known",
-    "not_modified": "304",
-    "failed": "failed",
-    "no_article": "no art.",
-    "duplicates": "dup",
-    "updated": "upd",
-}
-STATUS_STYLE = {
-    "ok": "green",
-    "failing": "yellow",
-    "blocked": "red",
-    "unreachable": "red",
-    "abandoned": "red",
-    "interrupted": "yellow",
-}
 
 
 def load_config(settings: Settings) -> SourcesConfig:
@@ -107,29 +86,21 @@ def interrupted_before_fetching(signum: int) -> IngestReport:
 
 
 def print_report(report: IngestReport) -> None:
-    """Per-source counts and status of one run, then its errors (first few per source)."""
-    table = Table(title=f"ingest run {report.run_id}: {report.status}")
-    table.add_column("source")
-    table.add_column("status")
-    for name in COUNT_NAMES:
-        table.add_column(HEADERS[name], justify="right")
-    for name, counts in report.sources.items():
-        status = report.source_status[name]
-        values = counts.as_counts()
-        table.add_row(
-            name,
-            f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]",
-            *(str(values[n]) for n in COUNT_NAMES),
-        )
-    console.print(table)
-    for name, counts in report.sources.items():
-        for error in counts.errors[:5]:
-            console.print(
-                f"[yellow]{escape(name)}[/] {escape(str(error.outcome))}: "
-                + escape(mask_secrets(f"{error.url} — {error.error}"))
-            )
-        if len(counts.errors) > 5:
-            console.print(f"[yellow]{escape(name)}[/] … {len(counts.errors) - 5} more errors")
+    """The run's summary: per-source status and counts, failed sources first with a reason."""
+    rows = report_rows(report.sources, report.source_status)
+    print_summary(f"ingest run {report.run_id}: {report.status}", rows)
+
+
+def report_json(report: IngestReport, published: PublishReport) -> dict[str, Any]:
+    """``ingest --json``: the summary and what publishing did, the shape ``run --json`` uses."""
+    rows = report_rows(report.sources, report.source_status)
+    return {
+        **ingest_json(report.run_id, report.status, report.total_new, rows),
+        "feeds": len(published.feeds),
+        "alerts_fired": published.fired,
+        "alerts_sent": published.sent,
+        "alerts_failed": published.failed,
+    }
 
 
 def ingest_command(
@@ -138,6 +109,9 @@ def ingest_command(
     ),
     refetch: bool = typer.Option(
         False, "--refetch", help="Re-check stored articles too (conditional GETs)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the summary as one JSON object instead of a table."
     ),
 ) -> None:
     """Poll the configured sources: discover, fetch new articles politely, extract and store.
@@ -151,22 +125,26 @@ def ingest_command(
         report = ingest_sources(engine, config, source or None, refetch=refetch)
         if report.signal is not None:
             raise interrupted_exit(report.signal, report.run_id)
-        print_report(report)
-        publish_after(engine, settings)
+        if as_json:
+            echo_json(report_json(report, publish_after(engine, settings)))
+        else:
+            from cli.feeds import report_publish
+
+            print_report(report)
+            report_publish(publish_after(engine, settings))
     code = outcome_exit_code(report.source_status.values())
     if code != EXIT_OK:
         raise typer.Exit(code)
 
 
-def publish_after(engine: Engine, settings: Settings) -> None:
+def publish_after(engine: Engine, settings: Settings) -> PublishReport:
     """Feeds and alerts after the run (the run is recorded already: a failure here loses
     nothing, it is reported and the command fails)."""
-    from cli.feeds import report_publish
     from composition.digest_setup import DigestSettingsError
     from composition.publish_setup import publish_with_settings
     from processing.alerts import AlertsConfigError
 
     try:
-        report_publish(publish_with_settings(engine, settings))
+        return publish_with_settings(engine, settings)
     except (AlertsConfigError, DigestSettingsError) as exc:
         raise fail(str(exc)) from exc

@@ -6,6 +6,8 @@ command starts without the ingest, digest and Prefect code.
 
 from __future__ import annotations
 
+from importlib.metadata import version as package_version
+
 import typer
 
 from cli.common import configure_logging
@@ -34,6 +36,8 @@ class NewsmonCommands(LazyGroup):
         "retag": "cli.rules:retag_command",
         "seed": "cli.seed:seed_command",
         "run": "cli.orchestration:run_command",
+        "demo": "cli.demo:demo",
+        "trends": "cli.trends:trends",
     }
 
 
@@ -47,10 +51,19 @@ app = OperatorTyper(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"newsmon {package_version('newsmon')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     verbose: int = typer.Option(
         0, "--verbose", "-v", count=True, help="-v: log every fetch; -vv: debug detail."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
     configure_logging(verbose)

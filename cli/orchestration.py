@@ -10,11 +10,9 @@ import logging
 import os
 import signal
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from cli.common import (
     EXIT_NOTHING_RAN,
@@ -28,6 +26,7 @@ from cli.common import (
     signals_unwind,
 )
 from cli.dates import parse_day
+from cli.ingest_summary import echo_json, ingest_json, print_summary
 from cli.preflight import preflight_or_exit
 from composition.runtime import prefect_env_defaults
 from composition.settings import get_settings
@@ -137,7 +136,7 @@ def backfill_command(
     if not state.is_completed():
         message = f"backfill {(state.name or 'failed').lower()}: {state.message or ''}"
         raise fail(message.strip(), EXIT_NOTHING_RAN)
-    summary = state.result()
+    summary = cast(dict[str, Any], state.result())
     console.print(
         f"backfill {first}..{last}: {summary['days_done']} day(s) walked, "
         f"{summary['days_skipped']} already done, {summary['new']} new article(s), "
@@ -148,7 +147,11 @@ def backfill_command(
         raise typer.Exit(outcome_exit_code(days))
 
 
-def run_command() -> None:
+def run_command(
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the seed, ingest and digest summaries as one JSON object."
+    ),
+) -> None:
     """The main job: the seed, ingest and digest flows (Prefect, local ephemeral API).
 
     Prints the counts and, last, the digest's path. Offline the ingest still finishes quickly
@@ -156,10 +159,10 @@ def run_command() -> None:
     """
     with open_engine(get_settings()):
         pass  # refuses an unmigrated database with the fix (`newsmon db upgrade`)
-    run_pipeline()
+    run_pipeline(as_json)
 
 
-def run_pipeline() -> None:
+def run_pipeline(as_json: bool = False) -> None:
     """``newsmon run``: the seed, ingest and digest flows on Prefect's ephemeral local API.
 
     Prints the seed and per-source counts and, last, the digest's Markdown path. Prefect's own
@@ -175,35 +178,43 @@ def run_pipeline() -> None:
     from flows.seed_flow import seed
 
     guard_ephemeral_server()
+    # The runs' own log lines (a failed source's warning, "Finished in state Partial") go to
+    # the Prefect API for the UI; this terminal gets the summary below, which says the same.
+    for run_logger in ("prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(run_logger).propagate = False
 
     seeded = seed(trigger="run")
-    console.print(
-        f"seed corpus: {seeded['files']} files, {seeded['new']} new, {seeded['known']} known, "
-        f"{seeded['updated']} updated, {seeded['errors']} bad"
-    )
+    if not as_json:
+        console.print(
+            f"seed corpus: {seeded['files']} files, {seeded['new']} new, "
+            f"{seeded['known']} known, {seeded['updated']} updated, {seeded['errors']} bad"
+        )
     state = ingest(seeds=False, return_state=True)
     code = EXIT_NOTHING_RAN
-    if state.is_completed():
-        summary = state.result()
-        _print_ingest(summary)
-        code = outcome_exit_code(row["status"] for row in summary["sources"].values())
-    else:
+    ingested: dict[str, Any] | None = None
+    summary = _ingest_result(state)
+    if summary is not None:
+        rows = list(summary["sources"].values())
+        ingested = ingest_json(summary["run_id"], summary["status"], summary["new"], rows)
+        code = outcome_exit_code(row["status"] for row in rows)
+        if not as_json:
+            print_summary(f"ingest run {summary['run_id']}: {summary['status']}", rows)
+    if ingested is None and not as_json:
         console.print(f"[red]ingest {(state.name or 'failed').lower()}:[/] {state.message}")
     built = digest(send_email=False)
-    console.print(f"digest: {built['stories']} stories, {built['articles']} articles")
-    typer.echo(str(built["markdown_path"]))
+    if as_json:
+        echo_json({"seed": seeded, "ingest": ingested, "digest": built})
+    else:
+        console.print(f"digest: {built['stories']} stories, {built['articles']} articles")
+        typer.echo(str(built["markdown_path"]))
     if code != EXIT_OK:
         raise typer.Exit(code)
 
 
-def _print_ingest(summary: dict[str, Any]) -> None:
-    table = Table(title=f"ingest run {summary['run_id']}: {summary['status']}")
-    columns = ("source", "status", "discovered", "new", "known", "failed", "errors")
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("source", "status") else "right")
-    for row in summary["sources"].values():
-        table.add_row(*(str(row[column]) for column in columns))
-    console.print(table)
-    for row in summary["sources"].values():
-        if row["first_error"]:
-            console.print(f"[yellow]{escape(row['source'])}:[/] {escape(row['first_error'])}")
+def _ingest_result(state: Any) -> dict[str, Any] | None:
+    """The ingest flow's summary, also from a run that ended ``Partial`` (sources failed)."""
+    try:
+        result = state.result(raise_on_failure=False)
+    except Exception:  # the flow itself crashed: no summary to show
+        return None
+    return result if isinstance(result, dict) else None

@@ -7,15 +7,17 @@ Exit code 1 when any probed source has a problem, so a script or CI step can gat
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from cli.common import console, fail, iso_utc
+from cli.common import EXIT_NOTHING_RAN, console, fail
 from cli.ingest import load_config
+from cli.tables import Col, print_rows
+from cli.times import local_minute
 from composition.settings import get_settings
-from pipeline.probe_results import SourceProbe
+from pipeline.probe_results import SampleProbe, SourceProbe
 from scrapers.errors import UnknownSourceError
 from scrapers.sources import select_sources
 
@@ -34,10 +36,10 @@ def sources_check(
     config = load_config(get_settings())
     try:
         chosen = select_sources(config, names or config.names, include_disabled=True)
-    except UnknownSourceError as exc:
-        raise fail(str(exc)) from exc
+    except UnknownSourceError as exc:  # a usage error: exit 2, as everywhere
+        raise fail(str(exc), EXIT_NOTHING_RAN) from exc
     if not chosen:
-        raise fail("no sources configured")
+        raise fail("no sources configured", EXIT_NOTHING_RAN)
     from pipeline.probe import probe_sources  # trafilatura: only when probing
 
     probes = probe_sources(chosen, config.fetch)
@@ -50,35 +52,57 @@ def sources_check(
         raise typer.Exit(1)
 
 
+def sample_state(sample: SampleProbe | None) -> str:
+    """The sample article's HTTP status, or its outcome when there was no answer."""
+    if sample is None:
+        return "-"
+    return str(sample.status) if sample.status else str(sample.outcome)
+
+
 def print_probes(probes: list[SourceProbe]) -> None:
-    """A table of the probes, then every problem, then the count of sources that passed."""
-    table = Table(title="sources check")
-    table.add_column("source", overflow="fold")
-    for column in ("on", "robots", "listing", "items", "newest", "sample", "chars"):
-        table.add_column(column, justify="right" if column in ("items", "chars") else "left")
-    for column in ("date", "author", "wall", "text"):
-        table.add_column(column)
-    table.add_column("verdict", no_wrap=True)
+    """A table of the probes (a block per source when narrow), then every problem, then the
+    count of sources that passed."""
+    zone = ZoneInfo(get_settings().timezone)
+    columns = [
+        Col("source"),
+        Col("on"),
+        Col("robots"),
+        Col("listing"),
+        Col("items", right=True),
+        Col("newest"),
+        Col("sample"),
+        Col("chars", right=True),
+        Col("date"),
+        Col("author", wrap=True),
+        Col("wall"),
+        Col("text"),
+        Col("verdict"),
+    ]
+    rows = []
     for probe in probes:
         sample = probe.sample
-        table.add_row(
-            probe.source,
-            "yes" if probe.enabled else "no",
-            probe.robots,
-            str(probe.listing_status or probe.listing_outcome or "-"),
-            str(probe.items),
-            iso_utc(probe.newest) or "-",
-            (str(sample.status) if sample.status else sample.outcome) if sample else "-",
-            str(sample.chars) if sample else "-",
-            (iso_utc(sample.published) or "-") if sample else "-",
-            escape(sample.author or "-") if sample else "-",
-            (sample.wall or "-") if sample else "-",
-            (sample.text_source or "none") if sample else "-",
-            "[green]ok[/]" if probe.ok else "[red]problem[/]",
+        rows.append(
+            [
+                escape(probe.source),
+                "yes" if probe.enabled else "no",
+                escape(probe.robots),
+                escape(str(probe.listing_status or probe.listing_outcome or "-")),
+                str(probe.items),
+                local_minute(probe.newest, zone) or "-",
+                escape(
+                    (str(sample.status) if sample.status else sample.outcome) if sample else "-"
+                ),
+                str(sample.chars) if sample else "-",
+                (local_minute(sample.published, zone) or "-") if sample else "-",
+                escape(sample.author or "-") if sample else "-",
+                escape(sample.wall or "-") if sample else "-",
+                escape(sample.text_source or "none") if sample else "-",
+                "[green]ok[/]" if probe.ok else "[red]problem[/]",
+            ]
         )
-    console.print(table)
+    print_rows(console, f"sources check (times {zone.key})", columns, rows)
     for probe in probes:
         for problem in probe.problems:
-            console.print(f"[yellow]{escape(probe.source)}[/] {escape(problem)}")
+            console.print(f"[yellow]{escape(probe.source)}[/] {escape(problem)}", highlight=False)
     passed = sum(probe.ok for probe in probes)
     console.print(f"{passed} of {len(probes)} sources ok")

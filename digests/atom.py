@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
@@ -47,7 +48,7 @@ class FeedStory:
     title: str
     url: str | None
     outlet: str
-    updated: datetime  # the latest member's first-seen time
+    updated: datetime  # the story's latest activity (publication, else first seen), local
     published: datetime | None
     lead: str
     topics: list[tuple[str, str]]  # (slug, label), best first
@@ -92,7 +93,7 @@ def feed_stories(
     items = {item.key: item for item in build_stories(data, tz, datetime.min.replace(tzinfo=UTC))}
     by_id = {row.id: row for row in rows}
     result: list[FeedStory] = []
-    for story_id, updated in order:
+    for story_id, seen in order:
         item = items.get(f"s{story_id}")
         if item is None:
             continue
@@ -104,7 +105,9 @@ def feed_stories(
                 title=rep.title,
                 url=rep.url,
                 outlet=rep.outlet,
-                updated=updated,
+                # The story's news time (its latest article's publication, else first seen),
+                # so an old story fetched today does not top the feed; in the digest's zone.
+                updated=(item.latest or seen).astimezone(tz),
                 published=rep_row.published_at if rep_row.date_precision == "day" else None,
                 lead=rep.lead,
                 topics=list(zip(item.topic_slugs, item.topics, strict=True)),
@@ -115,7 +118,7 @@ def feed_stories(
                 teaser=is_teaser(rep_row),
             )
         )
-    return result
+    return sorted(result, key=lambda story: story.updated, reverse=True)
 
 
 def xml_text(value: str) -> str:
@@ -123,21 +126,26 @@ def xml_text(value: str) -> str:
     return _NOT_XML.sub("", value)
 
 
-def summary_text(story: FeedStory) -> str:
-    """The entry's plain-text summary: the lead, then the story's other articles."""
+def summary_html(story: FeedStory) -> str:
+    """The entry's summary as HTML (``type="html"``): the lead as a paragraph, then the story's
+    other articles as a linked list. Text is HTML-escaped here once; the XML writer escapes
+    the markup as XML, which a reader undoes before rendering."""
     parts = []
     if story.teaser:
-        parts.append(f"[Teaser: only the feed's text of this {story.outlet} article was read.]")
+        parts.append(
+            f"<p><em>Teaser: only the feed's text of this {escape(story.outlet)} article "
+            "was read.</em></p>"
+        )
     if story.lead:
-        parts.append(story.lead)
+        parts.append(f"<p>{escape(story.lead)}</p>")
     if story.others:
-        lines = [f"Also in this story ({len(story.others)}):"]
+        items = []
         for other in story.others:
-            mark = " [teaser]" if other.teaser else ""
-            link = f" {other.url}" if other.url else ""
-            lines.append(f"- {other.outlet}: {other.title}{mark} ({other.when}){link}")
-        parts.append("\n".join(lines))
-    return xml_text("\n\n".join(parts))
+            title = escape(other.title) + (" [teaser]" if other.teaser else "")
+            linked = f'<a href="{escape(other.url)}">{title}</a>' if other.url else title
+            items.append(f"<li>{linked} — {escape(other.outlet)}, {escape(other.when)}</li>")
+        parts.append(f"<p>Also in this story ({len(story.others)}):</p><ul>{''.join(items)}</ul>")
+    return xml_text("".join(parts))
 
 
 def render_atom(
@@ -167,12 +175,13 @@ def render_atom(
         if story.published is not None:
             entry.published(story.published)
         entry.author({"name": xml_text(story.outlet)})
-        summary = summary_text(story)
-        entry.summary(summary)
+        summary = summary_html(story)
+        if summary:
+            entry.summary(summary, type="html")
         if story.url:
             entry.link(href=xml_text(story.url), rel="alternate", type="text/html")
         else:  # Atom: an entry without an alternate link must carry content
-            entry.content(summary or xml_text(story.title), type="text")
+            entry.content(summary or escape(xml_text(story.title)), type="html")
         for topic_slug, label in story.topics:
             entry.category(term=xml_text(topic_slug), label=xml_text(label))
         if story.teaser:

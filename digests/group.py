@@ -24,10 +24,10 @@ from digests.model import (
     TopicCount,
     TopicGroup,
 )
-from digests.text import lead, outlet, published_label
+from digests.text import SEED_OUTLET, clean_link, lead, outlet, published_label
 from processing.stories import story_topics
 from storage.digests import ArticleRow, MemberRow, ReportedItem, StoryRow, TagRow
-from storage.models import TEXT_FROM_FEED
+from storage.models import PRECISION_DAY, TEXT_FROM_FEED
 
 DEFAULT_RELEVANCE_TOPIC = "belarus-russia"
 UNTAGGED_SLUG = ""
@@ -80,7 +80,7 @@ def to_article(
     return DigestArticle(
         id=row.id,
         title=row.title,
-        url=row.url if row.url and row.url.lower().startswith(LINKABLE) else None,
+        url=clean_link(row.url) if row.url and row.url.lower().startswith(LINKABLE) else None,
         outlet=outlet(row.url, row.source_name, row.origin),
         when=published_label(row.published_at, row.date_precision, tz),
         lead=lead(row.text, title=row.title),
@@ -94,6 +94,13 @@ def to_article(
 
 def _sort_time(row: ArticleRow) -> datetime:
     return row.published_at or _FAR_FUTURE
+
+
+def _activity_time(row: ArticleRow) -> datetime:
+    """When an article happened for the reader: its publication day-time, else first seen."""
+    when = row.published_at if row.date_precision == PRECISION_DAY and row.published_at else None
+    when = when or row.first_seen_at
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def build_stories(data: GroupInput, tz: ZoneInfo, start: datetime) -> list[StoryItem]:
@@ -129,7 +136,8 @@ def build_stories(data: GroupInput, tz: ZoneInfo, start: datetime) -> list[Story
         for m in extra:
             members[m.id] = (outlet(m.url, m.source_name, m.origin), m.duplicate_of is not None)
         rep_outlet = members[rep_row.id][0]
-        other_outlets = {name for name, _ in members.values()} - {rep_outlet}
+        # The seed corpus is where the beat started, not a publisher covering the story.
+        other_outlets = {name for name, _ in members.values()} - {rep_outlet, SEED_OUTLET}
 
         scores: dict[str, float] = defaultdict(float)
         labels: dict[str, str] = {}
@@ -167,6 +175,7 @@ def build_stories(data: GroupInput, tz: ZoneInfo, start: datetime) -> list[Story
                 topics=[labels[s] for s in slugs],
                 topic_slugs=slugs,
                 evidence=[first_form[t] for t in terms],
+                latest=max(_activity_time(r) for r in rows),
             )
         )
     return items
@@ -202,11 +211,12 @@ def group_by_topic(
     return ordered, topic_counts
 
 
-def _story_order(story: StoryItem) -> tuple[int, int, str, int]:
-    """New stories first, then by size, then by title (stable for snapshots)."""
+def _story_order(story: StoryItem) -> tuple[bool, float, str, int]:
+    """Breaking stories first, then the newest (latest article first), then by title."""
+    latest = story.latest.timestamp() if story.latest else float("-inf")
     return (
-        story.mark != STORY_NEW,
-        -len(story.articles),
+        not story.breaking,
+        -latest,
         story.representative.title.casefold(),
         story.representative.id,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -47,6 +48,13 @@ class StoryItem:
     topics: list[str]  # labels, best first
     topic_slugs: list[str]
     evidence: list[str]
+    latest: datetime | None = None  # its newest article's publication (else first-seen) time
+    breaking: bool = False  # a ``breaking`` alert fired for it during the digest's day
+
+    @property
+    def anchor(self) -> str:
+        """The id of the story's heading, which the "New" list links to."""
+        return f"story-{self.key}"
 
     @property
     def articles(self) -> list[DigestArticle]:
@@ -95,6 +103,14 @@ class BreakingStory:
     when: str  # when it broke, in the digest's zone
 
 
+@dataclass(frozen=True, slots=True)
+class NewStoryLink:
+    """A line of the "New" list: the story's title and the anchor of its heading."""
+
+    title: str
+    anchor: str
+
+
 @dataclass(slots=True)
 class DigestNews:
     """What is new since the previous digest."""
@@ -104,6 +120,7 @@ class DigestNews:
     updated_stories: int
     updated_articles: int
     new_titles: list[str]
+    new_links: list[NewStoryLink] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -123,6 +140,18 @@ class DigestData:
     untagged: int = 0
     notes: list[str] = field(default_factory=list)
     breaking: list[BreakingStory] = field(default_factory=list)
+    chart_png: bytes | None = None  # coverage of the last days (digests.chart), if any
+
+    @property
+    def chart_file(self) -> str:
+        """The chart's file name beside the Markdown digest (``YYYY-MM-DD-coverage.png``)."""
+        stem = self.day.isoformat() if self.mode == MODE_SEEN else f"{self.day}-{self.mode}"
+        return f"{stem}-coverage.png"
+
+    @property
+    def chart_base64(self) -> str:
+        """The chart as base64, embedded in the HTML digest (a data URI: no script)."""
+        return base64.b64encode(self.chart_png or b"").decode("ascii")
 
     @property
     def stories(self) -> list[StoryItem]:

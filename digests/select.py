@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from digests.coverage import Coverage, coverage_of
 from digests.group import (
     DEFAULT_RELEVANCE_TOPIC,
     LINKABLE,
@@ -31,9 +32,11 @@ from digests.model import (
     BreakingStory,
     DigestData,
     DigestNews,
+    NewStoryLink,
     SourceHealth,
 )
-from digests.text import clock
+from digests.text import clean_link, clock
+from storage.coverage import coverage_rows
 from storage.digest_health import source_health
 from storage.digests import (
     articles_published_in,
@@ -48,6 +51,7 @@ from storage.digests import (
 from storage.firings import breaking_fired_between
 
 MAX_NEW_TITLES = 10
+CHART_DAYS = 30
 
 
 def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -101,7 +105,17 @@ def collect_digest(
         relevance_topic=relevance_topic,
     )
     health = source_health(session, start, end)
-    digest = assemble(data, day, mode, tz, start, end, previous_digest_day(session, day, mode))
+    breaking = breaking_in(session, start, end, tz)
+    digest = assemble(
+        data,
+        day,
+        mode,
+        tz,
+        start,
+        end,
+        previous_digest_day(session, day, mode),
+        breaking_ids={b.story_id for b in breaking},
+    )
     digest.untagged = untagged
     digest.n_sources = health.n_sources
     digest.health = [
@@ -115,8 +129,29 @@ def collect_digest(
         )
         for row in health.failing
     ]
-    digest.breaking = breaking_in(session, start, end, tz)
+    digest.breaking = breaking
+    coverage = coverage_until(session, day, tz, CHART_DAYS, relevance_topic)
+    if coverage.has_articles:
+        from digests.chart import coverage_png  # matplotlib: only when a chart is drawn
+
+        digest.chart_png = coverage_png(
+            coverage, f"The beat's articles per day, last {CHART_DAYS} days"
+        )
     return digest
+
+
+def coverage_until(
+    session: Session, last_day: date, tz: ZoneInfo, days: int, relevance_topic: str | None
+) -> Coverage:
+    """Coverage of the ``days`` local days ending with ``last_day`` (rising: as of its end,
+    or now if earlier)."""
+    start = day_window(last_day - timedelta(days=days - 1), tz)[0]
+    end = day_window(last_day, tz)[1]
+    rows = coverage_rows(session, start - timedelta(days=1), end)
+    now = min(datetime.now(UTC), end)
+    return coverage_of(
+        rows, last_day=last_day, days=days, tz=tz, now=now, relevance_topic=relevance_topic
+    )
 
 
 def breaking_in(
@@ -130,7 +165,9 @@ def breaking_in(
             BreakingStory(
                 story_id=story_id,
                 title=str(payload.get("title") or ""),
-                url=url if isinstance(url, str) and url.lower().startswith(LINKABLE) else None,
+                url=clean_link(url)
+                if isinstance(url, str) and url.lower().startswith(LINKABLE)
+                else None,
                 outlets=[str(name) for name in payload.get("outlets") or []],
                 when=clock(met_at, tz) if met_at else "",
             )
@@ -146,9 +183,12 @@ def assemble(
     start: datetime,
     end: datetime,
     previous_day: date | None,
+    breaking_ids: set[int] | None = None,
 ) -> DigestData:
     """Group the rows into stories and topics and sum up what is new (no database)."""
     stories = build_stories(data, tz, start)
+    for story in stories:
+        story.breaking = story.representative.story_id in (breaking_ids or set())
     groups, counts = group_by_topic(stories, data.relevance_topic)
     ordered = [story for group in groups for story in group.stories]
     new = [s for s in ordered if s.mark == STORY_NEW]
@@ -158,6 +198,7 @@ def assemble(
         updated_stories=sum(1 for s in ordered if s.mark == STORY_UPDATE),
         updated_articles=sum(1 for s in ordered for a in s.articles if a.mark == ARTICLE_UPDATED),
         new_titles=[s.representative.title for s in new[:MAX_NEW_TITLES]],
+        new_links=[NewStoryLink(s.representative.title, s.anchor) for s in new[:MAX_NEW_TITLES]],
     )
     return DigestData(
         day=day,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+from processing.urls import SEED_OUTLET, is_tracking_param, outlet_name
 from storage.models import PRECISION_DAY, PRECISION_MONTH
+
+__all__ = ["SEED_OUTLET"]  # re-exported: digests.group names the seeds' outlet through here
 
 LEAD_SENTENCES = 2
 LEAD_MAX_CHARS = 400
@@ -60,6 +63,7 @@ def lead(
     """The first ``sentences`` sentences of the body, after the title and the byline, cut at
     a word beyond ``max_chars``."""
     flat = _SPACES.sub(" ", body_start(text, title)).strip()
+    flat = _without_title_sentence(flat, title)
     if not flat:
         return ""
     parts: list[str] = []
@@ -80,15 +84,32 @@ def lead(
 
 def outlet(url: str | None, source_name: str | None, origin: str) -> str:
     """Who published it: the URL's host without ``www.``, else the source, else the origin."""
-    if url:
-        host = (urlsplit(url).hostname or "").lower()
-        if host.startswith("www."):
-            host = host[4:]
-        if host:
-            return host
-    if origin == "seed":
-        return "seed corpus"
-    return source_name or origin
+    return outlet_name(url, source_name, origin)
+
+
+def _without_title_sentence(flat: str, title: str | None) -> str:
+    """The text after its first sentence when the title is that sentence (or its start): an
+    untitled seed's title is derived from it, and the lead should not say it twice."""
+    wanted = _SPACES.sub(" ", title or "").strip().rstrip("…").strip()
+    if len(wanted) < 20 or not flat.casefold().startswith(wanted.casefold()):
+        return flat
+    end = _SENTENCE_END.search(flat, len(wanted) - 1)
+    return flat[end.end() :].strip() if end else ""
+
+
+def clean_link(url: str | None) -> str | None:
+    """``url`` without tracking parameters (``utm_*``, ``fbclid`` …), as a reader clicks it;
+    the rest of the URL, its order and its encoding stay as they were."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if not is_tracking_param(name)]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 MONTHS = (

@@ -24,6 +24,8 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
 from composition.context import make_context
 from composition.preflight import preflight
@@ -37,8 +39,8 @@ from flows.backfill_params import (
     given,
     source_choice_type,
 )
-from flows.ingest_flow import report_rows
 from pipeline.backfill import (
+    BackfillParameterError,
     DayResult,
     backfill_day,
     backfill_source_names,
@@ -46,6 +48,7 @@ from pipeline.backfill import (
     run_backfill,
 )
 from pipeline.run_state import RunState
+from pipeline.run_summary import report_rows
 from scrapers.sources import SourceConfig
 
 ARTIFACT_KEY = "backfill-report"
@@ -86,7 +89,7 @@ def backfill(
     end: date = END_FIELD,
     sources: list[str] = SOURCES_FIELD,
     refetch: bool = REFETCH_FIELD,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State:
     """Fetch the articles of past days from NOS archive pages and sitemaps.
 
     Resumable: days an earlier backfill finished are skipped (unless re-fetch is on). Invalid
@@ -96,14 +99,18 @@ def backfill(
     logger = get_run_logger()
     preflight(get_settings())  # every setting checked before the first request
     config = current_config()
-    plan = plan_backfill(
-        start,
-        end,
-        given(sources),
-        given(refetch),
-        backfill_source_names(config.sources),
-        config.schedule.backfill_max_days,
-    )
+    try:
+        plan = plan_backfill(
+            start,
+            end,
+            given(sources),
+            given(refetch),
+            backfill_source_names(config.sources),
+            config.schedule.backfill_max_days,
+        )
+    except BackfillParameterError as exc:  # a form mistake: its reason, no traceback
+        logger.error("backfill not started: %s", exc)
+        return Failed(message=str(exc))
     ctx = make_context(database_url(), plan.refetch, TRIGGER)
     progress_id = cast(
         UUID,
@@ -131,8 +138,14 @@ def backfill(
         # The signal was swallowed mid-day (asyncio's transports catch the exception Prefect's
         # handler raises): deliver it again here, outside any event loop, so the run ends.
         os.kill(os.getpid(), signal.SIGTERM)
-    if not result.days:
-        update_progress_artifact(progress_id, progress=100.0)
+    update_progress_artifact(
+        progress_id,
+        progress=100.0,
+        description=(
+            f"backfill {plan.start}..{plan.end}: done, {len(result.days)} day(s) walked, "
+            f"{result.skipped} already done, {len(result.failed)} failed"
+        ),
+    )
     logger.info(
         "backfill %s..%s of %s: %d day(s) walked, %d already done",
         plan.start,
@@ -163,7 +176,7 @@ def backfill(
     }
 
 
-def backfill_form(choices: Sequence[str]) -> Flow[..., dict[str, Any]]:
+def backfill_form(choices: Sequence[str]) -> Flow[..., dict[str, Any] | State]:
     """The backfill flow as its deployment registers it: ``sources`` a multi-select of
     ``choices`` (read from the sources file when the deployments are built, never on import).
 
@@ -176,7 +189,7 @@ def backfill_form(choices: Sequence[str]) -> Flow[..., dict[str, Any]]:
         end: date = END_FIELD,
         sources: list[str] = SOURCES_FIELD,
         refetch: bool = REFETCH_FIELD,
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | State:
         return backfill.fn(start, end, sources, refetch)
 
     form.__annotations__ = {
@@ -184,7 +197,7 @@ def backfill_form(choices: Sequence[str]) -> Flow[..., dict[str, Any]]:
         "end": date,
         "sources": list[source_choice_type(choices)],  # type: ignore[misc]
         "refetch": bool,
-        "return": dict[str, Any],
+        "return": dict[str, Any] | State,
     }
     form.__name__ = form.__qualname__ = backfill.fn.__name__
     form.__doc__ = backfill.fn.__doc__

@@ -12,6 +12,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
 from composition.context import make_context
 from composition.digest_setup import DigestSettingsError
@@ -23,18 +25,18 @@ from flows.ingest_tasks import source_tasks
 from flows.seed_flow import store_seeds_task
 from pipeline.ingest import run_ingest
 from pipeline.ingest.publish import PublishReport
-from pipeline.run_state import DISCOVERY_OK, SourceCounts
+from pipeline.run_summary import failed_rows, failure_message, report_rows
 from processing.alerts import AlertsConfigError
-from storage.masking import mask_secrets
 
 ARTIFACT_KEY = "ingest-report"
+PARTIAL = "Partial"  # the state name of a run where some sources failed
 TRIGGER = "prefect"
 
 
 @flow(name="ingest", log_prints=False)
 def ingest(
     sources: list[str] | None = None, refetch: bool = False, seeds: bool = True
-) -> dict[str, Any]:
+) -> dict[str, Any] | State:
     """Store the seed corpus, then discover, fetch and store new articles of every source.
 
     Args:
@@ -54,7 +56,7 @@ def ingest(
     except (AlertsConfigError, DigestSettingsError) as exc:  # the run is stored; say why
         get_run_logger().error("feeds and alerts not published: %s", exc)
         published = PublishReport(failed=[str(exc)])
-    rows = report_rows(report.sources, report.source_status)
+    rows = report_rows(report.sources, report.source_status)  # failed sources first
     create_table_artifact(
         key=ARTIFACT_KEY,
         table=rows,
@@ -63,7 +65,7 @@ def ingest(
     get_run_logger().info(
         "ingest run %s: %s, %d new", report.run_id, report.status, report.total_new
     )
-    return {
+    result = {
         "run_id": report.run_id,
         "status": report.status,
         "new": report.total_new,
@@ -71,8 +73,23 @@ def ingest(
         "feeds": len(published.feeds),
         "alerts_fired": published.fired,
         "alerts_sent": published.sent,
-        "alerts_failed": published.failed,  # masked by pipeline.publish
+        "alerts_failed": published.failed,  # masked by pipeline.ingest.publish
     }
+    return ended(result, rows)
+
+
+def ended(result: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any] | State:
+    """The run's result, or, when sources failed, a Failed state named ``Partial`` (some
+    failed) or ``Failed`` (all did) whose message names each one with its reason, so the
+    Prefect UI never shows a run with failed sources as a green Completed one. The result
+    stays readable: ``state.result(raise_on_failure=False)``."""
+    failed = failed_rows(rows)
+    if not failed:
+        return result
+    message = failure_message(rows)
+    get_run_logger().warning("%s", message)
+    name = "Failed" if len(failed) == len(rows) else PARTIAL
+    return Failed(name=name, message=message, data=result)
 
 
 @task(name="publish", cache_policy=NONE, persist_result=False)
@@ -80,21 +97,3 @@ def publish_task(db_url: str) -> PublishReport:
     """Atom feeds and alerts after the run (the run is recorded already: nothing is lost if
     this fails; a failed delivery is retried by the next run)."""
     return publish_with_settings(engine_for(db_url), get_settings())
-
-
-def report_rows(
-    counts_by_source: dict[str, SourceCounts], status: dict[str, str]
-) -> list[dict[str, Any]]:
-    """One table row per source: its health, its counts, its first error."""
-    rows = []
-    for name, counts in counts_by_source.items():
-        rows.append(
-            {
-                "source": name,
-                "status": status.get(name, DISCOVERY_OK),
-                **counts.as_counts(),
-                "errors": len(counts.errors),
-                "first_error": mask_secrets(counts.first_error() or ""),
-            }
-        )
-    return rows

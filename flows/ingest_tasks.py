@@ -8,8 +8,12 @@ HTTP-level retries are the polite client's job.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 
 from composition.context import make_context
@@ -20,11 +24,21 @@ from pipeline.ingest import (
     failed_discovery,
     ingest_source,
 )
+from pipeline.run_state import STATUS_OK, health_status
 from scrapers.sources import SourceConfig
 
 RETRIES = 2
 RETRY_DELAYS = exponential_backoff(backoff_factor=2)
 RETRY_JITTER = 0.5
+
+
+SOURCE_FAILED = "SourceFailed"  # the state of a source task whose source failed (no retry)
+
+
+def retry_on_exceptions_only(task: Any, task_run: Any, state: State) -> bool:
+    """Retry a task that raised; a source that answered with a failure is reported, not
+    polled again at once (its HTTP retries are spent already)."""
+    return state.name != SOURCE_FAILED
 
 
 @task(
@@ -33,16 +47,29 @@ RETRY_JITTER = 0.5
     retries=RETRIES,
     retry_delay_seconds=RETRY_DELAYS,
     retry_jitter_factor=RETRY_JITTER,
+    retry_condition_fn=retry_on_exceptions_only,
     cache_policy=NONE,
     persist_result=False,
 )
 def ingest_source_task(
     db_url: str, source_name: str, run_id: int, refetch: bool, trigger: str
-) -> SourceResult:
-    """Discover, fetch and store one source (idempotent: a retry skips what is stored)."""
+) -> SourceResult | State:
+    """Discover, fetch and store one source (idempotent: a retry skips what is stored).
+
+    A failed source ends its task in a Failed state (red in the UI) that names the reason and
+    still carries the counts, read by :func:`source_tasks`."""
     ctx = make_context(db_url, refetch, trigger)
     discovery, counts = ingest_source(ctx.config.get(source_name), ctx, run_id)
-    get_run_logger().info(
+    logger = get_run_logger()
+    status = health_status(discovery, counts)
+    if status != STATUS_OK:
+        errors = discovery.errors or counts.errors
+        reason = errors[0].line() if errors else status
+        logger.warning("%s: %s: %s", source_name, status, reason)
+        return Failed(
+            name=SOURCE_FAILED, message=f"{source_name}: {reason}", data=(discovery, counts)
+        )
+    logger.info(
         "%s: %s, %d new, %d known, %d failed",
         source_name,
         discovery.status,
@@ -64,10 +91,14 @@ def source_tasks(db_url: str, refetch: bool, trigger: str) -> SourceRunner:
         ]
         results: list[SourceResult] = []
         for source, future in zip(sources, futures, strict=True):
+            result: Any
             try:
-                results.append(future.result())
+                result = future.result(raise_on_failure=False)
             except Exception as exc:  # the others go on; the reason is kept
-                results.append((failed_discovery(source.name, source.url, exc), SourceCounts()))
+                result = exc
+            if isinstance(result, BaseException):  # the task raised, after its retries
+                result = (failed_discovery(source.name, source.url, result), SourceCounts())
+            results.append(result)
         return results
 
     return run

@@ -1,9 +1,10 @@
 """Every deployment and schedule of newsmon, declared in this one file (``newsmon serve``).
 
 ``serve`` registers four deployments with the Prefect API of ``PREFECT_API_URL`` and runs their
-flow runs in this process: ``ingest/newsmon`` on ``schedule.ingest_cron`` (default every 30 min),
-``digest/newsmon`` on ``schedule.digest_cron`` (default 07:00, emailed when recipients are set),
-and ``backfill/newsmon`` and ``retag/newsmon`` without a schedule, started from their forms in
+flow runs in this process: ``ingest/poll-sources`` on ``schedule.ingest_cron`` (default every
+30 min), ``digest/daily-digest`` on ``schedule.digest_cron`` (default 07:00, emailed when
+recipients are set), and ``backfill/backfill-days`` and ``retag/retag-articles`` without a
+schedule, started from their forms in
 the Prefect UI. Schedules run in ``schedule.timezone``; ``pause_on_shutdown=False`` keeps them
 active across a restart. :func:`scheduled_jobs` declares the same ingest and digest schedules
 for ``newsmon schedule`` (APScheduler in-process, no server).
@@ -26,7 +27,11 @@ from flows.scheduler import ScheduledJob, cron_trigger, flow_call
 from pipeline.backfill import backfill_source_names
 from scrapers.sources import SourcesConfig
 
-DEPLOYMENT_NAME = "newsmon"
+# One name per deployment, saying what it does (the Prefect UI lists them side by side).
+INGEST_DEPLOYMENT = "poll-sources"
+DIGEST_DEPLOYMENT = "daily-digest"
+BACKFILL_DEPLOYMENT = "backfill-days"
+RETAG_DEPLOYMENT = "retag-articles"
 TAGS = ["newsmon"]
 
 
@@ -40,22 +45,28 @@ def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
     }
     deployments = [
         ingest.to_deployment(
-            DEPLOYMENT_NAME,
+            INGEST_DEPLOYMENT,
             schedules=[Cron(config.schedule.ingest_cron, timezone=zone)],
-            description="Poll every enabled source and store new articles.",
+            description=(
+                f"Poll every enabled source on schedule ({config.schedule.ingest_cron}, {zone}) "
+                "and store new articles. A run where some sources failed ends Partial (red), "
+                "naming each failed source and its reason; the ingest-report artifact lists "
+                "the failures first."
+            ),
             **common,
         ),
         digest.to_deployment(
-            DEPLOYMENT_NAME,
+            DIGEST_DEPLOYMENT,
             schedules=[Cron(config.schedule.digest_cron, timezone=zone)],
             parameters={"send_email": True, "previous_day": True},
             description=(
-                "Write the digest of the previous day and email it when recipients are configured."
+                f"Every day ({config.schedule.digest_cron}, {zone}): write the digest of the "
+                "previous day (Markdown and HTML) and email it when recipients are configured."
             ),
             **common,
         ),
         backfill_form(backfill_source_names(config.sources)).to_deployment(
-            DEPLOYMENT_NAME,
+            BACKFILL_DEPLOYMENT,
             description=(
                 "Fetch past days from archive pages and sitemaps. Start it from the run form: "
                 "pick the dates and (optionally) the sources."
@@ -63,7 +74,7 @@ def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
             **common,
         ),
         retag_flow.to_deployment(
-            DEPLOYMENT_NAME,
+            RETAG_DEPLOYMENT,
             description=(
                 "Re-tag the stored articles with the configured taxonomy (after checking the "
                 "change with `newsmon rules test`); optionally only those since a day."

@@ -80,6 +80,8 @@ def build_digest(
     out_dir.mkdir(parents=True, exist_ok=True)
     _write(md_path, markdown)
     _write(html_path, html)
+    if data.chart_png is not None:  # the Markdown digest shows it from beside itself
+        (out_dir / data.chart_file).write_bytes(data.chart_png)
     items = [(a.id, a.story_id, a.text_hash) for story in data.stories for a in story.articles]
     with session_scope(engine) as session:
         record_digest(

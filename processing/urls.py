@@ -83,3 +83,17 @@ def canonicalize_url(url: str) -> str:
 def url_host(url: str) -> str:
     """The lower-case host of a URL ('' when there is none)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+SEED_OUTLET = "seed corpus"  # the seeds' outlet when they have no URL: not a publisher
+
+
+def outlet_name(url: str | None, source_name: str | None, origin: str) -> str:
+    """Who published it, as the digest and the CLI name it: the URL's host without ``www.``,
+    else the source, else the origin (a seed without URL: ``seed corpus``)."""
+    host = url_host(url).removeprefix("www.") if url else ""
+    if host:
+        return host
+    if origin == "seed":
+        return SEED_OUTLET
+    return source_name or origin

@@ -100,7 +100,10 @@ class ErrorRecord:
         return cls(url, outcome, error or str(outcome))
 
     def line(self) -> str:
-        """How the reports show it: ``outcome: url: error``."""
+        """How the reports show it: ``outcome: url: error`` (the URL once when the reason
+        names it already)."""
+        if self.url and self.url in self.error:
+            return f"{self.outcome}: {self.error}"
         return f"{self.outcome}: {self.url}: {self.error}"
 
     def as_row(self) -> dict[str, str]:

@@ -259,9 +259,18 @@ def get_article(session: Session, article_id: int) -> Article | None:
     return session.get(Article, article_id)
 
 
-def list_articles(session: Session, limit: int | None = None) -> list[Article]:
-    """Articles, oldest first by id."""
+def list_articles(
+    session: Session, limit: int | None = None, newest_first: bool = False
+) -> list[Article]:
+    """Articles, oldest first by id; ``newest_first``: latest published first (undated ones
+    last), then latest first seen."""
     query = select(Article).order_by(Article.id)
+    if newest_first:
+        query = select(Article).order_by(
+            Article.published_at.desc().nulls_last(),
+            Article.first_seen_at.desc(),
+            Article.id.desc(),
+        )
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import FetchLog, IngestRunSource, Source
 
-GOOD_OUTCOMES = ("ok", "not_modified")
+# A walled page is not a failure: the feed's teaser was stored instead (pipeline/ingest_walls).
+GOOD_OUTCOMES = ("ok", "not_modified", "paywall", "consent_wall")
 
 
 @dataclass(slots=True)

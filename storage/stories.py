@@ -168,8 +168,10 @@ def recent_stories(session: Session, since: datetime) -> list[Story]:
 
 
 def list_stories(session: Session, limit: int | None = None) -> list[Story]:
-    """Stories, newest activity first."""
-    query = select(Story).order_by(Story.updated_at.desc(), Story.id.desc())
+    """Stories, latest activity first: the newest article's publication, then the latest change."""
+    query = select(Story).order_by(
+        Story.last_published_at.desc().nulls_last(), Story.updated_at.desc(), Story.id.desc()
+    )
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))

@@ -147,7 +147,12 @@ class ServedNewsmon:
         return self.api_url.removesuffix("/api")
 
 
-DEPLOYMENTS = ("ingest/newsmon", "digest/newsmon", "backfill/newsmon", "retag/newsmon")
+DEPLOYMENTS = (
+    "ingest/poll-sources",
+    "digest/daily-digest",
+    "backfill/backfill-days",
+    "retag/retag-articles",
+)
 #: A day of the local site's archive with articles, and the (empty) day before it.
 SERVED_DAYS = (ARCHIVE_DAYS[1] - timedelta(days=1), ARCHIVE_DAYS[1])
 
@@ -156,7 +161,7 @@ def _deployments_ready(api_url: str) -> bool:
     response = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5)
     response.raise_for_status()
     names = {d["name"] for d in response.json()}
-    return len(response.json()) >= len(DEPLOYMENTS) and names == {"newsmon"}
+    return names >= {name.split("/")[1] for name in DEPLOYMENTS}
 
 
 @pytest.fixture(scope="session")

@@ -85,23 +85,26 @@ def test_every_feed_is_valid_atom_one_entry_per_story_newest_first(
         assert parsed.bozo == 0 and parsed.version == "atom10", path
 
     beat = feedparser.parse((feeds / "belarus-russia.atom").read_bytes())
+    # Newest news first: the 2023 story fetched today comes last, not first.
     assert [e.id for e in beat.entries] == [
-        story_id_urn(ids[key]) for key in ("nuclear", "army", "archive", "seed")
+        story_id_urn(ids[key]) for key in ("army", "nuclear", "seed", "archive")
     ]
-    army = beat.entries[1]
+    army = beat.entries[0]
     assert army.title == "Rusland en Belarus vormen gezamenlijke legereenheid"
     assert army.link == "https://nos.nl/artikel/1-legereenheid"
-    assert army.updated == (NOW - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    updated = datetime.fromisoformat(army.updated)
+    assert updated.utcoffset() == timedelta(hours=1)  # local time (Amsterdam, winter)
+    assert updated == NOW - timedelta(minutes=90)  # its latest article's publication
     assert {t.term for t in army.tags} == {"military-cooperation"}
     assert "Rusland en Belarus vormen een gezamenlijke legereenheid" in army.summary
     assert "nu.nl" in army.summary and "rtl.nl" in army.summary
-    seed = beat.entries[3]
+    seed = beat.entries[2]
     assert "link" not in seed or not seed.get("links")
     assert seed.content[0].value  # no link: the entry carries content instead
 
     military = feedparser.parse((feeds / "military-cooperation.atom").read_bytes())
     assert [e.id for e in military.entries] == [
-        story_id_urn(ids[key]) for key in ("army", "archive", "seed")
+        story_id_urn(ids[key]) for key in ("army", "seed", "archive")
     ]
     empty = feedparser.parse((feeds / "wagner-mercenaries.atom").read_bytes())
     assert empty.entries == [] and empty.bozo == 0
@@ -129,3 +132,40 @@ def test_a_script_title_stays_text_and_a_teaser_is_marked(engine: Engine, tmp_pa
     assert terms == {"nuclear-weapons", "teaser"}
     parsed = feedparser.parse(raw)
     assert parsed.bozo == 0 and parsed.entries[0].title.startswith("<script>alert")
+
+
+def test_feeds_link_themselves_escape_html_summaries_once_and_put_the_newest_first(
+    engine: Engine, tmp_path: Path
+) -> None:
+    ids = build(engine)
+    hostile_story(engine)
+    add_article(
+        engine,
+        story_id=ids["army"],
+        url="https://nu.nl/7-overleg?utm_source=rss",
+        title="Poetin & Loekasjenko <overleg>",
+        topics=("military-cooperation",),
+        published_at=NOW - timedelta(hours=3),
+        first_seen_at=NOW - timedelta(hours=1),
+    )
+    feeds = write(engine, tmp_path)
+    path = feeds / "belarus-russia.atom"
+    root = check_rfc4287(path)
+    (self_link,) = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert self_link.get("href") == path.resolve().as_uri()
+    assert self_link.get("type") == "application/atom+xml"
+    entries = list(root.iter(f"{ATOM}entry"))
+    updated = [datetime.fromisoformat(e.findtext(f"{ATOM}updated") or "") for e in entries]
+    assert updated == sorted(updated, reverse=True)
+    summaries = {e.findtext(f"{ATOM}title"): e.find(f"{ATOM}summary") for e in entries}
+    army = summaries["Rusland en Belarus vormen gezamenlijke legereenheid"]
+    assert army is not None and army.get("type") == "html"
+    html = army.text or ""  # the HTML, after the XML layer is undone
+    assert html.startswith("<p>") and '<li><a href="https://' in html
+    assert "Poetin &amp; Loekasjenko &lt;overleg&gt;" in html  # HTML-escaped exactly once
+    assert "&amp;amp;" not in html and "utm_source" not in html
+    hostile = next(s for t, s in summaries.items() if t and t.startswith("<script>"))
+    assert hostile is not None
+    text = hostile.text or ""
+    assert "<script>" not in text and "&amp;amp;" not in text  # escaped once, not twice
+    assert "Teaser" in text

@@ -176,11 +176,15 @@ def test_invalid_parameters_fail_the_run_at_once(
     end: date,
     sources: list[str],
     message: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     state = backfill(start=start, end=end, sources=sources, return_state=True)
     assert state.is_failed()
     assert message in (state.message or "")
     assert flow_site.article_requests == 0
+    # A form mistake is logged as its reason, never with a traceback.
+    assert [r for r in caplog.records if r.exc_info] == []
+    assert any(message in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
 
 
 @pytest.mark.usefixtures("prefect_harness")

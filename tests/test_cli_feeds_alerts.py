@@ -57,7 +57,7 @@ def test_feed_prints_the_beat_and_writes_a_subtopic(env: Path, tmp_path: Path) -
     ]
 
     unknown = runner.invoke(app, ["feed", "--topic", "nuclear"])
-    assert unknown.exit_code == 1 and "unknown topic 'nuclear'" in unknown.output
+    assert unknown.exit_code == 2 and "unknown topic 'nuclear'" in unknown.output  # usage
 
 
 def test_alerts_lists_firings_with_their_delivery_state(env: Path, sqlite_engine: Engine) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,43 @@ def test_ingest_stores_new_articles_once_in_batches_and_publishes_counts(
         assert [r.status for r in runs] == ["ok", "ok"]
         assert session.query(IngestRun).count() == 2 + 2  # two seed runs, two ingest runs
     engine.dispose()
+
+
+@pytest.fixture
+def one_broken(site: NosSite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """The generated feed and a malformed one (``kapot``) as the configured sources."""
+    base = site.generated_sources_config(count=5)
+    broken = base.sources[0].model_copy(
+        update={"name": "kapot", "url": site.url("/feeds/kapot.xml")}
+    )
+    config = base.model_copy(update={"sources": (base.sources[0], broken)})
+    monkeypatch.setenv(
+        "NEWSMON_SOURCES_FILE", str(write_sources_toml(config, tmp_path / "sources.toml"))
+    )
+    get_settings.cache_clear()
+    return "kapot"
+
+
+def test_a_run_with_a_failed_source_ends_partial_naming_it_and_its_task_failed(
+    configured: str, one_broken: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        state = ingest(return_state=True)
+    assert state.is_failed() and state.name == "Partial"  # not a green Completed run
+    assert state.message.startswith("1 of 2 sources failed: kapot: parse_error: ")
+    assert "malformed feed" in state.message
+    summary = state.result(raise_on_failure=False)  # the counts are still there
+    assert summary["status"] == "partial"
+    assert [row["source"] for row in summary["sources"].values()] == ["kapot", "gen-feed"]
+    assert summary["sources"]["gen-feed"]["new"] == 5
+
+    runs = {run.name: run for run in asyncio.run(_task_runs(state.state_details.flow_run_id))}
+    assert runs["ingest-kapot"].state.type.value == "FAILED"
+    assert "malformed feed" in (runs["ingest-kapot"].state.message or "")
+    assert runs["ingest-kapot"].run_count == 1  # a failed source is not retried at once
+    assert runs["ingest-gen-feed"].state.is_completed()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(m.startswith("kapot: failing: parse_error:") for m in warnings), warnings
+
+    (artifact,) = [a for a in asyncio.run(_artifacts()) if a.key == ARTIFACT_KEY]
+    assert str(artifact.data).index("kapot") < str(artifact.data).index("gen-feed")  # errors first

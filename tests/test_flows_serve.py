@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from prefect.utilities.callables import parameter_schema
 
 from flows.retag_flow import retag_flow
-from flows.serve import DEPLOYMENT_NAME, build_deployments, scheduled_jobs
+from flows.serve import build_deployments, scheduled_jobs
 from scrapers.sources import parse_sources
 
 CONFIG = parse_sources(
@@ -31,7 +31,16 @@ CONFIG = parse_sources(
 
 def test_four_deployments_with_the_configured_crons() -> None:
     ingest, digest, backfill, retag = build_deployments(CONFIG)
-    assert [d.name for d in (ingest, digest, backfill, retag)] == [DEPLOYMENT_NAME] * 4
+    deployments = (ingest, digest, backfill, retag)
+    assert [d.name for d in deployments] == [
+        "poll-sources",
+        "daily-digest",
+        "backfill-days",
+        "retag-articles",
+    ]
+    descriptions = [d.description for d in deployments]
+    assert len(set(descriptions)) == 4 and all(descriptions)
+    assert "*/10 * * * *" in (ingest.description or "")
     assert [d.entrypoint for d in (ingest, digest, backfill, retag)] == [
         "flows.ingest_flow.ingest",
         "flows.digest_flow.digest",

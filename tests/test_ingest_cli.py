@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -70,7 +72,7 @@ def test_ingest_then_sources_show_counts_and_health(configured: NosSite) -> None
     assert configured.count("/nosnieuwsalgemeen") == 0
 
     health = invoke("sources")
-    lines = {line.split()[1]: line for line in health.splitlines() if line.startswith("│")}
+    lines = {line.split()[0]: line for line in health.splitlines() if line.strip()}
     assert "ok" in lines["nos-buitenland"]
     assert "blocked" in lines["verboden"]
     assert "never" in lines["uit"]
@@ -80,8 +82,26 @@ def test_ingest_then_sources_show_counts_and_health(configured: NosSite) -> None
     again = invoke("ingest", "--source", "nos-buitenland")
     assert "verboden" not in again
     assert configured.count("/misbehave/403") == 0
-    row = next(line for line in again.splitlines() if "nos-buitenland" in line)
-    assert row.split("│")[3].strip() == "0"  # new
+    row = next(line for line in again.splitlines() if line.startswith("nos-buitenland"))
+    assert row.split()[3] == "0"  # source, status, found, new
+
+
+def test_ingest_and_sources_print_json_with_the_failed_source_first(configured: NosSite) -> None:
+    summary = json.loads(invoke("ingest", "--json", code=1))
+    assert summary["status"] == "partial"
+    first, second = summary["sources"]
+    assert (first["source"], first["status"]) == ("verboden", "blocked")
+    assert "403" in first["first_error"]  # the reason, not only "failed"
+    assert (second["source"], second["status"]) == ("nos-buitenland", "ok")
+    assert second["new"] > 0
+
+    health = [json.loads(line) for line in invoke("sources", "--json").splitlines()]
+    by_name = {entry["source"]: entry for entry in health}
+    assert by_name["verboden"]["status"] == "blocked"
+    assert "403" in by_name["verboden"]["last_error"]
+    assert by_name["uit"]["status"] == "never" and by_name["uit"]["enabled"] is False
+    success = datetime.fromisoformat(by_name["nos-buitenland"]["last_success"])
+    assert success.utcoffset() is not None  # local time with its offset
 
 
 def test_unknown_source_is_a_clear_error(configured: NosSite) -> None:

@@ -52,5 +52,5 @@ def test_a_signal_stops_ingest_after_the_batch_and_records_the_run_as_interrupte
         gen = session.scalar(select(Source).where(Source.name == "gen"))
         assert gen is not None and gen.status == "never"  # health is for finished polls
     table = run(cli_env(database_url, sources, tmp_path / "data"), "sources")
-    gen_line = next(line for line in table.stdout.splitlines() if "│ gen " in line)
+    gen_line = next(line for line in table.stdout.splitlines() if line.startswith("gen "))
     assert "interrupted" in gen_line

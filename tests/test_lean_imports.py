@@ -18,7 +18,16 @@ import pytest
 
 from tests.source_tree import ROOT, own_modules
 
-HEAVY = ("trafilatura", "datasketch", "scipy", "numpy", "alembic", "prefect", "lxml")
+HEAVY = (
+    "trafilatura",
+    "datasketch",
+    "scipy",
+    "numpy",
+    "alembic",
+    "prefect",
+    "lxml",
+    "matplotlib",
+)
 # Underscore names that are public API: namedtuple's methods, lxml's documented element types.
 PUBLIC_UNDERSCORE = {"_replace", "_asdict", "_fields", "_Element", "_ElementTree"}
 # newsmon's own packages that a read command has no use for: the pipeline and its stages.
@@ -51,7 +60,10 @@ def test_the_cli_and_a_read_command_load_no_heavy_library(tmp_path: Path) -> Non
         "print(json.dumps([result.exit_code, loaded_by_import, sorted(set(loaded)), ours]))\n"
     )
     probe = probe.replace("HEAVY", repr(HEAVY)).replace("NOT_FOR_READING", repr(NOT_FOR_READING))
-    probe = probe.replace("CLI_NEEDED", repr(("main", "lazy", "common", "errors", "articles")))
+    probe = probe.replace(
+        "CLI_NEEDED",
+        repr(("main", "lazy", "common", "errors", "articles", "tables", "times")),
+    )
     env = {
         "PATH": "/usr/bin:/bin",
         "NEWSMON_DATA_DIR": str(tmp_path),

@@ -62,7 +62,7 @@ def test_the_backfill_run_form_shows_the_date_parameters(
     _require_chromium()
     response = httpx.post(
         f"{served_newsmon.api_url}/deployments/filter",
-        json={"deployments": {"name": {"any_": ["newsmon"]}}},
+        json={"deployments": {"name": {"any_": ["backfill-days"]}}},
         timeout=10,
     )
     response.raise_for_status()

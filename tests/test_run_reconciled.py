@@ -69,7 +69,7 @@ def test_a_killed_ingest_is_reconciled_as_abandoned_at_the_next_start(
 
     table = run(env, "sources")
     assert table.returncode == 0, table.stderr
-    gen_line = next(line for line in table.stdout.splitlines() if "│ gen " in line)
+    gen_line = next(line for line in table.stdout.splitlines() if line.startswith("gen "))
     assert "abandoned" in gen_line and "never" not in gen_line
 
     digest = run(env, "digest")
@@ -114,5 +114,5 @@ def test_newsmon_sources_reconciles_a_dead_run_before_showing_health(
     sources.write_text("", encoding="utf-8")
     table = run(cli_env(database_url, sources, tmp_path / "data"), "sources")
     assert table.returncode == 0, table.stderr
-    gen_line = next(line for line in table.stdout.splitlines() if "│ gen " in line)
+    gen_line = next(line for line in table.stdout.splitlines() if line.startswith("gen "))
     assert "abandoned" in gen_line

@@ -186,10 +186,10 @@ def cluster(site: NosSite, tmp_path: Path) -> Iterator[Cluster]:
                 pytest.fail(f"runners did not start serving:\n{logs[0].read_text()[-4000:]}")
             time.sleep(1)
         assert _deployments(api_url) == {
-            "ingest/newsmon",
-            "digest/newsmon",
-            "backfill/newsmon",
-            "retag/newsmon",
+            "ingest/poll-sources",
+            "digest/daily-digest",
+            "backfill/backfill-days",
+            "retag/retag-articles",
         }
         yield Cluster(api_url, _dsn(newsmon_url), _dsn(prefect_url), inbox, runners, logs)
 
@@ -226,15 +226,15 @@ def _query(dsn: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_ingest_and_digest_on_postgres_with_two_runners(cluster: Cluster, site: NosSite) -> None:
-    first = _run(cluster, "ingest/newsmon")
+    first = _run(cluster, "ingest/poll-sources")
     (stored,) = _query(cluster.newsmon_dsn, "SELECT count(*) FROM articles")[0]
     assert stored >= 5 + 10, "the five seeds and the site's articles"
 
-    second = _run(cluster, "ingest/newsmon")
+    second = _run(cluster, "ingest/poll-sources")
     # A runner going away does not stop the cluster: the other one takes the next run.
     stop_process(cluster.runners[0])
     # Today's digest: the deployment's default (yesterday) has no stories and is not mailed.
-    digest = _run(cluster, "digest/newsmon", {"send_email": True, "previous_day": False})
+    digest = _run(cluster, "digest/daily-digest", {"send_email": True, "previous_day": False})
 
     # No article stored twice, and the second ingest stored nothing new.
     assert _query(cluster.newsmon_dsn, "SELECT count(*) FROM articles")[0][0] == stored

@@ -89,7 +89,7 @@ def test_serve_registers_the_deployments_and_runs_a_backfill(
 
         first, last = SERVED_DAYS[0].isoformat(), SERVED_DAYS[-1].isoformat()
         run = run_deployment(
-            "backfill/newsmon", parameters={"start": first, "end": last}, timeout=180
+            "backfill/backfill-days", parameters={"start": first, "end": last}, timeout=180
         )
         assert run.state is not None
         assert run.state.is_completed(), (run.state, served.log.read_text()[-3000:])
@@ -109,7 +109,7 @@ def test_serve_registers_the_deployments_and_runs_a_backfill(
         assert run.state.name == "Completed"
 
         bad = run_deployment(
-            "backfill/newsmon", parameters={"start": last, "end": first}, timeout=180
+            "backfill/backfill-days", parameters={"start": last, "end": first}, timeout=180
         )
         assert bad.state is not None
         assert bad.state.is_failed()
@@ -139,6 +139,6 @@ def test_stopping_serve_leaves_the_schedules_active(served_newsmon: ServedNewsmo
         stop_process(proc)
     with temporary_settings(updates={PREFECT_API_URL: served.api_url}):
         deployments = asyncio.run(_deployments())
-    for name in ("ingest/newsmon", "digest/newsmon"):
+    for name in ("ingest/poll-sources", "digest/daily-digest"):
         assert not deployments[name].paused, name
         assert all(schedule.active for schedule in deployments[name].schedules), name

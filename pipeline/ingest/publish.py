@@ -95,8 +95,10 @@ def build_feed(
     relevance_topic: str,
     now: datetime,
     tz: ZoneInfo = NEWSROOM_TZ,
+    self_url: str | None = None,
 ) -> bytes:
-    """The Atom document of topic ``slug`` (the relevance topic: every relevant story)."""
+    """The Atom document of topic ``slug`` (the relevance topic: every relevant story);
+    ``self_url`` is where it is published (its ``rel="self"`` link)."""
     with session_scope(engine) as session:
         stories = collect_feed(
             session,
@@ -104,7 +106,7 @@ def build_feed(
             relevance_topic=relevance_topic,
             tz=tz,
         )
-    return render_atom(stories, slug=slug, title=title, updated=now)
+    return render_atom(stories, slug=slug, title=title, updated=now, self_url=self_url)
 
 
 def write_feeds(
@@ -134,6 +136,7 @@ def write_feeds(
                 relevance_topic=relevance_topic,
                 now=now,
                 tz=tz,
+                self_url=path.resolve().as_uri(),
             )
             feeds_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.tmp")
