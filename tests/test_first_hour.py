@@ -22,6 +22,7 @@ def test_version_prints_the_installed_version_and_exits_0() -> None:
     assert result.stdout.strip() == f"newsmon {version('newsmon')}"
 
 
+@pytest.mark.slow
 def test_make_run_ends_with_the_next_steps(tmp_path: Path) -> None:
     digests = tmp_path / "digests"
     digests.mkdir()

@@ -78,7 +78,8 @@ def test_only_the_store_stage_opens_database_sessions() -> None:
 
 def test_every_module_the_readme_layout_names_exists() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    layout = readme[readme.index("## Layout") : readme.index("## Commands")]
+    start = readme.index("\n## Layout\n")
+    layout = readme[start : readme.index("\n## ", start + 1)]
     named = set(re.findall(r"`([a-z_]+(?:/[a-z_]+)*\.py)`", layout))
     assert {"pipeline/ingest/run.py", "pipeline/ingest/publish.py"} <= named
     assert sorted(path for path in named if not (ROOT / path).is_file()) == []
