@@ -118,15 +118,29 @@ def run(topology: Topology, project_image: str) -> list[str]:
         proof.proved.append(
             "up in stages: " + ", ".join(f"{k} at {v:g}s" for k, v in stages.items())
         )
-        proof.runners_serve()
-        proof.ingest()
-        proof.backfill()
-        proof.digest_mailed_once()
-        proof.replicas_share_pacing(PACING_SOURCES)
-        runs = proof.api.flow_run_count()
+        for step in (
+            proof.runners_serve,
+            proof.ingest,
+            proof.backfill,
+            proof.digest_mailed_once,
+            lambda: proof.replicas_share_pacing(PACING_SOURCES),
+        ):
+            step_started = time.monotonic()
+            step()
+            proof.proved[-1] += f" [{time.monotonic() - step_started:.0f}s]"
+        runs = proof.api.started_run_count()
         if runs != 4:
-            raise CheckFailed(f"{runs} flow runs exist, 4 were started (did a schedule fire?)")
-        proof.proved.append(f"{runs} flow runs in Prefect, all started by this check")
+            raise CheckFailed(f"{runs} flow runs were started, 4 by this check (a schedule fired?)")
+        proof.proved.append(f"{runs} flow runs started in Prefect, all by this check")
+        stop_started = time.monotonic()
+        codes = topology.stop()
+        killed = sorted(name for name, code in codes.items() if code == 137)
+        if killed:
+            raise CheckFailed(f"ignored the stop signal for 10 s and were killed: {killed}")
+        proof.proved.append(
+            f"stop: all {len(codes)} containers ended on their stop signal "
+            f"[{time.monotonic() - stop_started:.0f}s]"
+        )
     return proof.proved
 
 
@@ -148,7 +162,10 @@ def main() -> int:
     except (CheckFailed, RuntimeError, CannotRun) as exc:
         failure = exc
     finally:
+        topology.save_logs(work / "logs")
+        down_started = time.monotonic()
         topology.down()
+        down_seconds = time.monotonic() - down_started
     left = topology.leftovers()
     if failure is not None:
         print(f"compose-test: FAILED: {failure}\n(logs in {work})", file=sys.stderr)
@@ -156,7 +173,9 @@ def main() -> int:
     if left:
         print(f"compose-test: FAILED: left behind after down -v: {left}", file=sys.stderr)
         return 1
-    proved.append("down -v: no container, volume or network of the project left")
+    proved.append(
+        f"down -v: no container, volume or network of the project left [{down_seconds:.0f}s]"
+    )
     print(
         f"compose-test: docker-compose.yml verified under podman "
         f"({built:.0f}s images, {time.monotonic() - started:.0f}s in all)"

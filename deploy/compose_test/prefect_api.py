@@ -48,5 +48,16 @@ class PrefectApi:
             time.sleep(1)
         raise RuntimeError(f"{name} run {run_id} not finished after {timeout:g}s")
 
-    def flow_run_count(self) -> int:
-        return int(self.client.post("flow_runs/count", json={}).raise_for_status().json())
+    def scheduled_runs(self, deployment_ids: list[str]) -> list[dict[str, Any]]:
+        """Runs the server's scheduler created for these deployments, not yet started."""
+        body = {
+            "deployments": {"id": {"any_": deployment_ids}},
+            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
+        }
+        found = self.client.post("flow_runs/filter", json=body).raise_for_status()
+        return list(found.json())
+
+    def started_run_count(self) -> int:
+        """Flow runs that left the SCHEDULED state (were started)."""
+        body = {"flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}}}
+        return int(self.client.post("flow_runs/count", json=body).raise_for_status().json())

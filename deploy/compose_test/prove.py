@@ -96,12 +96,24 @@ class Proof:
             time.sleep(2)
         deployments = self.api.deployments()
         expect(set(deployments) == DEPLOYMENTS, f"deployments: {sorted(deployments)}")
+        # The server's scheduler turns the configured crons into runs (due on 1 January).
+        scheduled = [deployments[name]["id"] for name in ("ingest/newsmon", "digest/newsmon")]
+        while len({r["deployment_id"] for r in self.api.scheduled_runs(scheduled)}) < 2:
+            expect(
+                time.monotonic() < deadline,
+                "the Prefect server scheduled no runs:\n"
+                + self.topology.logs("prefect-server", tail=30),
+            )
+            time.sleep(2)
+        upcoming = self.api.scheduled_runs(scheduled)
         for deployment in deployments.values():
             self.api.pause(deployment)
         paused = [d["paused"] for d in self.api.deployments().values()]
         expect(all(paused), "schedules not paused")
+        first = min(r["expected_start_time"] for r in upcoming)
         self.proved.append(
-            f"{self.replicas} runners serve {len(deployments)} deployments (schedules paused)"
+            f"{self.replicas} runners serve {len(deployments)} deployments; the server scheduled "
+            f"{len(upcoming)} runs of the crons (first {first[:16]}), then schedules paused"
         )
 
     def ingest(self) -> None:

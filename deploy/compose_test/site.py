@@ -16,7 +16,7 @@ from tests.site.server import NosSite, RequestRecord
 INTERVAL = 0.5
 #: How much earlier than INTERVAL a request may reach the site (network and scheduling jitter).
 TOLERANCE = 0.05
-PACING_ARTICLES = 24
+PACING_ARTICLES = 16
 NEVER = "0 3 1 1 *"
 
 

@@ -236,6 +236,34 @@ class Topology:
 
     # -- teardown ----------------------------------------------------------------------------
 
+    def save_logs(self, directory: Path) -> None:
+        """Every container's whole log, one file each (those of an earlier run are removed)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.glob("*.log"):
+            old.unlink()
+        label = f"label={PROJECT_LABEL}={self.project}"
+        for name in self.podman.out(
+            "ps", "--all", "--format", "{{.Names}}", "--filter", label
+        ).split():
+            done = self.podman("logs", name, check=False)
+            (directory / f"{name}.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+
+    def stop(self, timeout: int = 10) -> dict[str, int]:
+        """``docker compose stop``: dependents first, each running container gets its stop
+        signal and ``timeout`` seconds before SIGKILL; exit codes by container (137: killed)."""
+        codes: dict[str, int] = {}
+        for service in reversed(self.order()):
+            label = f"label={SERVICE_LABEL}={service}"
+            names = self.podman.out("ps", "--format", "{{.Names}}", "--filter", label).split()
+            names = [name for name in names if name.startswith(f"{self.project}-")]
+            if not names:
+                continue
+            self.podman("stop", "--time", str(timeout), *names)
+            for name in names:
+                code = self.podman.out("inspect", "--format", "{{.State.ExitCode}}", name)
+                codes[name] = int(code)
+        return codes
+
     def down(self) -> None:
         """``down -v``: the project's containers, volumes and network, whatever their state."""
         label = f"label={PROJECT_LABEL}={self.project}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import signal
 import sys
 import threading
 import urllib.request
@@ -66,12 +67,20 @@ class Api(BaseHTTPRequestHandler):
 
 
 def serve() -> None:
+    """Until SIGTERM or SIGINT (as PID 1 nothing else would stop it)."""
     from aiosmtpd.controller import Controller
 
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     smtp = Controller(Sink(), hostname="0.0.0.0", port=SMTP_PORT)
     smtp.start()
+    http = ThreadingHTTPServer(("0.0.0.0", HTTP_PORT), Api)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
     print(f"mailpit stand-in: SMTP on {SMTP_PORT}, HTTP on {HTTP_PORT}", flush=True)
-    ThreadingHTTPServer(("0.0.0.0", HTTP_PORT), Api).serve_forever()
+    stop.wait()
+    http.shutdown()
+    smtp.stop()
 
 
 def readyz() -> int:
