@@ -66,6 +66,7 @@ def prepare(work: Path) -> tuple[Topology, str]:
     """Tools, images and the compose project with stand-in images (the override)."""
     install_missing()
     podman = Podman(work)
+    podman.check_works()
     images.ensure_base(podman, work)
     podman.check_can_run(images.BASE_IMAGE)
     shipped = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -147,8 +148,11 @@ def run(topology: Topology, project_image: str) -> list[str]:
 def main() -> int:
     started = time.monotonic()
     work = work_dir()
-    work.mkdir(parents=True, exist_ok=True)
     try:
+        try:
+            work.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CannotRun(f"cannot create {work}: {exc.strerror}") from exc
         topology, project_image = prepare(work)
     except CannotRun as exc:
         print(f"compose-test: cannot run here: {exc}", file=sys.stderr)

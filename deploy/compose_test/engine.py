@@ -104,11 +104,14 @@ class Podman:
     def exists(self, kind: str, name: str) -> bool:
         return self(kind, "exists", name, check=False).returncode == 0
 
-    def check_can_run(self, image: str) -> None:
-        """Fail with one line unless a container really starts on a bridge network here."""
+    def check_works(self) -> None:
+        """Fail with one line unless podman can reach its storage and runtime."""
         info = self("info", "--format", "{{.Host.OCIRuntime.Name}}", check=False)
         if info.returncode:
             raise CannotRun(f"podman does not work here: {_last_line(info.stderr)}")
+
+    def check_can_run(self, image: str) -> None:
+        """Fail with one line unless a container really starts on a bridge network here."""
         probe = self("run", "--rm", "--network", "bridge", image, "true", check=False)
         if probe.returncode:
             raise CannotRun(f"podman cannot run containers here: {_last_line(probe.stderr)}")
