@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ class Topology:
     compose: dict[str, Any]
     directory: Path
     variables: Mapping[str, str]
+    anonymous_volumes: set[str] = field(default_factory=set)
 
     @property
     def project(self) -> str:
@@ -265,11 +266,16 @@ class Topology:
         return codes
 
     def down(self) -> None:
-        """``down -v``: the project's containers, volumes and network, whatever their state."""
+        """``down -v``: the project's containers with their anonymous volumes (the image's
+        ``VOLUME`` where no named volume is mounted), named volumes and network."""
         label = f"label={PROJECT_LABEL}={self.project}"
         ids = self.podman.out("ps", "--all", "--quiet", "--filter", label).split()
         if ids:
-            self.podman("rm", "--force", "--time", "10", *ids)
+            mounts = "{{range .Mounts}}{{.Name}} {{end}}"
+            self.anonymous_volumes.update(
+                self.podman.out("inspect", "--format", mounts, *ids).split()
+            )
+            self.podman("rm", "--force", "--volumes", "--time", "10", *ids)
         for name in self.compose.get("volumes") or {}:
             if self.podman.exists("volume", self.volume(name)):
                 self.podman("volume", "rm", "--force", self.volume(name))
@@ -284,5 +290,8 @@ class Topology:
         networks = self.podman.out("network", "ls", "--format", "{{.Name}}")
         found = [f"container {name}" for name in containers.split()]
         found += [f"volume {name}" for name in volumes.split()]
+        found += [
+            f"volume {v}" for v in sorted(self.anonymous_volumes) if self.podman.exists("volume", v)
+        ]
         found += [f"network {name}" for name in networks.split() if name == self.network]
         return found
