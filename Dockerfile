@@ -13,8 +13,14 @@ RUN groupadd --system --gid 10001 newsmon \
 
 WORKDIR /app
 
-# Dependencies first (this layer is rebuilt only when pyproject.toml changes) ...
-COPY pyproject.toml README.md ./
+# Dependencies first, from pyproject.toml alone: this layer is rebuilt only when it changes ...
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# ... then newsmon itself (a code change reinstalls only this).
+COPY README.md ./
 COPY cli/ cli/
 COPY composition/ composition/
 COPY pipeline/ pipeline/
@@ -23,9 +29,9 @@ COPY scrapers/ scrapers/
 COPY processing/ processing/
 COPY digests/ digests/
 COPY storage/ storage/
-RUN pip install .
+RUN pip install . --no-deps
 
-# ... then the data the default settings point at (seeds/, config/ relative to /app).
+# Then the data the default settings point at (seeds/, config/ relative to /app).
 COPY seeds/ seeds/
 COPY config/ config/
 RUN mkdir -p /app/data && chown newsmon:newsmon /app/data

@@ -6,7 +6,7 @@ CHROMIUM := /usr/bin/chromium
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: run demo next-steps test test-all lint typecheck clean
+.PHONY: run demo next-steps test test-all lint typecheck clean compose-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ $(CHROMIUM):
 	( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  $$SUDO apt-get install -y -qq chromium ) >/dev/null 2>&1 \
 	|| echo "warning: could not install chromium; the browser test will be skipped"
+
+## compose-test: run docker-compose.yml for real under podman (README "Running at scale"):
+## installs podman/debootstrap/runc when missing, builds stand-in images and the project image,
+## brings the topology up in stages, proves ingest, backfill, digest mail and shared pacing,
+## then removes every container, volume and network it made. Root (or sudo -n) needed.
+compose-test: $(VENV)/.installed-test
+	$(BIN)/python -m deploy.compose_test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

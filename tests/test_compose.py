@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import itertools
+import json
 import os
 import re
 import subprocess
@@ -251,3 +253,57 @@ def test_dockerfile_builds_a_non_root_newsmon_image() -> None:
     for folder in ("seeds", "config"):
         assert f"COPY {folder}/ {folder}/" in DOCKERFILE
     assert "RUN pip install ." in DOCKERFILE
+
+
+# -- make compose-test (deploy/compose_test) runs this file under podman -----------------------
+
+
+def _compose_test_topology(tmp_path: Path) -> tuple[Any, dict[str, Any]]:
+    from deploy.compose_test import images
+    from deploy.compose_test.__main__ import VARIABLES
+    from deploy.compose_test.engine import Podman
+    from deploy.compose_test.topology import Topology, load
+
+    standins = images.standins_for(COMPOSE, "localhost/python:3.11")
+    override = {"services": {s.service: {"image": s.tag} for s in standins if s.service}}
+    compose = load(REPO_ROOT / "docker-compose.yml", override)
+    return Topology(Podman(tmp_path), compose, REPO_ROOT, VARIABLES), override
+
+
+def test_compose_test_stands_in_for_exactly_the_registry_images(tmp_path: Path) -> None:
+    _, override = _compose_test_topology(tmp_path)
+    registry_services = set(SERVICES) - set(NEWSMON_IMAGE_SERVICES)
+    assert set(override["services"]) == registry_services
+    from deploy.compose_test.topology import load
+
+    with pytest.raises(ValueError, match="image: lines only"):
+        load(REPO_ROOT / "docker-compose.yml", {"services": {"newsmon": {"command": ["x"]}}})
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_compose_test_runs_each_service_as_written(service: str, tmp_path: Path) -> None:
+    """The podman command line carries the file's environment, command, ports, volumes and
+    healthcheck unchanged (only the image is a stand-in)."""
+    topology, override = _compose_test_topology(tmp_path)
+    args = topology.run_args(service, 2)
+    flags = list(itertools.pairwise(args))
+    svc = SERVICES[service]
+    expected_env = {}
+    for key, raw in (svc.get("environment") or {}).items():
+        whole = re.fullmatch(r"\$\{(\w+)(?::?-[^}]*)?\}", str(raw))
+        chosen = whole is not None and whole.group(1) in topology.variables
+        expected_env[key] = topology.variables[whole.group(1)] if chosen else resolve(raw)
+    given_env = dict(value.split("=", 1) for flag, value in flags if flag == "--env")
+    assert given_env == expected_env
+    assert ("--name", f"newsmon-{service}-2") in flags
+    assert ("--network-alias", service) in flags
+    assert ("--restart", str(svc.get("restart", "no"))) in flags
+    image = override["services"].get(service, {}).get("image", svc.get("image"))
+    assert args[args.index(image) + 1 :] == [str(part) for part in svc.get("command") or []]
+    assert [v for f, v in flags if f == "--publish"] == list(svc.get("ports") or [])
+    mounts = [v.split(":", 1)[1] for f, v in flags if f == "--volume"]
+    assert mounts == [v.split(":", 1)[1] for v in svc.get("volumes") or []]
+    if "healthcheck" in svc:
+        health = json.loads(dict(flags)["--health-cmd"])
+        test = [resolve(part) for part in svc["healthcheck"]["test"]]
+        assert health == ([test[0], " ".join(test[1:])] if test[0] == "CMD-SHELL" else test[1:])
