@@ -192,7 +192,7 @@ def test_cli_send_without_smtp_host_is_a_clear_error(cli_env: dict[str, Any]) ->
 
 def test_cli_rejects_a_bad_date(cli_env: dict[str, Any]) -> None:
     result = run_cli("digest", "--date", "10-03-2026")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (issue 26: exit 2 everywhere)
     assert "use YYYY-MM-DD" in flat(result.stderr)
 
 
