@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine
@@ -66,6 +67,7 @@ class _Pass:
     owner: tuple[int, str]
     hold: SignalHold
     report: DeliveryReport
+    zone: ZoneInfo | None = None  # the times of alert emails
 
 
 def delivery_id(delivery: OwedDelivery) -> str:
@@ -80,6 +82,7 @@ def deliver_owed(
     *,
     now: datetime,
     client: httpx.Client | None = None,
+    zone: ZoneInfo | None = None,
 ) -> DeliveryReport:
     """Claim, send and record every owed delivery. Never raises for a channel."""
     report = DeliveryReport()
@@ -96,7 +99,7 @@ def deliver_owed(
     if not owed:
         return report
     with SignalHold(pass_on=True) as hold:
-        run = _Pass(engine, now, this_process(), hold, report)
+        run = _Pass(engine, now, this_process(), hold, report, zone)
         _deliver_emails(run, [c for c in owed if c.channel == CHANNEL_EMAIL], smtp)
         _deliver_webhooks(run, [c for c in owed if c.channel == CHANNEL_WEBHOOK], client)
         for candidate in owed:
@@ -149,7 +152,9 @@ def _deliver_emails(
     with mail:
 
         def send(delivery: OwedDelivery) -> tuple[str, str | None]:
-            message = alert_email(delivery.payload, sender=smtp.sender, recipient=delivery.target)
+            message = alert_email(
+                delivery.payload, sender=smtp.sender, recipient=delivery.target, zone=run.zone
+            )
             result = mail.send(message)
             if result.error is None:
                 return SENT, None

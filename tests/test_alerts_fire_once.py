@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from digests.mailer import SmtpSettings
 from pipeline.ingest.publish import PublishReport, publish_after_ingest
 from processing.alerts import AlertsConfig, parse_alerts
+from processing.temporal import NEWSROOM_TZ
 from storage.db import session_scope
 from storage.firings import recent_firings
 from tests.alert_data import NOW, add_article, build
@@ -102,6 +103,11 @@ def test_each_matching_story_alerts_once_by_email_and_webhook(
             "newsmon alert nuclear: Kernwapens naar Belarus",
         ]
         assert all(to == ["desk@example.org"] for _, to in smtp_server.inbox.envelopes)
+        # The email reads the newsroom's local time with its offset; the webhook keeps UTC ISO.
+        local = (NOW - timedelta(hours=4)).astimezone(NEWSROOM_TZ)
+        shown = f"{local:%Y-%m-%d %H:%M} {local.isoformat()[-6:]}"
+        bodies = [m.get_body(("plain",)).get_content() for m in smtp_server.inbox.messages]
+        assert any(shown in body for body in bodies), bodies
 
         # Nothing new: nothing fires, nothing is sent.
         again = publish(engine, tmp_path, alerts, smtp_server, now=NOW + timedelta(minutes=30))

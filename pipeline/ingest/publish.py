@@ -176,7 +176,7 @@ def publish_after_ingest(
     )
     report.failed.extend(feed_failures)
     report.fired = evaluate_alerts(engine, alerts, since=moment - alert_window, now=moment)
-    delivered = deliver_owed(engine, smtp, now=moment, client=webhook_client)
+    delivered = deliver_owed(engine, smtp, now=moment, client=webhook_client, zone=tz)
     report.sent = len(delivered.sent)
     report.failed.extend(
         mask_secrets(f"alert {alert} (story {story_id}) to {channel} {target}: {error}")
