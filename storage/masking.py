@@ -9,6 +9,7 @@ can use the same function.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Mapping
@@ -74,3 +75,23 @@ class MaskingFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+def mask_process_logs() -> None:
+    """Mask every log record this process creates, whichever handler gets it: Prefect ships
+    records to its API and console through handlers of its own, which a handler filter of
+    ours never sees. Idempotent."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "newsmon_masking", False):
+        return
+    masking = MaskingFilter()
+
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        # A malformed call (args that do not fit) is left alone: logging reports it on emit.
+        with contextlib.suppress(TypeError, ValueError):
+            masking.filter(record)
+        return record
+
+    masked_record.newsmon_masking = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masked_record)
