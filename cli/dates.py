@@ -10,9 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from cli.common import EXIT_NOTHING_RAN, fail
-
-FIRST_DAY = date(1900, 1, 1)  # before any newspaper archive newsmon reads
-LAST_DAY = date(2999, 12, 31)  # far beyond any schedule, far from date.max
+from processing.temporal import FIRST_DAY, LAST_DAY
 
 
 def day_problem(value: str) -> str | None:

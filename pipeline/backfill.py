@@ -33,6 +33,7 @@ from pipeline.run_state import (
     RunState,
     SourceCounts,
 )
+from processing.temporal import FIRST_DAY, LAST_DAY
 from scrapers.sources import SourceConfig
 from storage.db import session_scope
 from storage.progress import DONE, FAILED, done_days, forget_days, mark_day
@@ -77,6 +78,12 @@ def plan_backfill(
     max_days: int,
 ) -> BackfillPlan:
     """Check the parameters against the configuration; raise a clear error when they cannot run."""
+    for name, day in (("start", start), ("end", end)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise BackfillParameterError(
+                f"{name} date {day.isoformat()} is out of range: use a day from "
+                f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+            )
     if end < start:
         raise BackfillParameterError(
             f"end date {end.isoformat()} is before start date {start.isoformat()}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from processing.normalize import fold
@@ -18,6 +18,11 @@ from processing.normalize import fold
 # The beat's outlets date their articles and archive days in Dutch time: the one definition.
 NEWSROOM_TIMEZONE = "Europe/Amsterdam"
 NEWSROOM_TZ = ZoneInfo(NEWSROOM_TIMEZONE)
+
+#: The days a --date, --since or backfill range may name: before any archive newsmon reads is
+#: meaningless, and ``date.max`` has no next day (a day's window would overflow).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 MONTHS = {
     "januari": 1, "january": 1, "februari": 2, "february": 2, "maart": 3, "march": 3,

@@ -40,6 +40,15 @@ def test_end_before_start_is_refused_with_both_dates() -> None:
         plan_backfill(date(2024, 1, 5), date(2024, 1, 1), None, False, CHOICES, 366)
 
 
+@pytest.mark.parametrize(
+    ("start", "end"), [(date(9999, 12, 31), date(9999, 12, 31)), (date(1, 1, 1), date(1, 1, 2))]
+)
+def test_a_day_out_of_range_is_refused_as_the_cli_refuses_it(start: date, end: date) -> None:
+    """The Prefect form takes any ISO date; the day after 9999-12-31 is no date at all."""
+    with pytest.raises(BackfillParameterError, match="is out of range: use a day from 1900-01-01"):
+        plan_backfill(start, end, None, False, CHOICES, 366)
+
+
 def test_a_range_over_the_maximum_is_refused() -> None:
     with pytest.raises(BackfillParameterError, match="is 11 days; the configured maximum is 10"):
         plan_backfill(date(2024, 1, 1), date(2024, 1, 11), None, False, CHOICES, 10)
