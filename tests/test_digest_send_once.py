@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from storage.db import session_scope
 from storage.digest_sends import list_sends
-from tests.cli_process import cli_env, run, start
+from tests.cli_process import FAST_FETCH, cli_env, run, start
 from tests.digest_data import DAY, build
 from tests.smtp_catcher import smtp_catcher
 
@@ -23,9 +23,11 @@ SEND = ("digest", "--date", DAY.isoformat(), "--send")
 
 
 def env_for(database_url: str, tmp_path: Path, port: int, recipients: list[str]) -> dict[str, str]:
+    sources = tmp_path / "sources.toml"  # every command checks its configuration first
+    sources.write_text(FAST_FETCH, encoding="utf-8")
     return cli_env(
         database_url,
-        tmp_path / "sources.toml",
+        sources,
         tmp_path / "data",
         NEWSMON_SMTP_HOST="127.0.0.1",
         NEWSMON_SMTP_PORT=str(port),
