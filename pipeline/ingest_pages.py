@@ -235,6 +235,7 @@ def _store_ready(
             for item, r in zip(items, stored_pages, strict=True)
             if r.page is not None
         ],
+        source.id_pattern(),
     )
     # A URL the page was listed or reached under may already name a stored article (a teaser
     # read at last): the page is that article.

@@ -9,6 +9,7 @@ is not the same article is ignored, the page keeps its own URL, and the conflict
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,9 +36,11 @@ class PageIdentity:
     precomputed: Precomputed | None
 
 
-def settle_identities(session: Session, pages: Sequence[PageIdentity]) -> list[str]:
+def settle_identities(
+    session: Session, pages: Sequence[PageIdentity], pattern: re.Pattern[str] | None
+) -> list[str]:
     """Give each page whose canonical names another article its own URL back (in place);
-    return the conflicts found, one line each."""
+    return the conflicts found, one line each. ``pattern``: the outlet's article-id pattern."""
     doubtful = [
         page for page in pages if canonicalize_url(page.page_url) != page.record.canonical_url
     ]
@@ -55,6 +58,7 @@ def settle_identities(session: Session, pages: Sequence[PageIdentity]) -> list[s
             StoredText(*found) if found is not None else None,
             digest,
             minhash,
+            pattern,
         )
         if reason is None:
             continue
