@@ -27,7 +27,7 @@ from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.sources import SourceConfig
 from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
 from storage.fetchlog import known_urls
-from storage.models import TEXT_FROM_FEED, Article
+from storage.models import TEASER_TEXT_SOURCES, Article
 from storage.retries import clear_failures, record_failure, retry_states
 
 RETRY_MAX_S = 86_400.0  # the longest wait between two tries of one URL
@@ -127,7 +127,7 @@ def _claim(
 
 def _is_teaser(session: Session, article_id: int) -> bool:
     article = session.get(Article, article_id)
-    return article is not None and article.text_source == TEXT_FROM_FEED
+    return article is not None and article.text_source in TEASER_TEXT_SOURCES
 
 
 def stored_as(

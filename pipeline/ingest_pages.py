@@ -29,7 +29,7 @@ from pipeline.store_identity import PageIdentity, settle_identities
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.dates import resolve_date
-from scrapers.extract import ExtractedPage
+from scrapers.extract import ExtractedPage, PageMetadata
 from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.sources import SourceConfig
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
@@ -58,6 +58,7 @@ class PageResult:
     stored: bool = False  # the page's article is stored (its validators may then be kept)
     article_id: int | None = None  # the stored article
     canonical_url: str | None = None  # the URL it is stored under
+    teaser: PageMetadata | None = None  # a walled page's own title, date, byline, description
 
 
 async def afetch_and_store(
@@ -171,6 +172,7 @@ async def _one(
             result.outcome, result.error = Outcome.PARSE_ERROR, f"{type(exc).__name__}: {exc}"
             return result
     result.page, result.outcome, result.error = parsed.page, parsed.outcome, parsed.error
+    result.teaser = parsed.teaser
     if parsed.page is not None and parsed.text_hash is not None:
         document = f"{parsed.title}\n{parsed.page.text}"
         result.precomputed = Precomputed(parsed.text_hash, parsed.minhash, document, parsed.tags)
@@ -213,7 +215,7 @@ def _store_ready(
             counts.no_article += 1
             _error(counts, result.candidate.url, Outcome.NO_ARTICLE, result.error)
         elif result.outcome in WALL_OUTCOMES:
-            teaser = teaser_record(result.candidate, source)
+            teaser = teaser_record(result.candidate, source, result.teaser)
             log.info("%s: %s (%s)", result.candidate.url, result.outcome, result.error)
             if teaser is None:
                 counts.failed += 1

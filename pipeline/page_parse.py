@@ -12,23 +12,17 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-import lxml.html
-from lxml import etree
-
 from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from scrapers.errors import ExtractionError, NoArticleError
-from scrapers.extract import ExtractedPage, decode_html, extract_page
+from scrapers.extract import ExtractedPage, PageMetadata, decode_html, extract_page, page_metadata
 from scrapers.fetch_result import Outcome
-from scrapers.walls import paywall_marker
+from scrapers.walls import page_paywall_marker
 
 log = logging.getLogger(__name__)
 
 PARSE_THREADS = 2  # pages parsed at once (more would only queue for the GIL)
 PAYWALL = Outcome.PAYWALL  # the outcome of a page marked not free to read
-# Every marker scrapers.walls looks for contains one of these: a page without them is free,
-# and is not parsed a second time to find out.
-_MARKER_HINTS = ("isaccessibleforfree", "ispaidcontent")
 
 
 @dataclass(slots=True)
@@ -47,6 +41,7 @@ class Parsed:
     text_hash: str | None = None
     minhash: bytes | None = None
     tags: TagResult | None = None
+    teaser: PageMetadata | None = None  # what a walled page says about itself
 
 
 def article_title(page: ExtractedPage, candidate_title: str | None) -> str:
@@ -64,12 +59,16 @@ def parse_page(
     """Decode and extract one page; expected failures become outcomes, not exceptions.
 
     A page marked not free to read is not extracted (a wall is never bypassed): the caller
-    stores the feed's teaser instead.
+    stores a teaser of the feed item and what the page declares about itself (``teaser``).
     """
     html = decode_html(body, content_type)
-    marker = wall_marker(html)
+    marker = page_paywall_marker(html, final_url)
     if marker is not None:
-        return Parsed(None, PAYWALL, marker)
+        try:
+            teaser = page_metadata(html, final_url)
+        except ExtractionError:
+            teaser = None
+        return Parsed(None, PAYWALL, marker, teaser=teaser)
     try:
         page = extract_page(html, final_url)
     except NoArticleError as exc:
@@ -85,18 +84,6 @@ def parse_page(
         minhash=signature_to_bytes(minhash) if minhash is not None else None,
         tags=tagger.tag(f"{title}\n{page.text}") if tagger is not None else None,
     )
-
-
-def wall_marker(html: str) -> str | None:
-    """The paywall marker of a decoded page (``scrapers.walls``), or None for a free page."""
-    lowered = html.lower()
-    if not any(hint in lowered for hint in _MARKER_HINTS):
-        return None
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None  # not HTML: extraction says why
-    return paywall_marker(tree)
 
 
 async def parse_off_loop(

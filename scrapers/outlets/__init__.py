@@ -41,8 +41,9 @@ class Outlet:
     article_links: str | None = None
     #: Paths of pages that are listings (home, section fronts, day archives), never articles.
     listing_paths: str | None = None
-    #: Paths of pages that are a stream or a player, never one article (live blogs, videos).
-    stream_paths: str | None = None
+    #: Paths of live blogs (a stream of updates, never one article) and of video pages.
+    live_paths: str | None = None
+    video_paths: str | None = None
     wall: WallKind | None = None
     consent_hosts: tuple[str, ...] = ()  # where the wall redirects to (never fetched)
     #: ``<meta name=… content="true">`` that marks a paid article (beside schema.org's marker).
@@ -70,9 +71,13 @@ class Outlet:
             return True
         return bool(self.listing_paths and _compiled(self.listing_paths).search(path))
 
-    def is_stream(self, path: str) -> bool:
-        """Whether ``path`` is a live blog or player page of this outlet."""
-        return bool(self.stream_paths and _compiled(self.stream_paths).search(path))
+    def is_live(self, path: str) -> bool:
+        """Whether ``path`` is a live blog of this outlet."""
+        return bool(self.live_paths and _compiled(self.live_paths).search(path))
+
+    def is_video(self, path: str) -> bool:
+        """Whether ``path`` is a video page of this outlet."""
+        return bool(self.video_paths and _compiled(self.video_paths).search(path))
 
     def links_article(self, path: str) -> bool:
         """Whether a link with ``path`` on one of the outlet's listings is an article."""

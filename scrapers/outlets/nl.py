@@ -36,7 +36,8 @@ NOS = Outlet(
     # NOS's CSS class names are generated and change over the years: links by URL only.
     article_links=r"^/(?:collectie/\d+/|[a-z0-9-]+/)?artikel/\d+-[^/]*/?$",
     listing_paths=r"^/(?:nieuws|sport|op3|nieuwsuur|jeugdjournaal)(?:/(?:laatste|archief|[a-z-]+))?(?:/[\d-]+)?/?$",
-    stream_paths=r"/(?:liveblog|video)/",
+    live_paths=r"/liveblog/",
+    video_paths=r"/video/",
     publishers=("NOS", "NOS Nieuws", "Nieuwsuur", "NOS Sport"),
 )
 
