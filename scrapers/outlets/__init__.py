@@ -132,4 +132,5 @@ def publisher_names() -> Iterator[str]:
     """Every registered publisher and agency name (for bylines of unregistered sites too)."""
     for outlet in all_outlets():
         yield outlet.name
+        yield outlet.domain  # "nieuwsblad.be", which trafilatura writes "Nieuwsblad Be"
         yield from outlet.publishers

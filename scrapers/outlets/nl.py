@@ -11,8 +11,9 @@ from scrapers.outlets import Outlet
 
 #: DPG Media sends readers of its Dutch titles to this consent host before any article.
 DPG_NL_CONSENT = ("myprivacy.dpgmedia.nl",)
-#: DPG Media article URLs end in ``~a1b2c3d4`` (older: ``-b1a2c3d4``), a hex id of the article.
-DPG_ARTICLE_ID = r"[~-](?P<dpg>[a-f][0-9a-f]{7})/?$"
+#: DPG Media article URLs end in ``~a1b2c3d4`` (older: ``-b1a2c3d4``), a letter and seven or
+#: eight hex digits (``~a9ade772b`` in HLN's feed of December 2018).
+DPG_ARTICLE_ID = r"[~-](?P<dpg>[a-f][0-9a-f]{7,8})/?$"
 #: Mediahuis (De Telegraaf, and in Flanders De Standaard, Het Nieuwsblad) marks paid articles
 #: for its Cxense analytics.
 MEDIAHUIS_PAID = ("cxenseparse:mhu-article_ispaidcontent",)
