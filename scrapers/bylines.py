@@ -30,7 +30,7 @@ _ONLY_ROLE = re.compile(rf"^(?:de\s+)?{_ROLE}$", re.I)
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def fold(name: str) -> str:
+def fold_name(name: str) -> str:
     """A name compared without case, spaces or punctuation (``NU nl`` = ``NU.nl``)."""
     return "".join(ch for ch in name.casefold() if ch.isalnum())
 
@@ -41,7 +41,7 @@ def publishers_of(outlet: Outlet, site_name: str | None, host: str) -> frozenset
     host = host.lower().removeprefix("www.")
     names += [host, host.split(".", 1)[0]] if host else []
     names += [site_name] if site_name else []
-    return frozenset(filter(None, map(fold, names)))
+    return frozenset(filter(None, map(fold_name, names)))
 
 
 def clean_byline(raw: str | None, publishers: Iterable[str]) -> str | None:
@@ -55,7 +55,7 @@ def clean_byline(raw: str | None, publishers: Iterable[str]) -> str | None:
     names: list[str] = []
     for part in _SPLIT.split(raw.strip()):
         name = _PREFIX.sub("", part.strip(" ,.:-")).strip(" ,.:-")
-        if not _LETTER.search(name) or _ONLY_ROLE.match(name) or fold(name) in known:
+        if not _LETTER.search(name) or _ONLY_ROLE.match(name) or fold_name(name) in known:
             continue
         if name not in names:
             names.append(name)

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from scrapers.outlets import NEWSROOM_ZONE
 from storage.models import PRECISION_DAY, PRECISION_UNKNOWN
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+AMSTERDAM = ZoneInfo(NEWSROOM_ZONE)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(hours=1)  # clock skew between us and the publisher
 CONFLICT_AFTER = timedelta(days=1)

@@ -1,15 +1,13 @@
 """Extraction: article text and metadata from a fetched HTML page, through trafilatura's public API.
 
-``trafilatura.bare_extraction`` gives, in one pass, the main text (its main extractor first, its
-slower fallbacks only when that finds too little) and ``extract_metadata``'s title, author and,
-through htmldate, the published date with its UTC offset (the page's own date before one in its URL;
-placeholders such as 0001-01-01 or the epoch are not dates to it). We add what they do not:
-the identity URL (a same-host canonical), headings without script text, share labels, kickers
-and a repeated title stripped from the text, and the judgement that a page is no article (see
-:mod:`scrapers.page_kind`), which raises :class:`NoArticleError` with the reason. Bylines are
-cleaned (:mod:`scrapers.bylines`) with the page's outlet (:mod:`scrapers.outlets`) naming its
-publishers; adblock and cookie notices are dropped as markup and as text. A walled page is not
-extracted: :func:`page_metadata` reads what it says about itself for its teaser.
+``trafilatura.bare_extraction`` gives, in one pass, the main text (fallbacks only when its main
+extractor finds too little) and ``extract_metadata``'s title, author and htmldate's published
+date with its UTC offset. We add the identity URL (a same-host canonical), headings without
+script text, share labels, reader notices (adblock, cookies), kickers and a repeated title
+stripped from the text, clean bylines (:mod:`scrapers.bylines`, the page's outlet naming its
+publishers), and the judgement that a page is no article (:mod:`scrapers.page_kind`), which
+raises :class:`NoArticleError`. A walled page is not extracted: :func:`page_metadata` reads
+what it says about itself for its teaser.
 """
 
 from __future__ import annotations

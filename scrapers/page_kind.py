@@ -6,11 +6,9 @@ trafilatura extracts from it lies inside links, each teaser's title and summary 
 On real NOS listings 98-100 % of the text is link text; on the 181 real articles of the
 extraction benchmark at most 18 %. ``og:type = website`` alone is not enough: 5 of those 181
 articles say it (two press releases with no other article markup at all), so such a page is no
-article only when it also has little prose of its own. A site's front page (the path ``/``) and
-the listing paths of the page's outlet (``scrapers.outlets``: NOS's ``/nieuws/laatste``,
-section fronts) are no articles whatever their text (the Telegraaf homepage of 2016 extracts as
-9,456 characters of teasers whose links the extractor kept apart from their text); nor are
-the outlet's live-blog and video paths.
+article only when it also has little prose of its own. A front page (``/``) and the listing
+paths of the page's outlet (``scrapers.outlets``) are no articles whatever their text (the real
+Telegraaf homepage of 2016 extracts as 9,456 characters of teasers).
 """
 
 from __future__ import annotations
