@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.ingest import IngestContext, run_ingest
+from scrapers.extract import decode_html, page_metadata
 from scrapers.sources import SourceConfig, SourcesConfig
+from scrapers.walls import page_paywall_marker
 from storage.db import session_scope
 from storage.models import TEXT_FROM_FEED, TEXT_FROM_PAGE_META, Article
 from tests.realdata import require_realdata
@@ -79,3 +81,28 @@ def test_a_walled_page_keeps_the_feed_description_as_text_and_its_own_date_and_b
     assert article["text_source"] == TEXT_FROM_FEED
     assert (article["title"], article["text"]) == (TITLE, "Wat de Republikeinen van Trump leren.")
     assert (article["author"], article["day"]) == ("Jamelle Bouie", "2019-11-19")
+
+
+def test_every_real_walled_page_declares_a_title_date_and_description() -> None:
+    folder = require_realdata("extraction-benchmark", "html")
+    walled = []
+    for path in sorted(folder.glob("*.html.gz")):
+        html = decode_html(gzip.decompress(path.read_bytes()), None)
+        if page_paywall_marker(html, "https://example.org/a") is not None:
+            walled.append(page_metadata(html, "https://example.org/a"))
+    assert len(walled) == 9
+    assert all(m.title and m.description and m.published_at for m in walled), walled
+    assert sum(bool(m.author) for m in walled) == 9
+
+
+def test_a_description_only_in_schema_org_is_the_teaser_text() -> None:
+    html = (
+        '<html><head><title>Loekasjenko bij Poetin</title><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "isAccessibleForFree": false, "headline": "Loekasjenko",'
+        ' "datePublished": "2024-03-01T10:00:00+01:00",'
+        ' "description": "Wit-Rusland en Rusland  tekenen een verdrag."}'
+        "</script></head><body><p>Alleen voor abonnees.</p></body></html>"
+    )
+    meta = page_metadata(html, "https://www.telegraaf.nl/nieuws/123456789/loekasjenko")
+    assert meta.description == "Wit-Rusland en Rusland tekenen een verdrag."
+    assert meta.published_at is not None and meta.published_at.date().isoformat() == "2024-03-01"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -111,7 +111,7 @@ def outlet_for(url_or_host: str) -> Outlet:
     return _by_host(host)
 
 
-@cache
+@lru_cache(maxsize=4096)  # hosts of fetched pages: bounded by the sources' allowed hosts
 def _by_host(host: str) -> Outlet:
     if not host:
         return GENERIC
