@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from pipeline.ingest_client import IngestContext, fetch_page, log_fetch
 from pipeline.ingest_known import claim_all, remember, select_new, stored_as
 from pipeline.ingest_types import BLOCKED_STATUS_CODES, UNREACHABLE_OUTCOMES, SourceCounts
-from pipeline.ingest_walls import CONSENT_WALL, WALL_OUTCOMES, consent_wall, teaser_record
+from pipeline.ingest_walls import CONSENT_WALL, WALL_OUTCOMES, consent_wall
 from pipeline.page_parse import PARSE_THREADS, Parsed, article_title, parse_off_loop
 from pipeline.store import DUPLICATE, Precomputed
 from pipeline.store_batch import BatchItem, store_batch
@@ -32,6 +32,7 @@ from scrapers.dates import resolve_date
 from scrapers.extract import ExtractedPage, PageMetadata
 from scrapers.fetch_result import FetchResult, Outcome
 from scrapers.sources import SourceConfig
+from scrapers.teasers import teaser_record
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
 from storage.fetchlog import Validators, get_validators, set_validators
@@ -215,7 +216,7 @@ def _store_ready(
             counts.no_article += 1
             _error(counts, result.candidate.url, Outcome.NO_ARTICLE, result.error)
         elif result.outcome in WALL_OUTCOMES:
-            teaser = teaser_record(result.candidate, source, result.teaser)
+            teaser = teaser_record(result.candidate, source.name, result.teaser)
             log.info("%s: %s (%s)", result.candidate.url, result.outcome, result.error)
             if teaser is None:
                 counts.failed += 1
