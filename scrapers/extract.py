@@ -28,6 +28,7 @@ from trafilatura.settings import Document
 from scrapers.bylines import clean_byline, publishers_of
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.fetch_result import decode_body
+from scrapers.notices import drop_flagged_notices, drop_notice_text_blocks, has_notice_text
 from scrapers.outlets import Outlet, outlet_for
 from scrapers.page_kind import not_an_article
 from scrapers.walls import jsonld_values
@@ -35,22 +36,10 @@ from scrapers.walls import jsonld_values
 log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 250  # shorter than this is a caption, not an article
-# Leftovers that are not inside markup trafilatura already drops: share and related blocks,
-# and notices to the reader (an adblocker toast, a cookie bar), which are never article text.
+# Leftovers that are not inside markup trafilatura already drops: share and related blocks.
 PRUNE_XPATH = (
     "//*[@data-testid and (contains(@data-testid,'share') or contains(@data-testid,'related'))]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' share-buttons ')]",
-    "//*[contains(@class,'adblock') or contains(@id,'adblock')]",
-    "//*[contains(@class,'cookiebar') or contains(@class,'cookie-bar') or contains(@id,'cookie')"
-    " or contains(@class,'cookie-notice') or contains(@class,'cookie-consent')]",
-)
-NOTICE_MAX_CHARS = 600  # NU.nl's adblock notice is 307 characters
-# Notices that reach the text when their markup has no telling class.
-NOTICE_LINES = re.compile(
-    r"(?:wij zien dat u een adblocker|u gebruikt een adblocker|adblocker (?:uit|aan)zetten|"
-    r"(?:deze|onze) (?:web)?site (?:maakt gebruik van|gebruikt) cookies|"
-    r"we use cookies|you(?: are|'re) using an ad ?blocker)",
-    re.I,
 )
 BOILERPLATE_LINES = re.compile(
     r"^(?:(?:[\w -]+ / )*(?:deel artikel|delen|deel dit artikel|share this article|"
@@ -130,9 +119,12 @@ def _extract_page(html: str, final_url: str) -> ExtractedPage:
         raise ExtractionError(final_url, "not parseable as HTML")
     for node in tree.xpath(HEADING_CODE):
         node.drop_tree()
+    drop_flagged_notices(tree)
     identity = _canonical(tree, final_url)
     outlet = outlet_for(final_url)
     text, meta = main_text_and_metadata(tree, final_url, outlet)
+    if has_notice_text(text) and drop_notice_text_blocks(tree):
+        text, meta = main_text_and_metadata(tree, final_url, outlet)
     if reason := not_an_article(tree, final_url, text):
         raise NoArticleError(identity, reason)
     if len(text) < MIN_TEXT_CHARS:
@@ -206,24 +198,14 @@ def main_text_and_metadata(
 
 def strip_boilerplate(text: str) -> str:
     """Drop lines news pages leave in the text: share/related labels (``Buitenland / Deel
-    artikel:``) and notices to the reader (adblock, cookies) anywhere, and before the body a
-    section kicker (``Buitenland``) or ``Aangepast 12:47``.
+    artikel:``) anywhere, and before the body a section kicker (``Buitenland``) or ``Aangepast
+    12:47``.
     """
     lines = [line.strip() for line in text.splitlines()]
     # The first lines hold the title, kicker and timestamps; later a lone "Politiek" is text.
-    lines = [
-        line
-        for line in lines
-        if line and not BOILERPLATE_LINES.match(line) and not _is_notice(line)
-    ]
+    lines = [line for line in lines if line and not BOILERPLATE_LINES.match(line)]
     head = [line for line in lines[:HEAD_SIZE] if not HEAD_LINES.match(line)]
     return "\n".join(head + lines[HEAD_SIZE:]).strip()
-
-
-def _is_notice(line: str) -> bool:
-    """A short line that speaks to the reader about adblockers or cookies (an article about
-    cookies keeps its long paragraphs)."""
-    return len(line) < NOTICE_MAX_CHARS and NOTICE_LINES.search(line) is not None
 
 
 def without_title(text: str, title: str | None) -> str:
