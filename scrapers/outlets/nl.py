@@ -47,7 +47,6 @@ NUNL = Outlet(
     domain="nu.nl",
     feeds=("https://www.nu.nl/rss/Algemeen",),
     article_id=r"^/[a-z0-9-]+/(?P<nunl>\d{6,})/[^/]+\.html$",
-    short_link="https://www.nu.nl/-/{id}/",
     article_links=r"^/[a-z0-9-]+/\d{6,}/[^/]+\.html$",
     listing_paths=r"^/[a-z0-9-]+/?$",
     # Bylines read "Door ANP" or "Door NU.nl/Weerplaza": the desk and its partners.
