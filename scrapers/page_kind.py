@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from scrapers.outlets import outlet_for
+from scrapers.outlets import GENERIC, outlet_for
 
 MIN_VIDEO_PAGE_CHARS = 600  # a video page needs real prose around it to count
 MIN_WEBSITE_WORDS = 250  # prose outside links that makes a "website" page an article
@@ -31,10 +31,12 @@ _WORD = re.compile(r"\w+")
 
 def not_an_article(tree: HtmlElement, url: str, text: str) -> str | None:
     """Why the page at ``url`` with extracted ``text`` is no article, or None when it is one."""
-    path = urlsplit(url).path
+    parts = urlsplit(url)
+    path = parts.path
     outlet = outlet_for(url)
-    if outlet.is_listing(path):
-        return f"listing page ({path} is a front page or section of {outlet.name})"
+    if outlet.is_listing(path, parts.query):
+        site = "the site" if outlet is GENERIC else outlet.name
+        return f"listing page ({path} is a front page or section of {site})"
     scripts = [node.text or "" for node in tree.iter("script") if _is_jsonld(node)]
     og_type = _og_type(tree)
     if outlet.is_live(path) or any("LiveBlogPosting" in script for script in scripts):

@@ -172,3 +172,9 @@ def test_the_walled_outlets_name_their_paid_marker_or_their_consent_host() -> No
     assert TELEGRAAF.wall == "paywall" and TELEGRAAF.paid_meta
     assert NIEUWSBLAD.paid_meta == TELEGRAAF.paid_meta  # both Mediahuis
     assert NUNL.wall is None and not NUNL.consent_hosts
+
+
+def test_a_front_page_is_a_listing_on_any_site_but_not_with_a_query() -> None:
+    assert GENERIC.is_listing("/") and GENERIC.is_listing("")
+    assert not GENERIC.is_listing("/", "p=123")  # a WordPress article
+    assert not GENERIC.is_listing("/nieuws/laatste")  # only NOS's entry knows that one

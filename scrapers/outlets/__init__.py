@@ -65,10 +65,11 @@ class Outlet:
         """:attr:`article_id` compiled, or None when the outlet's URLs carry no id."""
         return _compiled(self.article_id) if self.article_id else None
 
-    def is_listing(self, path: str) -> bool:
-        """Whether ``path`` is one of the outlet's listing pages (or any site's front page)."""
+    def is_listing(self, path: str, query: str = "") -> bool:
+        """Whether ``path`` is one of the outlet's listing pages, or any site's front page
+        (``/`` without a query: ``/?p=123`` is a WordPress article)."""
         if path.strip("/") == "":
-            return True
+            return not query
         return bool(self.listing_paths and _compiled(self.listing_paths).search(path))
 
     def is_live(self, path: str) -> bool:
