@@ -11,6 +11,7 @@ for the lot, the rest through ``store_record`` in order: the same outcome as one
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -352,11 +353,14 @@ def _store_one(session: Session, processor: Processor, item: BatchItem) -> Store
     return Stored(result.action, article.id, duplicate=duplicate)
 
 
-def settle_identity(session: Session, item: BatchItem, page_url: str) -> None:
+def settle_identity(
+    session: Session, item: BatchItem, page_url: str, pattern: re.Pattern[str] | None
+) -> None:
     """Give a page whose ``rel=canonical`` names another stored article its own URL back.
 
     Otherwise the page would overwrite that article as a new version; a canonical that is not
     the same article (``processing.identity``) is ignored and the conflict logged.
+    ``pattern``: the outlet's article-id pattern (None: its URLs carry no ids).
     """
     record = item.record
     if canonicalize_url(page_url) == record.canonical_url:
@@ -369,7 +373,7 @@ def settle_identity(session: Session, item: BatchItem, page_url: str) -> None:
         digest = text_hash(record.text)
         minhash = signature_to_bytes(computed) if computed else None
     stored = StoredText(*found) if found is not None else None
-    reason = trust_canonical(page_url, record.canonical_url, stored, digest, minhash)
+    reason = trust_canonical(page_url, record.canonical_url, stored, digest, minhash, pattern)
     if reason is not None:
         line = f"{page_url}: rel=canonical {record.canonical_url} ignored ({reason})"
         log.warning("canonical conflict: %s", line)

@@ -87,10 +87,10 @@ def invoke(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     An exception that escapes the command is raised here, as the traceback a process would
     print would be, so "one clear line, no traceback" stays a real assertion.
     """
+    from cli.settings import get_settings
     from typer.testing import CliRunner
 
     from cli.main import app
-    from cli.settings import get_settings
 
     newsmon_env = {k: v for k, v in env.items() if k.startswith("NEWSMON_") or k == "COLUMNS"}
     newsmon_env.setdefault("COLUMNS", "200")  # as wide as the processes of :func:`cli_env`

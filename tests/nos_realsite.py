@@ -16,8 +16,8 @@ from html import escape
 
 import feedparser
 
-from processing.identity import NOS_ARTICLE_ID_PATTERN
 from scrapers.archive import today_in_amsterdam
+from scrapers.outlets.nl import NOS
 from scrapers.sources import SourceConfig, SourcesConfig
 from tests.realdata import require_realdata
 from tests.site import NosSite
@@ -143,7 +143,7 @@ def sources(site: NosSite, *, archive: bool = True) -> SourcesConfig:
                 kind=kind,  # type: ignore[arg-type]
                 url=site.url(path),
                 allowed_hosts=site.hosts,
-                article_id_pattern=NOS_ARTICLE_ID_PATTERN,
+                article_id_pattern=NOS.article_id,
             )
             for name, kind, path in listed
         ),

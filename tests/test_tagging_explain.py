@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pipeline.store import store_record
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from benchmarks.tagging_realdata import excerpt_text
 from cli.main import app
 from pipeline.processor import DEFAULT_TOPICS_FILE, Processor, load_tagger
-from pipeline.store import store_record
 from processing.explain import explain, explanation_lines
 from processing.tagging import Tagger
 from storage.db import session_scope

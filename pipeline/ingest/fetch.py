@@ -233,6 +233,7 @@ async def _one(
             result.outcome, result.error = Outcome.PARSE_ERROR, f"{type(exc).__name__}: {exc}"
             return result
     result.page, result.outcome, result.error = parsed.page, parsed.outcome, parsed.error
+    result.teaser = parsed.teaser
     if parsed.page is not None and parsed.text_hash is not None:
         document = f"{parsed.title}\n{parsed.page.text}"
         result.precomputed = Precomputed(parsed.text_hash, parsed.minhash, document, parsed.tags)

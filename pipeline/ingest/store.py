@@ -26,7 +26,7 @@ from pipeline.article_store import (
     settle_identity,
     store_batch,
 )
-from pipeline.ingest.parse import article_record, teaser_record
+from pipeline.ingest.parse import article_record
 from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts, SourceRecord
 from processing.identity import article_key
 from processing.urls import canonicalize_url
@@ -39,11 +39,12 @@ from scrapers.outcomes import (
     next_retry,
 )
 from scrapers.sources import SourceConfig, normalize_host
+from scrapers.teasers import teaser_record
 from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.db import session_scope
 from storage.fetchlog import Validators, get_validators, known_urls, record_fetch, set_validators
-from storage.models import TEXT_FROM_FEED, Article, IngestRun, Source
+from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun, Source
 from storage.retries import clear_failures, record_failure, retry_states
 from storage.runs import (
     INTERRUPTED,
@@ -139,7 +140,7 @@ def known_state(
             key = keys.get(url)
             article_id = state.by_alias.get(url) or (state.by_key.get(key) if key else None)
             article = session.get(Article, article_id) if article_id is not None else None
-            if article is not None and article.text_source == TEXT_FROM_FEED:
+            if article is not None and article.text_source in TEASER_TEXT_SOURCES:
                 state.teasers.add(article.id)
     return state
 
@@ -192,7 +193,7 @@ def _store_ready(
             counts.no_article += 1
             counts.keep_error(url, Outcome.NO_ARTICLE, result.error)
         elif result.outcome in WALL_OUTCOMES:
-            teaser = teaser_record(result.candidate, source)
+            teaser = teaser_record(result.candidate, source.name, result.teaser)
             log.info("%s: %s (%s)", url, result.outcome, result.error)
             if teaser is None:
                 counts.failed += 1
@@ -209,9 +210,11 @@ def _store_ready(
                 counts.keep_error(url, Outcome.BAD_DATE, reason)
             items.append(BatchItem(record, result.precomputed, label=url))
             stored_pages.append(result)
+    pattern = source.id_pattern()
     for item, result in zip(items, stored_pages, strict=True):
         if result.page is not None:
-            settle_identity(session, item, result.fetched.final_url or result.candidate.url)
+            page_url = result.fetched.final_url or result.candidate.url
+            settle_identity(session, item, page_url, pattern)
     # A URL the page was listed or reached under may already name a stored article (a teaser
     # read at last): the page is that article.
     reached = [reached_urls(result, source) for result in stored_pages]
