@@ -32,8 +32,8 @@ from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts
 from processing.identity import article_key
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.fetch_result import FetchResult
-from scrapers.outcomes import HOST_DOWN_OUTCOMES, Outcome
-from scrapers.sources import SourceConfig
+from scrapers.outcomes import HOST_DOWN_OUTCOMES, POLICY_OUTCOMES, Outcome
+from scrapers.sources import CONSENT_HOSTS, SourceConfig, normalize_host
 from storage.fetchlog import Validators
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def select_new(
             elif due:
                 selection.todo.append(candidate)
                 selection.retrying.add(url)
-            elif state.next_retry_at is not None:
+            elif state.next_retry_at is not None and state.last_outcome not in POLICY_OUTCOMES:
                 selection.waiting += 1
             continue
         if stored is not None or url in known.known or candidate.url in known.known:
@@ -241,10 +241,16 @@ async def _one(
 
 
 def consent_wall(fetched: FetchResult, source: SourceConfig) -> str | None:
-    """The host an article URL redirected off to (a consent wall: refused, never fetched)."""
+    """The host an article URL redirected off to when that is a consent wall (refused, never
+    fetched): a known consent host, or any host where the source or its outlet has a consent
+    wall. Another off-host redirect is just that (``off_host``), not a reason for a teaser."""
     if fetched.outcome != Outcome.OFF_HOST or not fetched.redirects:
         return None
     target = fetched.redirects[-1]
     if on_host(target, source):
         return None
-    return urlsplit(target).hostname or target
+    host = normalize_host(urlsplit(target).hostname or "")
+    walled = source.wall == "consent" or source.outlet().wall == "consent"
+    if host not in CONSENT_HOSTS and not walled:
+        return None
+    return host or target

@@ -33,6 +33,7 @@ from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate
 from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
+    POLICY_OUTCOMES,
     WALL_OUTCOMES,
     Outcome,
     needs_retry,
@@ -251,7 +252,7 @@ def _remember(
     retrying: set[str],
 ) -> int:
     """Record the aliases of the stored articles of a batch, and its failures' next retries;
-    return how many of them will be tried again."""
+    return how many of them keep their listing from settling (retried, not refused)."""
     pattern = source.id_pattern()
     aliases: list[Alias] = []
     read: list[str] = []
@@ -279,7 +280,8 @@ def _remember(
         failures = (state.failures if state is not None else 0) + 1
         when = next_retry(failures, now, run.ctx.retry_base_s)
         record_failure(session, url, result.outcome, result.error, when, failures)
-        waiting += when is not None
+        # A wall is tried again when listed again, but settles its listing all the same.
+        waiting += when is not None and result.outcome not in POLICY_OUTCOMES
     return waiting
 
 
