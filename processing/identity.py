@@ -12,6 +12,7 @@ anything is fetched (:func:`article_key`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -74,15 +75,21 @@ def trust_canonical(
     text_hash: str,
     minhash: bytes | None,
     pattern: re.Pattern[str] | None,
+    fetched: bool = True,
 ) -> str | None:
     """None when the page fetched from ``page_url`` may be stored as ``canonical_url``; else
-    why not (the page then keeps its own URL). ``stored``: the article at ``canonical_url``;
-    ``pattern``: the outlet's article-id pattern (None: its URLs carry no ids)."""
+    why not (the page then keeps its own URL). ``stored``: the text read at ``canonical_url``
+    (a stored article, or another page of the same batch); ``pattern``: the outlet's article-id
+    pattern (None: its URLs carry no ids); ``fetched``: whether ``canonical_url`` was ever
+    fetched and read. A canonical is a claim: the same article id proves it; otherwise it must
+    be on the page's host, name a page that was read, and not a different text there."""
     if canonicalize_url(page_url) == canonicalize_url(canonical_url):
         return None
     own, named = article_id(page_url, pattern), article_id(canonical_url, pattern)
     if own is not None and named is not None and own == named:
         return None
+    if urlsplit(page_url).hostname != urlsplit(canonical_url).hostname:
+        return "the canonical is on another host"
     if stored is not None and near_identical(stored, text_hash, minhash):
         return None
     if own is not None and named is not None:
@@ -91,4 +98,24 @@ def trust_canonical(
         return f"the canonical names no article, the page is article {own[1]}"
     if stored is not None:
         return "the canonical names a stored article with another text"
+    if not fetched:
+        return "the canonical names a page never read"
     return None
+
+
+def shared_claims(claims: Sequence[tuple[str, StoredText]]) -> set[int]:
+    """The indexes of ``claims`` (canonical URL, text) whose canonical another claim shares
+    with a different text: a section front named by every page of a broken template is no
+    page's identity, so all of them keep their own URLs."""
+    by_url: dict[str, list[int]] = {}
+    for index, (url, _) in enumerate(claims):
+        by_url.setdefault(url, []).append(index)
+    contested: set[int] = set()
+    for indexes in by_url.values():
+        first = claims[indexes[0]][1]
+        if any(
+            not near_identical(first, claims[i][1].text_hash, claims[i][1].minhash)
+            for i in indexes[1:]
+        ):
+            contested.update(indexes)
+    return contested

@@ -23,7 +23,7 @@ from pipeline.article_store import (
     DUPLICATE,
     BatchItem,
     canonical_of_aliases,
-    settle_identity,
+    settle_identities,
     store_batch,
 )
 from pipeline.ingest.parse import article_record
@@ -211,11 +211,12 @@ def _store_ready(
                 counts.keep_error(url, Outcome.BAD_DATE, reason)
             items.append(BatchItem(record, result.precomputed, label=url))
             stored_pages.append(result)
-    pattern = source.id_pattern()
-    for item, result in zip(items, stored_pages, strict=True):
-        if result.page is not None:
-            page_url = result.fetched.final_url or result.candidate.url
-            settle_identity(session, item, page_url, pattern)
+    pages = [
+        (item, result.fetched.final_url or result.candidate.url)
+        for item, result in zip(items, stored_pages, strict=True)
+        if result.page is not None
+    ]
+    settle_identities(session, pages, source.id_pattern())
     # A URL the page was listed or reached under may already name a stored article (a teaser
     # read at last): the page is that article.
     reached = [reached_urls(result, source) for result in stored_pages]
