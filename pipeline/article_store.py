@@ -40,7 +40,7 @@ from storage.articles import (
     stored_texts,
     upsert_article,
 )
-from storage.dedup import find_same_text, make_original, original_of, precedence
+from storage.dedup import find_same_text, lock_texts, make_original, original_of, precedence
 from storage.fetchlog import fetched_page_urls
 from storage.models import Article, Story
 from storage.records import ArticleRecord
@@ -244,7 +244,10 @@ class Stored:
 
 
 def store_batch(session: Session, items: Sequence[BatchItem], processor: Processor) -> list[Stored]:
-    """Store ``items`` in order; one failing item never undoes the others."""
+    """Store ``items`` in order; one failing item never undoes the others. Their texts are
+    locked first (``storage.dedup.lock_texts``), so another process storing one of them at the
+    same time waits, and the index is warmed after: it then sees that process's rows."""
+    lock_texts(session, [_hash_of(item) for item in items])
     processor.warm(session)
     stored_urls = known_canonical_urls(session, [item.record.canonical_url for item in items])
     stored_hashes = known_text_hashes(
@@ -393,6 +396,10 @@ def settle_identities(
     for index in shared_claims(claims):
         item, url = pages[accepted[index]]
         _keep_own_url(item, url, "pages with other texts name it too")
+
+
+def _hash_of(item: BatchItem) -> str:
+    return item.precomputed.text_hash if item.precomputed else text_hash(item.record.text)
 
 
 def _text_identity(item: BatchItem) -> StoredText:
