@@ -392,6 +392,17 @@ class HostLease(Base):
     holder: Mapped[str | None] = mapped_column(String(100))
 
 
+class FetchClaim(Base):
+    """An article page some run is fetching now: claimed (committed) before the request, so
+    a concurrent run skips it; released when the page is stored or failed."""
+
+    __tablename__ = "fetch_claims"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the claim
+    run_id: Mapped[int]
+    claimed_at: Mapped[datetime]
+
+
 class AlertFiring(Base):
     """An alert that fired for a story: once per (alert, story), with what it reported."""
 

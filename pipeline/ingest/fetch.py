@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pipeline.article_store import Precomputed
 from pipeline.ingest.parse import PARSE_THREADS, Parsed, parse_off_loop
 from pipeline.ingest.store import (
+    claim_across_runs,
     forget_failures,
     known_state,
     on_host,
@@ -116,6 +117,11 @@ async def fetch_chunk(
         selection = select_new(run, known, unique, keys)
     counts.waiting += selection.waiting
     counts.known += len(unique) - len(selection.todo)
+    if selection.todo:
+        free = claim_across_runs(run, selection.todo, keys, recheck=not run.ctx.refetch)
+        # Another run is fetching the rest: the listing stays unsettled until they are stored.
+        counts.waiting += len(selection.todo) - len(free)
+        selection.todo = free
     if selection.todo:
         await _fetch_parse_store(run, source, selection, validators, counts)
     return counts

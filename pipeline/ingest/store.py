@@ -43,6 +43,7 @@ from scrapers.sources import SourceConfig, normalize_host
 from scrapers.teasers import teaser_record
 from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
+from storage.claims import claim_fetches, release_claims
 from storage.db import session_scope
 from storage.fetchlog import Validators, get_validators, known_urls, record_fetch, set_validators
 from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun, Source
@@ -146,6 +147,42 @@ def known_state(
     return state
 
 
+def claims_of(candidate: Candidate, key: str | None) -> list[str]:
+    """What a fetch of ``candidate`` claims: its article id key (when its URL has one) and its
+    canonical URL."""
+    return [key, candidate.canonical_url] if key else [candidate.canonical_url]
+
+
+def claim_across_runs(
+    run: RunState, todo: list[Candidate], keys: dict[str, str | None], recheck: bool
+) -> list[Candidate]:
+    """The candidates of ``todo`` this run may fetch: none that a concurrent run is fetching
+    (claimed in a committed row, ``storage.claims``). With ``recheck``, what another run stored
+    between our "is it known?" and our claim is given back too (that run's store released its
+    claim in the commit that stored the article, so it is visible now)."""
+    groups = [claims_of(c, keys.get(c.canonical_url)) for c in todo]
+    won = claim_fetches(run.ctx.engine, run.run_id, groups)
+    free = [candidate for candidate, ok in zip(todo, won, strict=True) if ok]
+    if not recheck or not free:
+        return free
+    known = known_state(run, free, keys)
+    stored = [
+        c
+        for c in free
+        if c.canonical_url in known.by_alias
+        or c.canonical_url in known.known
+        or keys.get(c.canonical_url) in known.by_key
+    ]
+    if stored:
+        with session_scope(run.ctx.engine) as session:
+            release_claims(
+                session,
+                run.run_id,
+                [x for c in stored for x in claims_of(c, keys[c.canonical_url])],
+            )
+    return [c for c in free if c not in stored]
+
+
 def forget_failures(run: RunState, urls: list[str]) -> None:
     """URLs read meanwhile under another of their URLs: no retry is owed any more."""
     with session_scope(run.ctx.engine) as session:
@@ -174,6 +211,17 @@ def store_pages(
                 # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
                 set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
         counts.waiting += _remember(session, run, source, ready, retrying)
+        # Released in the commit that stores the pages: a run claiming one of them next sees
+        # it stored when it checks again (``claim_across_runs``).
+        pattern = source.id_pattern()
+        done = [
+            claim
+            for result in ready
+            for claim in claims_of(
+                result.candidate, article_key(result.candidate.canonical_url, pattern)
+            )
+        ]
+        release_claims(session, run.run_id, done)
 
 
 def _store_ready(
