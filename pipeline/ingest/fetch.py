@@ -118,7 +118,8 @@ async def fetch_chunk(
     counts.waiting += selection.waiting
     counts.known += len(unique) - len(selection.todo)
     if selection.todo:
-        free = claim_across_runs(run, selection.todo, keys, recheck=not run.ctx.refetch)
+        recheck = None if run.ctx.refetch else selection.retrying
+        free = claim_across_runs(run, selection.todo, keys, recheck)
         # Another run is fetching the rest: the listing stays unsettled until they are stored.
         counts.waiting += len(selection.todo) - len(free)
         selection.todo = free

@@ -29,7 +29,7 @@ from pipeline.article_store import (
 from pipeline.ingest.parse import article_record
 from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts, SourceRecord
 from processing.identity import article_key
-from processing.urls import canonicalize_url
+from processing.urls import canonicalize_url, scheme_twin
 from scrapers.candidates import Candidate
 from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
@@ -129,15 +129,22 @@ def log_fetch(
 def known_state(
     run: RunState, candidates: Sequence[Candidate], keys: dict[str, str | None]
 ) -> KnownState:
-    """One read of everything known about ``candidates`` (``keys``: their article id keys)."""
+    """One read of everything known about ``candidates`` (``keys``: their article id keys),
+    under either scheme (``http``/``https`` of one URL are one page for identity)."""
     urls = [c.canonical_url for c in candidates]
+    twins = {twin: url for url in urls if (twin := scheme_twin(url)) is not None}
     with session_scope(run.ctx.engine) as session:
         state = KnownState(
-            known=known_urls(session, urls, [c.url for c in candidates]),
-            by_alias=articles_by_alias(session, urls),
+            known=known_urls(session, [*urls, *twins], [c.url for c in candidates]),
+            by_alias=articles_by_alias(session, [*urls, *twins]),
             by_key=articles_by_key(session, [key for key in keys.values() if key]),
             retries=retry_states(session, urls),
         )
+        for twin, url in twins.items():
+            if twin in state.known:
+                state.known.add(url)
+            if twin in state.by_alias:
+                state.by_alias.setdefault(url, state.by_alias[twin])
         for url in state.retries:  # only a URL owed a retry asks whether it is a teaser
             key = keys.get(url)
             article_id = state.by_alias.get(url) or (state.by_key.get(key) if key else None)
@@ -154,24 +161,28 @@ def claims_of(candidate: Candidate, key: str | None) -> list[str]:
 
 
 def claim_across_runs(
-    run: RunState, todo: list[Candidate], keys: dict[str, str | None], recheck: bool
+    run: RunState, todo: list[Candidate], keys: dict[str, str | None], recheck: set[str] | None
 ) -> list[Candidate]:
     """The candidates of ``todo`` this run may fetch: none that a concurrent run is fetching
-    (claimed in a committed row, ``storage.claims``). With ``recheck``, what another run stored
-    between our "is it known?" and our claim is given back too (that run's store released its
-    claim in the commit that stored the article, so it is visible now)."""
+    (claimed in a committed row, ``storage.claims``). Unless ``recheck`` is None (a re-check
+    run), what another run stored between our "is it known?" and our claim is given back too
+    (that run released its claim in the commit that stored the article, so it is visible now);
+    the canonical URLs in ``recheck`` are due retries (a teaser read again), fetched anyway."""
     groups = [claims_of(c, keys.get(c.canonical_url)) for c in todo]
     won = claim_fetches(run.ctx.engine, run.run_id, groups)
     free = [candidate for candidate, ok in zip(todo, won, strict=True) if ok]
-    if not recheck or not free:
+    if recheck is None or not free:
         return free
     known = known_state(run, free, keys)
     stored = [
         c
         for c in free
-        if c.canonical_url in known.by_alias
-        or c.canonical_url in known.known
-        or keys.get(c.canonical_url) in known.by_key
+        if c.canonical_url not in recheck
+        and (
+            c.canonical_url in known.by_alias
+            or c.canonical_url in known.known
+            or keys.get(c.canonical_url) in known.by_key
+        )
     ]
     if stored:
         with session_scope(run.ctx.engine) as session:
@@ -267,7 +278,7 @@ def _store_ready(
     settle_identities(session, pages, source.id_pattern())
     # A URL the page was listed or reached under may already name a stored article (a teaser
     # read at last): the page is that article.
-    reached = [reached_urls(result, source) for result in stored_pages]
+    reached = [_with_twins(reached_urls(result, source)) for result in stored_pages]
     for item, canonical in zip(items, canonical_of_aliases(session, reached), strict=True):
         if canonical is not None:
             item.record.canonical_url = canonical
@@ -332,6 +343,11 @@ def _remember(
         # A wall is tried again when listed again, but settles its listing all the same.
         waiting += when is not None and result.outcome not in POLICY_OUTCOMES
     return waiting
+
+
+def _with_twins(urls: list[str]) -> list[str]:
+    """``urls`` and their other-scheme forms, in order (each URL before its twin)."""
+    return [u for url in urls for u in (url, scheme_twin(url)) if u is not None]
 
 
 def on_host(url: str, source: SourceConfig) -> bool:
