@@ -6,7 +6,12 @@ Ours is what ingest stores (``decode_html`` then ``extract_page`` on the saved b
 it plain ``trafilatura.extract`` (no comments). Metadata: pages with a published date and with
 an author, ours against ``trafilatura.extract_metadata`` with its defaults, and pages where a
 date disagrees by more than a day with a date in the page's URL. Prints one JSON line.
-Usage: ``.venv/bin/python benchmarks/extract_quality.py [--realdata DIR]``.
+
+``--ingest`` measures instead what newsmon stores: the pages served from a local server (the
+test site), listed in a feed that gives titles only, fetched, parsed and stored by
+``run_ingest`` into a fresh SQLite database. Text is scored over the free pages; dates, authors
+and teasers over all of them, walled pages included (their teaser is what the page declares).
+Usage: ``.venv/bin/python benchmarks/extract_quality.py [--realdata DIR] [--ingest]``.
 """
 
 from __future__ import annotations
@@ -16,20 +21,31 @@ import gzip
 import json
 import re
 import statistics
+import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trafilatura
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scrapers.dates import date_from_url
 from scrapers.errors import NoArticleError
 from scrapers.extract import decode_html, extract_page
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from tests.site.server import NosSite
+
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+BENCH_FEED = "/bench/feed.xml"
 _TOKEN = re.compile(r"\w+")
 
 
@@ -131,11 +147,95 @@ def measure(root: Path, raw_text: bool = True) -> dict[str, Any]:
     return result
 
 
+def serve_pages(site: NosSite, pages: list[Page]) -> str:
+    """Serve every page at ``/bench/<id>`` and a feed listing them (titles only); its URL."""
+    items = []
+    for page in pages:
+        url = site.add_page(f"/bench/{page.key}", page.body, "text/html")
+        items.append(
+            f"<item><title>Pagina {page.key[:12]}</title><link>{escape(url)}</link></item>"
+        )
+    feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>'
+    feed += "".join(items) + "</channel></rss>"
+    return site.add_page(BENCH_FEED, feed.encode(), "application/rss+xml")
+
+
+def measure_ingest(root: Path, site: NosSite, engine: Engine) -> dict[str, Any]:
+    """The pages of ``root`` through newsmon's fetch path into ``engine``'s database.
+
+    Returns the text scores over the free pages, and over all pages the counts of stored dates
+    and authors beside the pages where trafilatura's metadata finds them, walled pages with a
+    teaser, and the stored ``text_source`` values.
+    """
+    from sqlalchemy import select
+
+    from pipeline.ingest import IngestContext, run_ingest
+    from processing.urls import canonicalize_url
+    from scrapers.sources import SourceConfig, SourcesConfig
+    from storage.db import session_scope
+    from storage.models import TEASER_TEXT_SOURCES, Article
+
+    pages = load_pages(root)
+    feed_url = serve_pages(site, pages)
+    source = SourceConfig(name="bench", kind="rss", url=feed_url, allowed_hosts=site.hosts)
+    config = SourcesConfig(
+        fetch=site.fetch_config(min_interval_s=0.0, timeout_s=20), sources=(source,)
+    )
+    report = run_ingest(IngestContext(engine, config))
+    with session_scope(engine) as session:
+        stored = {a.canonical_url: a for a in session.scalars(select(Article))}
+        rows = {
+            page.key: stored.get(canonicalize_url(site.url(f"/bench/{page.key}"))) for page in pages
+        }
+        kept = {
+            key: (a.text, a.text_source, a.published_at is not None, bool(a.author))
+            for key, a in rows.items()
+            if a is not None
+        }
+    counts = Counter[str]()
+    free: list[tuple[float, float, float]] = []
+    for page in pages:
+        meta = trafilatura.extract_metadata(decode_html(page.body, None), default_url=page.url)
+        found = kept.get(page.key)
+        text, text_source, dated, authored = found if found else ("", None, False, False)
+        counts[f"text_source_{text_source}"] += 1
+        counts["dates_trafilatura"] += bool(meta.date)
+        counts["dates_stored"] += bool(meta.date) and dated
+        counts["authors_trafilatura"] += bool(meta.author)
+        counts["authors_stored"] += bool(meta.author) and authored
+        if text_source in TEASER_TEXT_SOURCES:
+            counts["walled"] += 1
+            counts["walled_with_teaser"] += bool(text.strip())
+        else:
+            free.append(shingle_match(page.truth, text))
+    result: dict[str, Any] = {"pages": len(pages), "stored": len(kept), "free": scores(free)}
+    result["errors"] = [e.error[:80] for e in report.sources["bench"].errors[:5]]
+    result.update(sorted(counts.items()))
+    return result
+
+
+def _measure_ingest_on_local_site(root: Path) -> dict[str, Any]:
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+    from tests.site.server import NosSite
+
+    with tempfile.TemporaryDirectory() as tmp, NosSite() as site:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            return measure_ingest(root, site, engine)
+        finally:
+            engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--realdata", type=Path, default=REALDATA, help="the realdata folder")
+    parser.add_argument("--ingest", action="store_true", help="through newsmon's fetch path")
     args = parser.parse_args()
-    print(json.dumps(measure(args.realdata / "extraction-benchmark")))
+    root = args.realdata / "extraction-benchmark"
+    print(json.dumps(_measure_ingest_on_local_site(root) if args.ingest else measure(root)))
 
 
 if __name__ == "__main__":

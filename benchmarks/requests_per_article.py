@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 
 from pipeline.ingest import IngestContext, run_ingest
-from processing.identity import NOS_ARTICLE_ID_PATTERN
 from scrapers.archive import today_in_amsterdam
+from scrapers.outlets.nl import NOS
 from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -103,7 +103,7 @@ def measure(articles: int, database_url: str | None) -> dict[str, Any]:
                 kind=kind,
                 url=site.url(path),
                 allowed_hosts=site.hosts,
-                article_id_pattern=NOS_ARTICLE_ID_PATTERN,
+                article_id_pattern=NOS.article_id,
             )
             for name, kind, path in (("feed", "rss", FEED_PATH), ("archief", "archive", ARCHIVE))
         )

@@ -21,7 +21,7 @@ from feedgen.feed import FeedGenerator
 
 from digests.group import GroupInput, build_stories
 from storage.digests import ArticleRow, MemberRow, StoryRow, TagRow
-from storage.models import TEXT_FROM_FEED
+from storage.models import TEASER_TEXT_SOURCES
 
 FEED_LIMIT = 100
 TEASER_TERM = "teaser"
@@ -58,7 +58,7 @@ class FeedStory:
 
 def is_teaser(row: ArticleRow) -> bool:
     """Only the feed item's title and description were stored (the page stood behind a wall)."""
-    return row.text_source == TEXT_FROM_FEED
+    return row.text_source in TEASER_TEXT_SOURCES
 
 
 def story_id_urn(story_id: int) -> str:

@@ -27,7 +27,7 @@ from digests.model import (
 from digests.text import SEED_OUTLET, clean_link, lead, outlet, published_label
 from processing.stories import story_topics
 from storage.digests import ArticleRow, MemberRow, ReportedItem, StoryRow, TagRow
-from storage.models import PRECISION_DAY, TEXT_FROM_FEED
+from storage.models import PRECISION_DAY, TEASER_TEXT_SOURCES
 
 DEFAULT_RELEVANCE_TOPIC = "belarus-russia"
 UNTAGGED_SLUG = ""
@@ -88,7 +88,7 @@ def to_article(
         story_id=row.story_id,
         text_hash=row.text_hash,
         duplicate_of=row.duplicate_of,
-        teaser=row.text_source == TEXT_FROM_FEED,
+        teaser=row.text_source in TEASER_TEXT_SOURCES,
     )
 
 

@@ -11,6 +11,7 @@ for the lot, the rest through ``store_record`` in order: the same outcome as one
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.processor import Processor
 from processing.dedup import signature, signature_from_bytes, signature_to_bytes
-from processing.identity import StoredText, trust_canonical
+from processing.identity import StoredText, shared_claims, trust_canonical
 from processing.normalize import text_hash
 from processing.stories import date_interval, lead_words, story_vector
 from processing.tagging import TagResult
@@ -39,7 +40,8 @@ from storage.articles import (
     stored_texts,
     upsert_article,
 )
-from storage.dedup import find_same_text, make_original, original_of, precedence
+from storage.dedup import find_same_text, lock_texts, make_original, original_of, precedence
+from storage.fetchlog import fetched_page_urls
 from storage.models import Article, Story
 from storage.records import ArticleRecord
 from storage.stories import create_story, join_story, refresh_story, widen_span
@@ -63,7 +65,7 @@ __all__ = [
     "Stored",
     "assign_story",
     "canonical_of_aliases",
-    "settle_identity",
+    "settle_identities",
     "store_batch",
     "store_record",
 ]
@@ -242,7 +244,10 @@ class Stored:
 
 
 def store_batch(session: Session, items: Sequence[BatchItem], processor: Processor) -> list[Stored]:
-    """Store ``items`` in order; one failing item never undoes the others."""
+    """Store ``items`` in order; one failing item never undoes the others. Their texts are
+    locked first (``storage.dedup.lock_texts``), so another process storing one of them at the
+    same time waits, and the index is warmed after: it then sees that process's rows."""
+    lock_texts(session, [_hash_of(item) for item in items])
     processor.warm(session)
     stored_urls = known_canonical_urls(session, [item.record.canonical_url for item in items])
     stored_hashes = known_text_hashes(
@@ -352,28 +357,63 @@ def _store_one(session: Session, processor: Processor, item: BatchItem) -> Store
     return Stored(result.action, article.id, duplicate=duplicate)
 
 
-def settle_identity(session: Session, item: BatchItem, page_url: str) -> None:
-    """Give a page whose ``rel=canonical`` names another stored article its own URL back.
+def settle_identities(
+    session: Session,
+    pages: Sequence[tuple[BatchItem, str]],
+    pattern: re.Pattern[str] | None,
+) -> None:
+    """Give each page (its item, the URL it was read from) whose ``rel=canonical`` is not
+    proven its own URL back, in place, before the batch is stored.
 
-    Otherwise the page would overwrite that article as a new version; a canonical that is not
-    the same article (``processing.identity``) is ignored and the conflict logged.
+    A canonical is a claim (``processing.identity``): ignored when it names another article's
+    text (stored, or another page of this batch), a page never read (a forward canonical does
+    not make that URL known; fetched later, it is its own article), or when pages of the batch
+    with different texts share it (a section front of a broken template). Conflicts are logged.
     """
-    record = item.record
-    if canonicalize_url(page_url) == record.canonical_url:
-        return
-    found = stored_texts(session, [record.canonical_url]).get(record.canonical_url)
+    texts = [_text_identity(item) for item, _ in pages]
+    read_here = {canonicalize_url(url): text for (_, url), text in zip(pages, texts, strict=True)}
+    doubtful = [
+        i
+        for i, (item, url) in enumerate(pages)
+        if canonicalize_url(url) != item.record.canonical_url
+    ]
+    named = sorted({pages[i][0].record.canonical_url for i in doubtful})
+    stored = {url: StoredText(*found) for url, found in stored_texts(session, named).items()}
+    fetched = fetched_page_urls(session, named) | set(read_here)
+    accepted: list[int] = []
+    for i in doubtful:
+        (item, url), text = pages[i], texts[i]
+        canonical = item.record.canonical_url
+        seen = stored.get(canonical) or read_here.get(canonical)
+        reason = trust_canonical(
+            url, canonical, seen, text.text_hash, text.minhash, pattern, canonical in fetched
+        )
+        if reason is None:
+            accepted.append(i)
+        else:
+            _keep_own_url(item, url, reason)
+    claims = [(pages[i][0].record.canonical_url, texts[i]) for i in accepted]
+    for index in shared_claims(claims):
+        item, url = pages[accepted[index]]
+        _keep_own_url(item, url, "pages with other texts name it too")
+
+
+def _hash_of(item: BatchItem) -> str:
+    return item.precomputed.text_hash if item.precomputed else text_hash(item.record.text)
+
+
+def _text_identity(item: BatchItem) -> StoredText:
     if item.precomputed is not None:
-        digest, minhash = item.precomputed.text_hash, item.precomputed.minhash
-    else:
-        computed = signature(record.text)
-        digest = text_hash(record.text)
-        minhash = signature_to_bytes(computed) if computed else None
-    stored = StoredText(*found) if found is not None else None
-    reason = trust_canonical(page_url, record.canonical_url, stored, digest, minhash)
-    if reason is not None:
-        line = f"{page_url}: rel=canonical {record.canonical_url} ignored ({reason})"
-        log.warning("canonical conflict: %s", line)
-        record.canonical_url = canonicalize_url(page_url)
+        return StoredText(item.precomputed.text_hash, item.precomputed.minhash)
+    computed = signature(item.record.text)
+    minhash = signature_to_bytes(computed) if computed else None
+    return StoredText(text_hash(item.record.text), minhash)
+
+
+def _keep_own_url(item: BatchItem, page_url: str, reason: str) -> None:
+    line = f"{page_url}: rel=canonical {item.record.canonical_url} ignored ({reason})"
+    log.warning("canonical conflict: %s", line)
+    item.record.canonical_url = canonicalize_url(page_url)
 
 
 def canonical_of_aliases(session: Session, reached: Sequence[Sequence[str]]) -> list[str | None]:

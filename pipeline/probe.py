@@ -16,8 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
-from trafilatura.utils import load_html
-
 from pipeline.probe_results import SampleProbe, SourceProbe
 from scrapers.archive import parse_archive_page, today_in_amsterdam
 from scrapers.candidates import Candidate
@@ -30,7 +28,7 @@ from scrapers.pacing import HostPacer
 from scrapers.robots import RobotsPolicy
 from scrapers.sitemaps import Sitemap, parse_sitemap, sitemap_candidates
 from scrapers.sources import FetchConfig, SourceConfig
-from scrapers.walls import paywall_marker
+from scrapers.walls import page_paywall_marker
 
 ACCEPT: dict[str, Expect] = {"rss": "feed", "sitemap": "sitemap", "archive": "html"}
 _OLDEST = datetime.min.replace(tzinfo=UTC)
@@ -208,8 +206,7 @@ async def _sample(
         return seen, [f"sample article {item.url}: {_failure(fetched)}; {usable}"]
 
     html = decode_html(fetched.body, fetched.content_type)
-    tree = load_html(html)
-    marker = paywall_marker(tree) if tree is not None else None
+    marker = page_paywall_marker(html, fetched.final_url or item.url)
     problems: list[str] = []
     if marker is not None:
         seen = replace(seen, wall="paywall", wall_detail=marker)

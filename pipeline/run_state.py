@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from pipeline.article_store import Precomputed
 from pipeline.processor import Processor
 from scrapers.candidates import Candidate
-from scrapers.extract import ExtractedPage
+from scrapers.extract import ExtractedPage, PageMetadata
 from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
     BLOCKED_OUTCOMES,
@@ -163,6 +163,7 @@ class PageResult:
     stored: bool = False  # the page's article is stored (its validators may then be kept)
     article_id: int | None = None  # the stored article
     canonical_url: str | None = None  # the URL it is stored under
+    teaser: PageMetadata | None = None  # a walled page's own title, date, byline, description
 
 
 @dataclass(slots=True)

@@ -80,6 +80,15 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def scheme_twin(url: str) -> str | None:
+    """The same canonical URL under the other of http/https (one page for identity: sites
+    serve both and link either), or None for another scheme."""
+    for one, other in (("http://", "https://"), ("https://", "http://")):
+        if url.startswith(one):
+            return other + url[len(one) :]
+    return None
+
+
 def url_host(url: str) -> str:
     """The lower-case host of a URL ('' when there is none)."""
     return (urlsplit(url).hostname or "").lower()

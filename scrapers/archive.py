@@ -1,10 +1,11 @@
-"""NOS archive day pages (``https://nos.nl/nieuws/archief/YYYY-MM-DD``): their article links.
+"""Archive day pages (NOS: ``https://nos.nl/nieuws/archief/YYYY-MM-DD``): their article links.
 
-NOS's CSS class names are generated and change over the years, so links are recognised by URL
-pattern only: ``/artikel/<digits>-<slug>``, ``/nieuwsuur/artikel/<digits>-<slug>`` (other
-sections such as ``/sport/artikel/`` follow the same shape) and collection URLs
-``/collectie/<n>/artikel/<digits>-<slug>``. Live blogs, videos and navigation
-links are not articles and are left out.
+Class names on such pages are generated and change over the years, so links are recognised by
+URL pattern only: the ``article_links`` of the page's outlet in the registry
+(``scrapers.outlets``; NOS: ``/artikel/<digits>-<slug>``, also under a section or a collection).
+Live blogs, videos and navigation links are not articles and are left out. An archive on a host
+the registry does not know (a mirror, a local copy) is read as NOS's, the archive shape the
+catalogue has.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import re
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import lxml.html
 from lxml import etree
@@ -20,11 +22,12 @@ from lxml import etree
 from processing.temporal import NEWSROOM_TZ
 from scrapers.candidates import DATE_FROM_ARCHIVE, Candidate, make_candidate, unique_candidates
 from scrapers.errors import ScraperError
+from scrapers.outlets import Outlet, outlet_for
+from scrapers.outlets.nl import NOS
 
 log = logging.getLogger(__name__)
 
 ARCHIVE_ORIGIN = "archive"
-ARTICLE_PATH = re.compile(r"^/(?:collectie/\d+/|[a-z0-9-]+/)?artikel/\d+-[^/]*/?$")
 _SPACE = re.compile(r"\s+")
 
 
@@ -40,10 +43,10 @@ def today_in_amsterdam(now: datetime | None = None) -> date:
     return (now or datetime.now(NEWSROOM_TZ)).astimezone(NEWSROOM_TZ).date()
 
 
-def is_article_path(path: str) -> bool:
-    """Whether a URL path looks like an NOS article (``/artikel/<digits>-…``, also in a
-    section or a collection)."""
-    return bool(ARTICLE_PATH.match(path))
+def archive_outlet(page_url: str) -> Outlet:
+    """The outlet whose link pattern reads the archive at ``page_url`` (NOS's by default)."""
+    outlet = outlet_for(page_url)
+    return outlet if outlet.article_links else NOS
 
 
 def parse_archive_page(content: bytes | str, page_url: str, source_name: str) -> list[Candidate]:
@@ -61,6 +64,8 @@ def parse_archive_page(content: bytes | str, page_url: str, source_name: str) ->
     except (etree.ParserError, ValueError) as exc:
         raise ScraperError(f"{page_url}: archive page is not HTML: {exc}") from exc
     page_host = (urlsplit(page_url).hostname or "").lower()
+    outlet = archive_outlet(page_url)
+    zone = ZoneInfo(outlet.zone)
     candidates: list[Candidate] = []
     for anchor in root.iter("a"):
         href = (anchor.get("href") or "").strip()
@@ -68,7 +73,7 @@ def parse_archive_page(content: bytes | str, page_url: str, source_name: str) ->
             continue
         url = urljoin(page_url, href)
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not is_article_path(parts.path):
+        if parts.scheme not in ("http", "https") or not outlet.links_article(parts.path):
             continue
         if (parts.hostname or "").lower() != page_host:
             log.debug("archive %s: link to another host skipped: %s", page_url, url)
@@ -79,7 +84,7 @@ def parse_archive_page(content: bytes | str, page_url: str, source_name: str) ->
                 source_name,
                 ARCHIVE_ORIGIN,
                 title=_link_title(anchor),
-                published_at=_link_time(anchor),
+                published_at=_link_time(anchor, zone),
                 date_source=DATE_FROM_ARCHIVE,
             )
         )
@@ -105,7 +110,7 @@ def _link_title(anchor: lxml.html.HtmlElement) -> str | None:
     return text or anchor.get("title") or None
 
 
-def _link_time(anchor: lxml.html.HtmlElement) -> datetime | None:
+def _link_time(anchor: lxml.html.HtmlElement, zone: ZoneInfo) -> datetime | None:
     for node in anchor.iter("time"):
         value = (node.get("datetime") or "").strip()
         if not value:
@@ -115,6 +120,6 @@ def _link_time(anchor: lxml.html.HtmlElement) -> datetime | None:
         except ValueError:
             continue
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=NEWSROOM_TZ)
+            parsed = parsed.replace(tzinfo=zone)
         return parsed
     return None

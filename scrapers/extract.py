@@ -1,12 +1,13 @@
 """Extraction: article text and metadata from a fetched HTML page, through trafilatura's public API.
 
-``trafilatura.bare_extraction`` gives, in one pass, the main text (its main extractor first, its
-slower fallbacks only when that finds too little) and ``extract_metadata``'s title, author and,
-through htmldate, the published date with its UTC offset (the page's own date before one in its URL;
-placeholders such as 0001-01-01 or the epoch are not dates to it). We add what they do not:
-the identity URL (a same-host canonical), headings without script text, NOS leftovers and a
-repeated title stripped from the text, and the judgement that a page is no article (see
-:mod:`scrapers.page_kind`), which raises :class:`NoArticleError` with the reason.
+``trafilatura.bare_extraction`` gives, in one pass, the main text (fallbacks only when its main
+extractor finds too little) and ``extract_metadata``'s title, author and htmldate's published
+date with its UTC offset. We add the identity URL (a same-host canonical), headings without
+script text, share labels, reader notices (adblock, cookies), kickers and a repeated title
+stripped from the text, clean bylines (:mod:`scrapers.bylines`, the page's outlet naming its
+publishers), and the judgement that a page is no article (:mod:`scrapers.page_kind`), which
+raises :class:`NoArticleError`. A walled page is not extracted: :func:`page_metadata` reads
+what it says about itself for its teaser.
 """
 
 from __future__ import annotations
@@ -24,28 +25,33 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
+from scrapers.bylines import clean_byline, publishers_of
 from scrapers.errors import ExtractionError, NoArticleError
 from scrapers.fetch_result import decode_body
+from scrapers.notices import drop_flagged_notices, drop_notice_text_blocks, has_notice_text
+from scrapers.outlets import Outlet, outlet_for
 from scrapers.page_kind import not_an_article
+from scrapers.walls import jsonld_values
 
 log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 250  # shorter than this is a caption, not an article
-# NOS leftovers that are not inside markup trafilatura already drops.
-PRUNE_XPATH = [
+# Leftovers that are not inside markup trafilatura already drops: share and related blocks.
+PRUNE_XPATH = (
     "//*[@data-testid and (contains(@data-testid,'share') or contains(@data-testid,'related'))]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' share-buttons ')]",
-]
+)
 BOILERPLATE_LINES = re.compile(
     r"^(?:(?:[\w -]+ / )*(?:deel artikel|delen|deel dit artikel|share this article|"
     r"bekijk ook|lees ook|meer over dit onderwerp|meer nieuws)\s*:?)$",
     re.I,
 )
-NOS_SECTIONS = (
+# Section kickers of Dutch news pages (NOS's among them) and an "Aangepast 12:47" stamp.
+SECTION_KICKERS = (
     "binnenland|buitenland|politiek|economie|regionaal nieuws|koningshuis|tech|"
     "cultuur & media|opmerkelijk|sport|nieuwsuur|nieuws|archief"
 )
-HEAD_LINES = re.compile(rf"^(?:(?:{NOS_SECTIONS})|aangepast(?: \d{{1,2}}:\d{{2}})?)$", re.I)
+HEAD_LINES = re.compile(rf"^(?:(?:{SECTION_KICKERS})|aangepast(?: \d{{1,2}}:\d{{2}})?)$", re.I)
 HEAD_SIZE = 4
 # Code inside a heading is never part of the title (trafilatura reads headings' whole text).
 HEADING_CODE = "//h1//script | //h1//style | //h2//script | //h2//style"
@@ -79,6 +85,17 @@ class ExtractedPage:
     language: str | None
 
 
+@dataclass(slots=True, frozen=True)
+class PageMetadata:
+    """What a page says about itself without its text: a walled page's teaser."""
+
+    title: str | None
+    description: str | None  # og:/meta description, else schema.org ``description``
+    author: str | None
+    published_at: datetime | None
+    language: str | None
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Text of an HTML body, decoded as :func:`scrapers.fetch_result.decode_body` does."""
     return decode_body(body, content_type)[0]
@@ -102,25 +119,64 @@ def _extract_page(html: str, final_url: str) -> ExtractedPage:
         raise ExtractionError(final_url, "not parseable as HTML")
     for node in tree.xpath(HEADING_CODE):
         node.drop_tree()
+    drop_flagged_notices(tree)
     identity = _canonical(tree, final_url)
-    text, meta = main_text_and_metadata(tree, final_url)
-    if reason := not_an_article(tree, identity, text):
+    outlet = outlet_for(final_url)
+    text, meta = main_text_and_metadata(tree, final_url, outlet)
+    if has_notice_text(text) and drop_notice_text_blocks(tree):
+        text, meta = main_text_and_metadata(tree, final_url, outlet)
+    if reason := not_an_article(tree, final_url, text):
         raise NoArticleError(identity, reason)
     if len(text) < MIN_TEXT_CHARS:
         raise NoArticleError(identity, f"no article text ({len(text)} characters)")
     title = meta.title or None
-    author = meta.author if meta.author and not meta.author.startswith("http") else None
     text = without_title(text, title)
+    author = _author(meta, outlet, final_url)
     return ExtractedPage(identity, title, text, author, parse_date(meta.date), _language(tree))
 
 
-def main_text_and_metadata(tree: HtmlElement, url: str) -> tuple[str, Document]:
+def page_metadata(html: str, final_url: str) -> PageMetadata:
+    """Title, description, byline, date and language of a page whose text is not read (a
+    walled page): what it declares about itself, for its teaser.
+
+    Raises:
+        ExtractionError: the page is not parseable HTML.
+    """
+    with _ONE_AT_A_TIME:
+        tree = trafilatura.load_html(html)
+        if tree is None:
+            raise ExtractionError(final_url, "not parseable as HTML")
+        meta = trafilatura.extract_metadata(tree, default_url=final_url, date_config=date_params())
+    described = meta.description or next(
+        (v for v in jsonld_values(tree, "description") if isinstance(v, str) and v.strip()), None
+    )
+    description = _SPACE.sub(" ", described).strip() if described else None
+    return PageMetadata(
+        title=meta.title or None,
+        description=description or None,
+        author=_author(meta, outlet_for(final_url), final_url),
+        published_at=parse_date(meta.date),
+        language=_language(tree),
+    )
+
+
+def _author(meta: Document, outlet: Outlet, url: str) -> str | None:
+    """The page's byline as clean names, its publishers left out (``scrapers.bylines``)."""
+    host = urlsplit(url).hostname or ""
+    return clean_byline(meta.author, publishers_of(outlet, meta.sitename, host))
+
+
+def main_text_and_metadata(
+    tree: HtmlElement, url: str, outlet: Outlet | None = None
+) -> tuple[str, Document]:
     """The main text and the page's metadata in one trafilatura pass over ``tree`` (a copy).
 
     trafilatura's main extractor alone (``fast``) first, its fallbacks only when that finds too
     little text; comment sections are never article text. The metadata is
     ``extract_metadata``'s: title, author and the htmldate date of :func:`date_params`.
+    ``outlet`` adds its own page parts that are no text to :data:`PRUNE_XPATH`.
     """
+    prune = [*PRUNE_XPATH, *(outlet.noise_xpath if outlet is not None else ())]
     text, meta = "", None
     for fast in (True, False):
         document = trafilatura.bare_extraction(
@@ -128,7 +184,7 @@ def main_text_and_metadata(tree: HtmlElement, url: str) -> tuple[str, Document]:
             url=url,
             fast=fast,
             include_comments=False,
-            prune_xpath=PRUNE_XPATH,
+            prune_xpath=prune,
             with_metadata=meta is None,
             date_extraction_params=date_params(),
         )
@@ -141,8 +197,9 @@ def main_text_and_metadata(tree: HtmlElement, url: str) -> tuple[str, Document]:
 
 
 def strip_boilerplate(text: str) -> str:
-    """Drop lines NOS leaves in the text: share/related labels (``Buitenland / Deel artikel:``)
-    anywhere, and before the body a section kicker (``Buitenland``) or ``Aangepast 12:47``.
+    """Drop lines news pages leave in the text: share/related labels (``Buitenland / Deel
+    artikel:``) anywhere, and before the body a section kicker (``Buitenland``) or ``Aangepast
+    12:47``.
     """
     lines = [line.strip() for line in text.splitlines()]
     # The first lines hold the title, kicker and timestamps; later a lone "Politiek" is text.

@@ -20,12 +20,14 @@ import feedparser
 
 from scrapers.candidates import DATE_FROM_FEED, Candidate, make_candidate, unique_candidates
 from scrapers.errors import FeedParseError
+from scrapers.fetch_result import bom_encoding
 
 log = logging.getLogger(__name__)
 
 FEED_ORIGIN = "rss"
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+_XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*["'])[^"']*""")
 
 
 def parse_feed(
@@ -39,6 +41,7 @@ def parse_feed(
     Raises:
         FeedParseError: the body is not a feed (malformed XML with no usable items, or HTML).
     """
+    content, content_type = _as_bom_says(content, content_type)
     headers = {
         "content-location": feed_url,
         "content-type": content_type or "application/rss+xml",
@@ -62,6 +65,18 @@ def parse_feed(
     if parsed.get("bozo") and not candidates:
         raise FeedParseError(feed_url, f"no usable items ({parsed.get('bozo_exception')})")
     return unique_candidates(candidates)
+
+
+def _as_bom_says(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """A feed with a byte-order mark as UTF-8 declared as such: feedparser believes a header or
+    XML declaration that contradicts the mark (a UTF-16 feed "in ISO-8859-1" is lost)."""
+    encoding = bom_encoding(content)
+    if encoding is None:
+        return content, content_type
+    text = content.decode(encoding, errors="replace").lstrip("\ufeff")
+    text = _XML_ENCODING.sub(r"\g<1>utf-8", text, count=1)
+    mime = (content_type or "application/rss+xml").split(";", 1)[0].strip()
+    return text.encode("utf-8"), f"{mime}; charset=utf-8"
 
 
 def _candidate(entry: Any, feed_url: str, source_name: str) -> Candidate | None:

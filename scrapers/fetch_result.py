@@ -90,6 +90,15 @@ _BOMS = (
 )
 
 
+def bom_encoding(body: bytes) -> str | None:
+    """The encoding a byte-order mark at the start of ``body`` names, or None without one.
+
+    A BOM outranks every declaration (WHATWG's encoding sniffing): a header or ``<?xml
+    encoding=…?>`` that says otherwise is wrong.
+    """
+    return next((encoding for bom, encoding in _BOMS if body.startswith(bom)), None)
+
+
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     """``(text, encoding used)`` for a response body (see the module docstring)."""
     for bom, encoding in _BOMS:

@@ -52,6 +52,9 @@ BLOCKED_STATUS_CODES = frozenset({403, 429})
 UNREACHABLE_OUTCOMES = frozenset({Outcome.CONNECT_ERROR, Outcome.TIMEOUT})
 #: A wall: the feed's teaser is stored, and the page is tried again later (counts as a failure).
 WALL_OUTCOMES = frozenset({Outcome.CONSENT_WALL, Outcome.PAYWALL})
+#: Refused by policy (robots, off the hosts, a wall, no article): an answer for the listing that
+#: named the item, whose validators are kept (its next unchanged poll is one 304).
+POLICY_OUTCOMES = NOT_REQUESTED_OUTCOMES | WALL_OUTCOMES | {Outcome.NO_ARTICLE}
 #: Answers, not failures: nothing to retry.
 SETTLED_OUTCOMES = frozenset({Outcome.OK, Outcome.NOT_MODIFIED, Outcome.NO_ARTICLE})
 #: Worth retrying on the next run (the server may answer, the database may be free, a chunk
@@ -82,8 +85,11 @@ def next_retry(failures: int, now: datetime, base_s: float) -> datetime | None:
 
 def needs_retry(outcome: Outcome, requested: bool) -> bool:
     """Whether a listed URL that ended in ``outcome`` is tried again later: a wall always, any
-    other unsettled outcome when a request was made (a refusal before sending is final)."""
-    return outcome in WALL_OUTCOMES or (outcome not in SETTLED_OUTCOMES and requested)
+    other unsettled outcome when a request was made (a refusal by policy is final, also after
+    a redirect)."""
+    if outcome in WALL_OUTCOMES:
+        return True
+    return outcome not in SETTLED_OUTCOMES and outcome not in NOT_REQUESTED_OUTCOMES and requested
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,21 +18,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from processing.identity import NOS_ARTICLE_ID_PATTERN
 from processing.names import SAFE_NAME_MAX_LENGTH, SAFE_NAME_PATTERN
 from processing.temporal import NEWSROOM_TIMEZONE
 from scrapers.errors import SourcesConfigError, UnknownSourceError
+from scrapers.outlets import Outlet, WallKind, consent_hosts, outlet_for_hosts
 
 DEFAULT_USER_AGENT = "newsmon/0.1 (+https://example.org/newsmon)"
 SourceKind = Literal["rss", "sitemap", "archive"]
-#: What stands before an outlet's article pages: ``consent`` (a redirect to another host's
-#: consent page, which is never fetched) or ``paywall`` (pages marked not free to read).
-WallKind = Literal["consent", "paywall"]
-#: Consent hosts of publishers in the catalogue. Allowing one would let the crawler walk
-#: through a consent wall (and click nothing there), so a source may not list it.
-CONSENT_HOSTS = frozenset({"myprivacy.dpgmedia.nl", "myprivacy.dpgmedia.be"})
-#: Hosts whose article URLs carry NOS's article ids, used when a source names no pattern.
-NOS_HOSTS = frozenset({"nos.nl", "www.nos.nl"})
+#: Consent hosts of the registered outlets. Allowing one would let the crawler walk through a
+#: consent wall (and click nothing there), so a source may not list it.
+CONSENT_HOSTS = consent_hosts()
 DATE_PLACEHOLDER = "{date}"
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
 
@@ -129,7 +124,7 @@ class SourceConfig(BaseModel):
         description=(
             "A regular expression over an article URL's path whose first matching group is the "
             "outlet's article id, so two URLs of one article are known as one before any fetch; "
-            "default: NOS's ids on nos.nl hosts, none elsewhere."
+            "default: the id pattern of the outlet (scrapers.outlets) of the allowed hosts."
         ),
     )
     description: str = ""
@@ -195,9 +190,11 @@ class SourceConfig(BaseModel):
         """The article-id pattern of this source's URLs (see ``article_id_pattern``)."""
         if self.article_id_pattern is not None:
             return re.compile(self.article_id_pattern)
-        if NOS_HOSTS.intersection(self.allowed_hosts):
-            return re.compile(NOS_ARTICLE_ID_PATTERN)
-        return None
+        return self.outlet().id_pattern()
+
+    def outlet(self) -> Outlet:
+        """The registry entry of the outlet on this source's allowed hosts (or the generic one)."""
+        return outlet_for_hosts(self.allowed_hosts)
 
     def interval_s(self, fetch: FetchConfig) -> float:
         """The per-host minimum interval for this source's requests."""

@@ -11,7 +11,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
-    TEXT_FROM_FEED,
+    TEASER_TEXT_SOURCES,
     TEXT_FROM_PAGE,
     TEXT_FROM_SEED,
     Article,
@@ -59,8 +59,8 @@ def upsert_article(
     if existing is not None:
         existing.last_checked_at = now
         source = text_source_of(record)
-        upgrade = existing.text_source == TEXT_FROM_FEED and source == TEXT_FROM_PAGE
-        if source == TEXT_FROM_FEED and existing.text_source != TEXT_FROM_FEED:
+        upgrade = existing.text_source in TEASER_TEXT_SOURCES and source == TEXT_FROM_PAGE
+        if source in TEASER_TEXT_SOURCES and existing.text_source not in TEASER_TEXT_SOURCES:
             return UpsertResult(existing, UNCHANGED)
         if existing.text_hash == text_hash and not upgrade:
             return UpsertResult(existing, UNCHANGED)

@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from storage.models import PRECISION_MONTH, PRECISION_UNKNOWN, Article, Source
 
 # Unknown dates sort after every known date when choosing an original.
 _FAR_FUTURE = datetime.max
+TEXT_LOCK_CLASS = 25  # the first key of the advisory locks on text hashes (the issue's number)
+
+
+def lock_texts(session: Session, hashes: Iterable[str]) -> None:
+    """Hold, until the transaction ends, a lock on each text hash about to be stored.
+
+    "Is this text stored?" and the insert are two statements: two processes storing one text
+    at once would both find nothing and both store an original. On PostgreSQL a transaction
+    advisory lock per hash (taken in sorted order, so two batches never wait on each other in a
+    circle) makes the second wait until the first committed, then see its row. SQLite allows one
+    writer at a time, so the store's transaction is already the lock there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # 32 bits of each SHA-256 as a signed int4; one statement for the batch, in key order.
+    keys = sorted({int(digest[:8], 16) - 2**31 for digest in hashes})
+    if keys:
+        session.execute(_LOCK_TEXTS, {"lock_class": TEXT_LOCK_CLASS, "keys": keys})
+
+
+_LOCK_TEXTS = text(
+    "SELECT pg_advisory_xact_lock(:lock_class, k)"
+    " FROM (SELECT unnest(CAST(:keys AS integer[])) AS k ORDER BY 1) AS ordered"
+)
 
 
 def find_same_text(session: Session, text_hash: str, exclude_id: int) -> Article | None:

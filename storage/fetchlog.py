@@ -6,6 +6,7 @@ reported; the validators (ETag / Last-Modified) make the next poll a conditional
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from storage.models import Article, FetchLog, HttpValidator
 from storage.types import utcnow
 
 OUTCOME_NO_ARTICLE = "no_article"
+OUTCOME_OK = "ok"
 MAX_URL_CHARS = 2000  # the validators table keys on a 2000-character URL
 
 
@@ -84,6 +86,19 @@ def set_validators(session: Session, url: str, etag: str | None, last_modified: 
     row.etag = etag
     row.last_modified = last_modified
     row.updated_at = utcnow()
+
+
+def fetched_page_urls(session: Session, urls: Sequence[str]) -> set[str]:
+    """Which of ``urls`` were fetched and read (as requested or as reached after redirects):
+    a page's canonical naming any other URL is a claim nobody has checked."""
+    fetched: set[str] = set()
+    chunk = 500
+    for start in range(0, len(urls), chunk):
+        part = list(urls[start : start + chunk])
+        for column in (FetchLog.url, FetchLog.final_url):
+            query = select(column).where(column.in_(part), FetchLog.outcome == OUTCOME_OK)
+            fetched.update(url for url in session.scalars(query.distinct()) if url)
+    return fetched
 
 
 def known_urls(session: Session, canonical_urls: list[str], urls: list[str]) -> set[str]:

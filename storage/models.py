@@ -43,11 +43,15 @@ PRECISION_UNKNOWN = "unknown"
 DATE_PRECISIONS = (PRECISION_DAY, PRECISION_MONTH, PRECISION_UNKNOWN)
 
 # Where an article's text came from: the page, the feed item (a teaser: the page is behind a
-# consent wall or paywall), or a seed file.
+# consent wall or paywall), the walled page's own description (a teaser when the feed has
+# none), or a seed file.
 TEXT_FROM_PAGE = "page"
 TEXT_FROM_FEED = "feed"
+TEXT_FROM_PAGE_META = "page_meta"
 TEXT_FROM_SEED = "seed"
-TEXT_SOURCES = (TEXT_FROM_PAGE, TEXT_FROM_FEED, TEXT_FROM_SEED)
+TEXT_SOURCES = (TEXT_FROM_PAGE, TEXT_FROM_FEED, TEXT_FROM_PAGE_META, TEXT_FROM_SEED)
+#: Text sources of a teaser: what is said about an article whose page was not read.
+TEASER_TEXT_SOURCES = frozenset({TEXT_FROM_FEED, TEXT_FROM_PAGE_META})
 
 
 class Base(DeclarativeBase):
@@ -167,7 +171,8 @@ class Article(Base):
     date_source: Mapped[str | None] = mapped_column(String(20))
     date_conflict: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    # page | feed (a teaser from the feed item) | seed (migration 0007)
+    # page | feed (a teaser from the feed item) | page_meta (a teaser from the walled page's
+    # own description) | seed (migration 0007)
     text_source: Mapped[str] = mapped_column(
         String(10), default=TEXT_FROM_PAGE, server_default=TEXT_FROM_PAGE
     )
@@ -395,6 +400,17 @@ class HostLease(Base):
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     next_allowed_at: Mapped[datetime]
     holder: Mapped[str | None] = mapped_column(String(100))
+
+
+class FetchClaim(Base):
+    """An article page some run is fetching now: claimed (committed) before the request, so
+    a concurrent run skips it; released when the page is stored or failed."""
+
+    __tablename__ = "fetch_claims"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the claim
+    run_id: Mapped[int]
+    claimed_at: Mapped[datetime]
 
 
 class AlertFiring(Base):

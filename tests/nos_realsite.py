@@ -16,8 +16,8 @@ from html import escape
 
 import feedparser
 
-from processing.identity import NOS_ARTICLE_ID_PATTERN
 from scrapers.archive import today_in_amsterdam
+from scrapers.outlets.nl import NOS
 from scrapers.sources import SourceConfig, SourcesConfig
 from tests.realdata import require_realdata
 from tests.site import NosSite
@@ -92,10 +92,12 @@ def item_page(site: NosSite, item: Item, extra_head: str = "") -> bytes:
     return html.replace("</head>", f"{extra_head}</head>", 1).encode()
 
 
-def serve_feed(site: NosSite, items: list[Item]) -> None:
-    """The real feed (links pointed here), each short link's 301 and each item's page."""
+def serve_feed(site: NosSite, items: list[Item], revision: int = 0) -> None:
+    """The real feed (links pointed here), each short link's 301 and each item's page;
+    ``revision`` republishes the same items under a new ETag (as a feed does all day)."""
     raw = require_realdata(*FEED_FILE).read_text(encoding="utf-8")
-    site.add_page(FEED_PATH, raw.replace("https://nos.nl", site.base_url).encode(), RSS)
+    raw = raw.replace("https://nos.nl", site.base_url) + f"<!-- revision {revision} -->"
+    site.add_page(FEED_PATH, raw.encode(), RSS)
     for item in items:
         site.add_page(item.short_path, b"", None, headers={"Location": item.path}, status=301)
         site.add_page(item.path, item_page(site, item))
@@ -143,7 +145,7 @@ def sources(site: NosSite, *, archive: bool = True) -> SourcesConfig:
                 kind=kind,  # type: ignore[arg-type]
                 url=site.url(path),
                 allowed_hosts=site.hosts,
-                article_id_pattern=NOS_ARTICLE_ID_PATTERN,
+                article_id_pattern=NOS.article_id,
             )
             for name, kind, path in listed
         ),

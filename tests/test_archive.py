@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from scrapers.archive import archive_day_url, is_article_path, parse_archive_page
+from scrapers.archive import archive_day_url, parse_archive_page
+from scrapers.outlets.nl import NOS
 
 PAGE = b"""<!doctype html><html><head><title>Archief</title></head><body>
 <nav><a href="/">Home</a><a href="/nieuws/archief/2024-04-30">Vorige dag</a></nav>
@@ -61,8 +62,8 @@ def test_untimed_links_count_when_no_link_has_a_time() -> None:
         ("/artikel/1-a/reacties", False),
     ],
 )
-def test_is_article_path(path: str, expected: bool) -> None:
-    assert is_article_path(path) is expected
+def test_nos_archive_links_are_articles_by_their_path(path: str, expected: bool) -> None:
+    assert NOS.links_article(path) is expected
 
 
 def test_day_url_template() -> None:

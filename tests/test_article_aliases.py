@@ -4,17 +4,16 @@ article whatever URL form it was listed under."""
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import Engine
 
-from processing.identity import NOS_ARTICLE_ID_PATTERN, article_key
+from processing.identity import article_key
+from scrapers.outlets.nl import NOS as NOS_OUTLET
 from storage.aliases import Alias, aliases_of, articles_by_alias, articles_by_key, record_aliases
 from storage.articles import upsert_article
 from storage.db import session_scope
 from storage.records import ArticleRecord
 
-NOS = re.compile(NOS_ARTICLE_ID_PATTERN)
+NOS = NOS_OUTLET.id_pattern()
 
 
 def article(engine: Engine, url: str) -> int:

@@ -34,8 +34,9 @@ PROSE = "Het ministerie van Defensie in Minsk maakte bekend dat de oefening drie
 @pytest.mark.parametrize("name", LISTINGS)
 def test_a_real_nos_listing_is_a_list_of_teasers(name: str) -> None:
     body = (require_realdata("nos") / name).read_bytes()
+    # Served under a path no outlet calls a listing, so the text alone must tell.
     with pytest.raises(NoArticleError) as info:
-        extract_page(decode_html(body, "text/html"), "https://nos.nl/nieuws/laatste")
+        extract_page(decode_html(body, "text/html"), "https://example.org/pagina/laatste")
     assert "list of teasers" in info.value.reason
 
 

@@ -9,7 +9,9 @@ import pytest
 from trafilatura.utils import load_html
 
 from scrapers.extract import decode_html
-from scrapers.walls import SCHEMA_MARKER, paywall_marker
+from scrapers.outlets import GENERIC, Outlet
+from scrapers.outlets.nl import TELEGRAAF
+from scrapers.walls import SCHEMA_MARKER, page_paywall_marker, paywall_marker
 from tests.realdata import require_realdata
 
 # The benchmark pages whose markup marks the article as not free (WSJ, NYT, LA Times, Wired,
@@ -28,10 +30,10 @@ PAYWALLED = {
 }
 
 
-def marker(html: str) -> str | None:
+def marker(html: str, outlet: Outlet = GENERIC) -> str | None:
     tree = load_html(html)
     assert tree is not None
-    return paywall_marker(tree)
+    return paywall_marker(tree, outlet)
 
 
 @pytest.mark.realdata
@@ -73,11 +75,13 @@ def test_every_schema_org_form_of_not_free_is_found(head: str) -> None:
     assert marker(f"<html><head>{head}</head><body><p>Tekst.</p></body></html>") == SCHEMA_MARKER
 
 
-def test_a_mediahuis_paid_content_meta_is_found() -> None:
+def test_a_mediahuis_paid_content_meta_is_found_on_mediahuis_outlets_only() -> None:
     paid = '<meta name="cXenseParse:mhu-article_ispaidcontent" content="true">'
     html = f"<html><head>{paid}</head><body><p>Tekst.</p></body></html>"
-    assert marker(html) == "cXenseParse:mhu-article_ispaidcontent: true"
-    assert marker(html.replace('"true"', '"false"')) is None
+    assert marker(html, TELEGRAAF) == "cXenseParse:mhu-article_ispaidcontent: true"
+    assert marker(html.replace('"true"', '"false"'), TELEGRAAF) is None
+    assert page_paywall_marker(html, "https://www.standaard.be/cnt/dmf20250202_1") is not None
+    assert page_paywall_marker(html, "https://nos.nl/artikel/1-a") is None  # not NOS's marker
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pipeline.article_store import Precomputed
 from pipeline.ingest.parse import PARSE_THREADS, Parsed, parse_off_loop
 from pipeline.ingest.store import (
+    claim_across_runs,
     forget_failures,
     known_state,
     on_host,
@@ -32,8 +33,8 @@ from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts
 from processing.identity import article_key
 from scrapers.candidates import Candidate, unique_candidates
 from scrapers.fetch_result import FetchResult
-from scrapers.outcomes import HOST_DOWN_OUTCOMES, Outcome
-from scrapers.sources import SourceConfig
+from scrapers.outcomes import HOST_DOWN_OUTCOMES, POLICY_OUTCOMES, Outcome
+from scrapers.sources import CONSENT_HOSTS, SourceConfig, normalize_host
 from storage.fetchlog import Validators
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,12 @@ async def fetch_chunk(
     counts.waiting += selection.waiting
     counts.known += len(unique) - len(selection.todo)
     if selection.todo:
+        recheck = None if run.ctx.refetch else selection.retrying
+        free = claim_across_runs(run, selection.todo, keys, recheck)
+        # Another run is fetching the rest: the listing stays unsettled until they are stored.
+        counts.waiting += len(selection.todo) - len(free)
+        selection.todo = free
+    if selection.todo:
         await _fetch_parse_store(run, source, selection, validators, counts)
     return counts
 
@@ -139,7 +146,7 @@ def select_new(
             elif due:
                 selection.todo.append(candidate)
                 selection.retrying.add(url)
-            elif state.next_retry_at is not None:
+            elif state.next_retry_at is not None and state.last_outcome not in POLICY_OUTCOMES:
                 selection.waiting += 1
             continue
         if stored is not None or url in known.known or candidate.url in known.known:
@@ -233,6 +240,7 @@ async def _one(
             result.outcome, result.error = Outcome.PARSE_ERROR, f"{type(exc).__name__}: {exc}"
             return result
     result.page, result.outcome, result.error = parsed.page, parsed.outcome, parsed.error
+    result.teaser = parsed.teaser
     if parsed.page is not None and parsed.text_hash is not None:
         document = f"{parsed.title}\n{parsed.page.text}"
         result.precomputed = Precomputed(parsed.text_hash, parsed.minhash, document, parsed.tags)
@@ -240,10 +248,16 @@ async def _one(
 
 
 def consent_wall(fetched: FetchResult, source: SourceConfig) -> str | None:
-    """The host an article URL redirected off to (a consent wall: refused, never fetched)."""
+    """The host an article URL redirected off to when that is a consent wall (refused, never
+    fetched): a known consent host, or any host where the source or its outlet has a consent
+    wall. Another off-host redirect is just that (``off_host``), not a reason for a teaser."""
     if fetched.outcome != Outcome.OFF_HOST or not fetched.redirects:
         return None
     target = fetched.redirects[-1]
     if on_host(target, source):
         return None
-    return urlsplit(target).hostname or target
+    host = normalize_host(urlsplit(target).hostname or "")
+    walled = source.wall == "consent" or source.outlet().wall == "consent"
+    if host not in CONSENT_HOSTS and not walled:
+        return None
+    return host or target

@@ -4,8 +4,8 @@ Decode + extract (+ text hash, MinHash, tags) run in a thread: parsing costs a f
 milliseconds while every host is paced at one request a second or slower, so a thread keeps
 the event loop fetching (no worker processes, nothing pickled). The thread gets the page bytes
 and returns plain data; no HTML goes further. A page marked not free to read is not extracted
-(a wall is never bypassed): the feed item's title and description become the article instead,
-with ``text_source`` ``feed``, and a later poll that can read the page stores a new version.
+(a wall is never bypassed): what the page declares about itself is kept for the teaser
+(``scrapers.teasers``), and a later poll that can read the page stores a new version.
 """
 
 from __future__ import annotations
@@ -14,28 +14,21 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-import lxml.html
-from lxml import etree
-
 from processing.dedup import hash_and_signature, signature_to_bytes
 from processing.tagging import Tagger, TagResult
 from processing.urls import canonicalize_url
 from scrapers.candidates import Candidate
 from scrapers.dates import resolve_date
 from scrapers.errors import ExtractionError, NoArticleError
-from scrapers.extract import ExtractedPage, decode_html, extract_page
+from scrapers.extract import ExtractedPage, PageMetadata, decode_html, extract_page, page_metadata
 from scrapers.outcomes import Outcome
 from scrapers.sources import SourceConfig
-from scrapers.walls import paywall_marker
-from storage.models import TEXT_FROM_FEED
+from scrapers.walls import page_paywall_marker
 from storage.records import ArticleRecord
 
 log = logging.getLogger(__name__)
 
 PARSE_THREADS = 2  # pages parsed at once (more would only queue for the GIL)
-# Every marker scrapers.walls looks for contains one of these: a page without them is free,
-# and is not parsed a second time to find out.
-_MARKER_HINTS = ("isaccessibleforfree", "ispaidcontent")
 
 
 @dataclass(slots=True)
@@ -54,6 +47,7 @@ class Parsed:
     text_hash: str | None = None
     minhash: bytes | None = None
     tags: TagResult | None = None
+    teaser: PageMetadata | None = None  # what a walled page says about itself
 
 
 def article_title(page: ExtractedPage, candidate_title: str | None) -> str:
@@ -68,11 +62,19 @@ def parse_page(
     candidate_title: str | None = None,
     tagger: Tagger | None = None,
 ) -> Parsed:
-    """Decode and extract one page; expected failures become outcomes, not exceptions."""
+    """Decode and extract one page; expected failures become outcomes, not exceptions.
+
+    A page marked not free to read is not extracted (a wall is never bypassed): the caller
+    stores a teaser of the feed item and what the page declares about itself (``teaser``).
+    """
     html = decode_html(body, content_type)
-    marker = wall_marker(html)
+    marker = page_paywall_marker(html, final_url)
     if marker is not None:
-        return Parsed(None, Outcome.PAYWALL, marker)
+        try:
+            teaser = page_metadata(html, final_url)
+        except ExtractionError:
+            teaser = None
+        return Parsed(None, Outcome.PAYWALL, marker, teaser=teaser)
     try:
         page = extract_page(html, final_url)
     except NoArticleError as exc:
@@ -88,18 +90,6 @@ def parse_page(
         minhash=signature_to_bytes(minhash) if minhash is not None else None,
         tags=tagger.tag(f"{title}\n{page.text}") if tagger is not None else None,
     )
-
-
-def wall_marker(html: str) -> str | None:
-    """The paywall marker of a decoded page (``scrapers.walls``), or None for a free page."""
-    lowered = html.lower()
-    if not any(hint in lowered for hint in _MARKER_HINTS):
-        return None
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None  # not HTML: extraction says why
-    return paywall_marker(tree)
 
 
 async def parse_off_loop(
@@ -139,23 +129,3 @@ def article_record(
         date_conflict=decision.conflict,
     )
     return record, list(decision.rejected)
-
-
-def teaser_record(candidate: Candidate, source: SourceConfig) -> ArticleRecord | None:
-    """The feed item's title and description as an article, or None when it has no title."""
-    if not candidate.title:
-        return None
-    decision = resolve_date(candidate.published_at, candidate.date_source, None, candidate.url)
-    return ArticleRecord(
-        canonical_url=candidate.canonical_url,
-        title=candidate.title,
-        text=candidate.summary or "",
-        origin=candidate.origin,
-        url=candidate.url,
-        source_name=source.name,
-        published_at=decision.published_at,
-        date_precision=decision.precision,
-        date_source=decision.source,
-        date_conflict=decision.conflict,
-        text_source=TEXT_FROM_FEED,
-    )

@@ -24,27 +24,30 @@ from pipeline.article_store import (
     DUPLICATE,
     BatchItem,
     canonical_of_aliases,
-    settle_identity,
+    settle_identities,
     store_batch,
 )
-from pipeline.ingest.parse import article_record, teaser_record
+from pipeline.ingest.parse import article_record
 from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts, SourceRecord
 from processing.identity import article_key
-from processing.urls import canonicalize_url
+from processing.urls import canonicalize_url, scheme_twin
 from scrapers.candidates import Candidate
 from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
+    POLICY_OUTCOMES,
     WALL_OUTCOMES,
     Outcome,
     needs_retry,
     next_retry,
 )
 from scrapers.sources import SourceConfig, normalize_host
+from scrapers.teasers import teaser_record
 from storage.aliases import Alias, articles_by_alias, articles_by_key, record_aliases
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
+from storage.claims import claim_fetches, release_claims
 from storage.db import session_scope
 from storage.fetchlog import Validators, get_validators, known_urls, record_fetch, set_validators
-from storage.models import TEXT_FROM_FEED, Article, IngestRun, Source
+from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun, Source
 from storage.retries import clear_failures, record_failure, retry_states
 from storage.runs import (
     INTERRUPTED,
@@ -137,22 +140,69 @@ def log_fetch(
 def known_state(
     run: RunState, candidates: Sequence[Candidate], keys: dict[str, str | None]
 ) -> KnownState:
-    """One read of everything known about ``candidates`` (``keys``: their article id keys)."""
+    """One read of everything known about ``candidates`` (``keys``: their article id keys),
+    under either scheme (``http``/``https`` of one URL are one page for identity)."""
     urls = [c.canonical_url for c in candidates]
+    twins = {twin: url for url in urls if (twin := scheme_twin(url)) is not None}
     with session_scope(run.ctx.engine) as session:
         state = KnownState(
-            known=known_urls(session, urls, [c.url for c in candidates]),
-            by_alias=articles_by_alias(session, urls),
+            known=known_urls(session, [*urls, *twins], [c.url for c in candidates]),
+            by_alias=articles_by_alias(session, [*urls, *twins]),
             by_key=articles_by_key(session, [key for key in keys.values() if key]),
             retries=retry_states(session, urls),
         )
+        for twin, url in twins.items():
+            if twin in state.known:
+                state.known.add(url)
+            if twin in state.by_alias:
+                state.by_alias.setdefault(url, state.by_alias[twin])
         for url in state.retries:  # only a URL owed a retry asks whether it is a teaser
             key = keys.get(url)
             article_id = state.by_alias.get(url) or (state.by_key.get(key) if key else None)
             article = session.get(Article, article_id) if article_id is not None else None
-            if article is not None and article.text_source == TEXT_FROM_FEED:
+            if article is not None and article.text_source in TEASER_TEXT_SOURCES:
                 state.teasers.add(article.id)
     return state
+
+
+def claims_of(candidate: Candidate, key: str | None) -> list[str]:
+    """What a fetch of ``candidate`` claims: its article id key (when its URL has one) and its
+    canonical URL."""
+    return [key, candidate.canonical_url] if key else [candidate.canonical_url]
+
+
+def claim_across_runs(
+    run: RunState, todo: list[Candidate], keys: dict[str, str | None], recheck: set[str] | None
+) -> list[Candidate]:
+    """The candidates of ``todo`` this run may fetch: none that a concurrent run is fetching
+    (claimed in a committed row, ``storage.claims``). Unless ``recheck`` is None (a re-check
+    run), what another run stored between our "is it known?" and our claim is given back too
+    (that run released its claim in the commit that stored the article, so it is visible now);
+    the canonical URLs in ``recheck`` are due retries (a teaser read again), fetched anyway."""
+    groups = [claims_of(c, keys.get(c.canonical_url)) for c in todo]
+    won = claim_fetches(run.ctx.engine, run.run_id, groups)
+    free = [candidate for candidate, ok in zip(todo, won, strict=True) if ok]
+    if recheck is None or not free:
+        return free
+    known = known_state(run, free, keys)
+    stored = [
+        c
+        for c in free
+        if c.canonical_url not in recheck
+        and (
+            c.canonical_url in known.by_alias
+            or c.canonical_url in known.known
+            or keys.get(c.canonical_url) in known.by_key
+        )
+    ]
+    if stored:
+        with session_scope(run.ctx.engine) as session:
+            release_claims(
+                session,
+                run.run_id,
+                [x for c in stored for x in claims_of(c, keys[c.canonical_url])],
+            )
+    return [c for c in free if c not in stored]
 
 
 def forget_failures(run: RunState, urls: list[str]) -> None:
@@ -183,6 +233,17 @@ def store_pages(
                 # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
                 set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
         counts.waiting += _remember(session, run, source, ready, retrying)
+        # Released in the commit that stores the pages: a run claiming one of them next sees
+        # it stored when it checks again (``claim_across_runs``).
+        pattern = source.id_pattern()
+        done = [
+            claim
+            for result in ready
+            for claim in claims_of(
+                result.candidate, article_key(result.candidate.canonical_url, pattern)
+            )
+        ]
+        release_claims(session, run.run_id, done)
 
 
 def _store_ready(
@@ -203,7 +264,7 @@ def _store_ready(
             counts.no_article += 1
             counts.keep_error(url, Outcome.NO_ARTICLE, result.error)
         elif result.outcome in WALL_OUTCOMES:
-            teaser = teaser_record(result.candidate, source)
+            teaser = teaser_record(result.candidate, source.name, result.teaser)
             log.info("%s: %s (%s)", url, result.outcome, result.error)
             if teaser is None:
                 counts.failed += 1
@@ -220,12 +281,15 @@ def _store_ready(
                 counts.keep_error(url, Outcome.BAD_DATE, reason)
             items.append(BatchItem(record, result.precomputed, label=url))
             stored_pages.append(result)
-    for item, result in zip(items, stored_pages, strict=True):
-        if result.page is not None:
-            settle_identity(session, item, result.fetched.final_url or result.candidate.url)
+    pages = [
+        (item, result.fetched.final_url or result.candidate.url)
+        for item, result in zip(items, stored_pages, strict=True)
+        if result.page is not None
+    ]
+    settle_identities(session, pages, source.id_pattern())
     # A URL the page was listed or reached under may already name a stored article (a teaser
     # read at last): the page is that article.
-    reached = [reached_urls(result, source) for result in stored_pages]
+    reached = [_with_twins(reached_urls(result, source)) for result in stored_pages]
     for item, canonical in zip(items, canonical_of_aliases(session, reached), strict=True):
         if canonical is not None:
             item.record.canonical_url = canonical
@@ -259,7 +323,7 @@ def _remember(
     retrying: set[str],
 ) -> int:
     """Record the aliases of the stored articles of a batch, and its failures' next retries;
-    return how many of them will be tried again."""
+    return how many of them keep their listing from settling (retried, not refused)."""
     pattern = source.id_pattern()
     aliases: list[Alias] = []
     read: list[str] = []
@@ -287,8 +351,14 @@ def _remember(
         failures = (state.failures if state is not None else 0) + 1
         when = next_retry(failures, now, run.ctx.retry_base_s)
         record_failure(session, url, result.outcome, result.error, when, failures)
-        waiting += when is not None
+        # A wall is tried again when listed again, but settles its listing all the same.
+        waiting += when is not None and result.outcome not in POLICY_OUTCOMES
     return waiting
+
+
+def _with_twins(urls: list[str]) -> list[str]:
+    """``urls`` and their other-scheme forms, in order (each URL before its twin)."""
+    return [u for url in urls for u in (url, scheme_twin(url)) if u is not None]
 
 
 def on_host(url: str, source: SourceConfig) -> bool:
