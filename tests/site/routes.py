@@ -161,8 +161,9 @@ def dynamic_reply(
         near = [generated_article(i) for i in (n - 1, n + 1) if 1 <= i <= MAX_GENERATED]
         return Reply(body=article_page(site_base, article, near).encode())
     if path == "/gen/feed":
-        count = min(int(params.get("count", "500") or 500), MAX_GENERATED)
-        body = generated_feed(site_base, "/gen/feed", range(count, 0, -1))
+        first = max(int(params.get("first", "1") or 1), 1)
+        last = min(first + int(params.get("count", "500") or 500) - 1, MAX_GENERATED)
+        body = generated_feed(site_base, "/gen/feed", range(last, first - 1, -1))
         return Reply(body=body.encode(), content_type=RSS)
     if m := _GEN_ARCHIVE.match(path):
         day = date.fromisoformat(m.group(1))
