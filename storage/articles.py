@@ -134,15 +134,7 @@ def insert_new_articles(session: Session, items: Sequence[NewArticle]) -> list[i
     ]
     # Core inserts on the tables (the rows are plain column dicts): the ORM's bulk insert
     # would map every dict through the mapper first, a third of the store's CPU per page.
-    # No RETURNING: SQLite cannot return ids in parameter order from one multi-row insert, so
-    # SQLAlchemy would send the rows one statement each; the unique URLs give the ids back.
-    session.execute(insert(_ARTICLES), rows)
-    urls = [row["canonical_url"] for row in rows]
-    stored = select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(
-        _ARTICLES.c.canonical_url.in_(urls)
-    )
-    by_url: dict[str, int] = {url: article_id for url, article_id in session.execute(stored)}
-    ids = [by_url[url] for url in urls]
+    ids = _insert_returning_ids(session, rows)
     versions = [
         {"article_id": article_id} | _first_version_values(item.record, item.text_hash, now)
         for article_id, item in zip(ids, items, strict=True)
@@ -156,6 +148,25 @@ def insert_new_articles(session: Session, items: Sequence[NewArticle]) -> list[i
     if tags:
         session.execute(insert(_ARTICLE_TAGS), tags)
     return ids
+
+
+def _insert_returning_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert article rows in one executemany; their ids in ``rows`` order.
+
+    PostgreSQL returns the ids in parameter order from batched multi-row inserts
+    (``RETURNING`` sorted by parameter order). SQLite cannot: SQLAlchemy would send the rows
+    one statement each, so there the unique URLs give the ids back in one select.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        returning = insert(_ARTICLES).returning(_ARTICLES.c.id, sort_by_parameter_order=True)
+        return list(session.scalars(returning, rows))
+    session.execute(insert(_ARTICLES), rows)
+    urls = [row["canonical_url"] for row in rows]
+    stored = select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(
+        _ARTICLES.c.canonical_url.in_(urls)
+    )
+    by_url: dict[str, int] = {url: article_id for url, article_id in session.execute(stored)}
+    return [by_url[url] for url in urls]
 
 
 def _new_article_values(

@@ -46,7 +46,16 @@ from storage.aliases import Alias, articles_by_alias, articles_by_key, record_al
 from storage.articles import INSERTED, NEW_VERSION, UNCHANGED
 from storage.claims import claim_fetches, release_claims
 from storage.db import session_scope
-from storage.fetchlog import Validators, get_validators, known_urls, record_fetch, set_validators
+from storage.fetchlog import (
+    FetchEntry,
+    Validators,
+    get_validators,
+    known_urls,
+    record_fetch,
+    record_fetches,
+    set_validators,
+    store_validators,
+)
 from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun, Source
 from storage.retries import clear_failures, record_failure, retry_states
 from storage.runs import (
@@ -130,6 +139,25 @@ def log_fetch(
         final_url=fetched.final_url,
         status_code=fetched.status_code,
         error=error or fetched.error,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        n_bytes=fetched.n_bytes,
+        elapsed_ms=fetched.elapsed_ms,
+    )
+
+
+def fetch_entry(run: RunState, source_id: int | None, result: PageResult) -> FetchEntry:
+    """The fetch-log row of one page of a batch (its outcome and error may override the
+    fetch's, e.g. ``no_article``)."""
+    fetched = result.fetched
+    return FetchEntry(
+        url=fetched.url,
+        outcome=result.outcome or fetched.outcome,
+        source_id=source_id,
+        run_id=run.run_id,
+        final_url=fetched.final_url,
+        status_code=fetched.status_code,
+        error=result.error or fetched.error,
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         n_bytes=fetched.n_bytes,
@@ -224,14 +252,17 @@ def store_pages(
         for result in ready:
             counts.count_response(result.fetched)
         _store_ready(session, run, source, ready, counts)
-        # Logged after the batch's articles (same transaction): the rows then go out in one
-        # flush at commit instead of one flush per article's savepoint.
-        for result in ready:
-            log_fetch(session, run, source_id, result.fetched, result.outcome, result.error)
-            fetched = result.fetched
-            if result.stored and (fetched.etag or fetched.last_modified):
-                # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
-                set_validators(session, result.candidate.url, fetched.etag, fetched.last_modified)
+        # The batch's fetch log and validators: one Core statement each for the lot.
+        record_fetches(session, (fetch_entry(run, source_id, r) for r in ready))
+        # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
+        store_validators(
+            session,
+            {
+                r.candidate.url: (r.fetched.etag, r.fetched.last_modified)
+                for r in ready
+                if r.stored and (r.fetched.etag or r.fetched.last_modified)
+            },
+        )
         counts.waiting += _remember(session, run, source, ready, retrying)
         # Released in the commit that stores the pages: a run claiming one of them next sees
         # it stored when it checks again (``claim_across_runs``).
