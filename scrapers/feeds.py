@@ -48,13 +48,9 @@ def parse_feed(
     }
     parsed = feedparser.parse(content, response_headers=headers)
     entries = list(parsed.get("entries") or [])
-    if parsed.get("bozo"):
-        reason = str(parsed.get("bozo_exception") or "not well-formed")
-        if not entries:
-            raise FeedParseError(feed_url, reason)
-        log.warning(
-            "feed %s is not well-formed (%s); using its %d items", feed_url, reason, len(entries)
-        )
+    reason = str(parsed.get("bozo_exception") or "not well-formed")
+    if parsed.get("bozo") and not entries:
+        raise FeedParseError(feed_url, reason)
     if not entries and not parsed.get("version"):
         raise FeedParseError(feed_url, "not an RSS or Atom document")
     candidates: list[Candidate] = []
@@ -62,9 +58,19 @@ def parse_feed(
         candidate = _candidate(entry, feed_url, source_name)
         if candidate is not None:
             candidates.append(candidate)
-    if parsed.get("bozo") and not candidates:
-        raise FeedParseError(feed_url, f"no usable items ({parsed.get('bozo_exception')})")
-    return unique_candidates(candidates)
+    candidates = unique_candidates(candidates)
+    if parsed.get("bozo"):
+        if not candidates:
+            raise FeedParseError(feed_url, f"no usable items ({reason})")
+        # Said only once it is true: a broken feed whose items have no usable link is an
+        # error above, not "using its items" and then an error.
+        log.warning(
+            "feed %s is not well-formed (%s); using its %d usable items",
+            feed_url,
+            reason,
+            len(candidates),
+        )
+    return candidates
 
 
 def _as_bom_says(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:

@@ -70,6 +70,27 @@ def test_bozo_feed_that_still_parses_is_used() -> None:
     assert len(found) == 2
 
 
+def test_a_broken_feed_without_usable_items_is_one_error_not_a_promise_first(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Items whose links are no http(s) URL: the error, without "using its 2 items" before."""
+    body = (
+        b"<rss version='2.0'><channel><title>t</title>"
+        b"<item><title>a</title><link>javascript:void(0)</link></item>"
+        b"<item><title>b</title><link>mailto:x@example.org</link></item>"
+        b"<broken></channel></rss>"
+    )
+    with pytest.raises(FeedParseError, match="no usable items"):
+        parse_feed(body, "https://nos.nl/broken", "nos")
+    assert not [r for r in caplog.records if "using its" in r.getMessage()]
+
+
+def test_a_broken_feed_says_how_many_items_it_uses(caplog: pytest.LogCaptureFixture) -> None:
+    body = RSS.replace(b"</channel>", b"<broken></channel>")
+    parse_feed(body, "https://nos.nl/feed", "nos")
+    assert any("using its 2 usable items" in r.getMessage() for r in caplog.records)
+
+
 @pytest.mark.realdata
 def test_real_tutby_feed_strips_tracking_parameters() -> None:
     body = require_realdata("feeds", "tutby_news_all_2019-12-30.xml").read_bytes()
