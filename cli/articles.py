@@ -196,6 +196,6 @@ def search(
         table.add_column(column)
     for hit in hits:
         table.add_row(
-            str(hit.article_id), f"{hit.rank:.3f}", escape(hit.title[:60]), escape(hit.snippet)
+            str(hit.article_id), f"{hit.rank:.3f}", escape(hit.title), escape(hit.snippet)
         )
     console.print(table)
