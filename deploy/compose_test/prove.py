@@ -18,11 +18,21 @@ import httpx
 from deploy.compose_test.prefect_api import PrefectApi
 from deploy.compose_test.site import INTERVAL, TOLERANCE, gaps
 from deploy.compose_test.topology import Topology
+from flows.serve import (
+    BACKFILL_DEPLOYMENT,
+    DIGEST_DEPLOYMENT,
+    INGEST_DEPLOYMENT,
+    RETAG_DEPLOYMENT,
+)
 from tests.site.server import NosSite
 
 RUNNER = "newsmon"
 SERVING = "being served and polling for scheduled runs"
-DEPLOYMENTS = {"ingest/newsmon", "digest/newsmon", "backfill/newsmon", "retag/newsmon"}
+# The deployments ``newsmon serve`` registers, named as flows/serve.py names them.
+INGEST = f"ingest/{INGEST_DEPLOYMENT}"
+DIGEST_RUN = f"digest/{DIGEST_DEPLOYMENT}"
+BACKFILL_RUN = f"backfill/{BACKFILL_DEPLOYMENT}"
+DEPLOYMENTS = {INGEST, DIGEST_RUN, BACKFILL_RUN, f"retag/{RETAG_DEPLOYMENT}"}
 RECIPIENT = "desk@example.org"
 DIGEST = {"send_email": True, "previous_day": False}
 BACKFILL = {"start": "2023-06-13", "end": "2023-06-15", "sources": ["nos-archief"]}
@@ -97,7 +107,7 @@ class Proof:
         deployments = self.api.deployments()
         expect(set(deployments) == DEPLOYMENTS, f"deployments: {sorted(deployments)}")
         # The server's scheduler turns the configured crons into runs (due on 1 January).
-        scheduled = [deployments[name]["id"] for name in ("ingest/newsmon", "digest/newsmon")]
+        scheduled = [deployments[name]["id"] for name in (INGEST, DIGEST_RUN)]
         while len({r["deployment_id"] for r in self.api.scheduled_runs(scheduled)}) < 2:
             expect(
                 time.monotonic() < deadline,
@@ -117,7 +127,7 @@ class Proof:
         )
 
     def ingest(self) -> None:
-        run, ran_on = self._run("ingest/newsmon", {"sources": ["nos-algemeen", "nos-buitenland"]})
+        run, ran_on = self._run(INGEST, {"sources": ["nos-algemeen", "nos-buitenland"]})
         fetched = self.scalar("SELECT count(*) FROM articles WHERE origin <> 'seed'")
         seeds = self.scalar("SELECT count(*) FROM articles WHERE origin = 'seed'")
         expect(fetched >= 10 and seeds == 5, f"articles: {fetched} from the site, {seeds} seeds")
@@ -131,7 +141,7 @@ class Proof:
         )
 
     def backfill(self) -> None:
-        run, ran_on = self._run("backfill/newsmon", BACKFILL)
+        run, ran_on = self._run(BACKFILL_RUN, BACKFILL)
         days = self.sql(
             "SELECT day, status, n_discovered FROM crawl_progress "
             "WHERE source_name = 'nos-archief' ORDER BY day"
@@ -149,7 +159,7 @@ class Proof:
 
     def digest_mailed_once(self) -> None:
         # Today's digest (the deployment's default is yesterday's, for the 07:00 schedule).
-        ran_on = [self._run("digest/newsmon", DIGEST)[1] for _ in range(2)]
+        ran_on = [self._run(DIGEST_RUN, DIGEST)[1] for _ in range(2)]
         inbox = httpx.get(f"{self.mail_url}/api/v1/messages", timeout=10).raise_for_status().json()
         to = [[a["Address"] for a in m["To"]] for m in inbox["messages"]]
         expect(inbox["total"] == 1 and to == [[RECIPIENT]], f"mails: {inbox}")
