@@ -109,7 +109,10 @@ def run(topology: Topology, project_image: str) -> list[str]:
             )
             for n, path in enumerate(PACING_SOURCES, start=1):
                 write_into_data_volume(
-                    topology, project_image, path, site.sources_toml(served, f"newsmon-runner{n}")
+                    topology,
+                    project_image,
+                    path,
+                    site.sources_toml(served, f"newsmon-runner{n}", n),
                 )
 
         stages = topology.up({RUNNER: REPLICAS}, before={RUNNER: start_site})

@@ -20,9 +20,12 @@ PACING_ARTICLES = 16
 NEVER = "0 3 1 1 *"
 
 
-def sources_toml(site: NosSite, agent: str) -> str:
+def sources_toml(site: NosSite, agent: str, runner: int = 0) -> str:
     """The runners' sources: two feeds and the day archive (Prefect runs), generated articles
-    (the pacing check, disabled so only ``--source gen-feed`` reads them)."""
+    (the pacing check, disabled so only ``--source gen-feed`` reads them). Each runner's
+    generated feed names articles of its own: two runners never fetch one article twice (they
+    claim it first), so the pacing check needs both to have work of their own."""
+    first = 1 + runner * PACING_ARTICLES
 
     def source(name: str, kind: str, path: str, enabled: bool = True) -> str:
         return (
@@ -39,7 +42,9 @@ def sources_toml(site: NosSite, agent: str) -> str:
             source("nos-algemeen", "rss", "/nosnieuwsalgemeen"),
             source("nos-buitenland", "rss", "/nosnieuwsbuitenland"),
             source("nos-archief", "archive", "/nieuws/archief/{date}"),
-            source("gen-feed", "rss", f"/gen/feed?count={PACING_ARTICLES}", enabled=False),
+            source(
+                "gen-feed", "rss", f"/gen/feed?count={PACING_ARTICLES}&first={first}", enabled=False
+            ),
         ]
     )
 
