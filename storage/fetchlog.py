@@ -6,9 +6,11 @@ reported; the validators (ETag / Last-Modified) make the next poll a conditional
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.articles import known_canonical_urls
@@ -61,6 +63,33 @@ def record_fetch(
     return row
 
 
+@dataclass(slots=True, frozen=True)
+class FetchEntry:
+    """A fetch-log row kept for a later multi-row insert (:func:`record_fetches`)."""
+
+    url: str
+    outcome: str
+    source_id: int | None = None
+    run_id: int | None = None
+    final_url: str | None = None
+    status_code: int | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    n_bytes: int | None = None
+    elapsed_ms: float | None = None
+    requested_at: datetime = field(default_factory=utcnow)  # when it was made, not written
+
+
+def record_fetches(session: Session, entries: Sequence[FetchEntry]) -> None:
+    """Append many fetch-log rows in one multi-row insert (the rows :func:`record_fetch`
+    writes one by one)."""
+    if entries:
+        names = [column.name for column in fields(FetchEntry)]
+        rows = [{name: getattr(entry, name) for name in names} for entry in entries]
+        session.execute(insert(FetchLog), rows)
+
+
 def get_validators(session: Session, url: str) -> Validators | None:
     """The stored validators for ``url``, or None when there are none."""
     if len(url) > MAX_URL_CHARS:
@@ -84,6 +113,46 @@ def set_validators(session: Session, url: str, etag: str | None, last_modified: 
     row.etag = etag
     row.last_modified = last_modified
     row.updated_at = utcnow()
+
+
+def validators_of(session: Session, urls: Sequence[str]) -> dict[str, Validators]:
+    """:func:`get_validators` of many URLs in a query per 500: those that have some."""
+    found: dict[str, Validators] = {}
+    wanted = [url for url in dict.fromkeys(urls) if len(url) <= MAX_URL_CHARS]
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        query = select(HttpValidator).where(HttpValidator.url.in_(part))
+        for row in session.scalars(query):
+            if row.etag is not None or row.last_modified is not None:
+                found[row.url] = Validators(row.etag, row.last_modified)
+    return found
+
+
+def set_many_validators(
+    session: Session, changes: Mapping[str, tuple[str | None, str | None]]
+) -> None:
+    """:func:`set_validators` of many URLs (url -> (etag, last_modified)) in a few statements."""
+    wanted = {url: v for url, v in changes.items() if len(url) <= MAX_URL_CHARS}
+    stored: set[str] = set()
+    urls = list(wanted)
+    for start in range(0, len(urls), 500):
+        query = select(HttpValidator.url).where(HttpValidator.url.in_(urls[start : start + 500]))
+        stored.update(session.scalars(query))
+    now = utcnow()
+    updates = [
+        {"url": url, "etag": etag, "last_modified": modified, "updated_at": now}
+        for url, (etag, modified) in wanted.items()
+        if url in stored
+    ]
+    fresh = [
+        {"url": url, "etag": etag, "last_modified": modified, "updated_at": now}
+        for url, (etag, modified) in wanted.items()
+        if url not in stored and (etag is not None or modified is not None)
+    ]
+    if updates:
+        session.execute(update(HttpValidator), updates)
+    if fresh:
+        session.execute(insert(HttpValidator), fresh)
 
 
 def known_urls(session: Session, canonical_urls: list[str], urls: list[str]) -> set[str]:

@@ -27,6 +27,7 @@ from pipeline.ingest.store import (
     open_run,
     record_run,
     register_sources,
+    write_listing_log,
 )
 from pipeline.interrupt import stop_on
 from pipeline.run_state import (
@@ -75,6 +76,7 @@ def run_ingest(
     sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
     notify = progress or _quiet
     run = RunState(ctx, begin_run(ctx.engine, ctx.trigger, [s.name for s in sources]))
+    run.listing_log = []  # side by side, failed listings are logged many per insert
     try:
         register_sources(run, sources)
     except KeyboardInterrupt:  # a signal before any fetch: the run is closed, then it unwinds
@@ -101,7 +103,10 @@ def run_ingest(
             results[source.name] = result
             finished.add(source.name)
     elif sources:
-        asyncio.run(main())
+        try:
+            asyncio.run(main())
+        finally:
+            write_listing_log(run)
     outcomes = [SourceOutcome(s, *results[s.name]) for s in sources]
     cut = {s.name for s in sources} - finished if received else set()
     report = record_ingest(ctx.engine, run.run_id, outcomes, interrupted=cut)
