@@ -1,7 +1,7 @@
-"""A run of a thousand sources is registered, logged and recorded in a few statements, not
-several per source, and writes what the row-by-row code wrote: configuration, health
-(consecutive failures, the reason, a newer run's health left alone), counts, validators and one
-fetch-log row per listing, on both backends."""
+"""A run of a thousand sources is registered, logged, recorded (or closed as abandoned) in a
+few statements, not several per source, and writes what the row-by-row code wrote:
+configuration, health (consecutive failures, the reason, a newer run's health left alone),
+counts, validators and one fetch-log row per listing, on both backends."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from scrapers.outcomes import ErrorRecord, Outcome
 from scrapers.sources import SourceConfig, load_sources_file
 from storage.db import session_scope
 from storage.fetchlog import get_validators
-from storage.models import FetchLog, IngestRunSource, Source
+from storage.models import FetchLog, IngestRun, IngestRunSource, Source
+from storage.runs import mark_abandoned
 from storage.sources import SourceSetup, configure_sources, get_or_create_source
 
 SOURCES = 1000
@@ -150,4 +151,26 @@ def test_a_thousand_refused_feeds_log_one_row_each_in_a_few_inserts(
     assert {(row.outcome, row.run_id) for row in logged} == {("connect_error", report.run_id)}
     assert {row.name: row.url.rsplit("/", 1)[1] for row in logged} == {
         f"dead-{i}": str(i) for i in range(SOURCES)
+    }
+
+
+def test_a_run_of_a_thousand_sources_left_behind_is_closed_in_a_few_statements(
+    engine: Engine,
+) -> None:
+    sources = [feed(i) for i in range(SOURCES)]
+    names = [s.name for s in sources]
+    record_ingest(engine, begin_run(engine, "test", names), [refused(s) for s in sources])
+    dead, newer = begin_run(engine, "test", names), begin_run(engine, "test", ["feed-0"])
+    record_ingest(engine, newer, [answered(sources[0])])
+    with statements(engine) as seen, session_scope(engine) as session:
+        run = session.get(IngestRun, dead)
+        assert run is not None
+        left = mark_abandoned(session, run, "process 1 is gone")
+    assert len(seen) <= FEW, f"{len(seen)} statements"
+    assert sorted(left) == sorted(names)
+    by_name = sources_by_name(engine)
+    assert by_name["feed-0"].status == "ok"  # the newer run's
+    rest = [by_name[name] for name in names[1:]]
+    assert {(s.status, s.consecutive_failures, s.last_error) for s in rest} == {
+        ("abandoned", 2, "process 1 is gone")
     }
