@@ -96,11 +96,12 @@ def outcome_exit_code(statuses: Iterable[str]) -> int:
     return EXIT_SOME_FAILED if bad else EXIT_OK
 
 
-def interrupted_exit(signum: int, run_id: int | None) -> typer.Exit:
-    """One line saying the run stopped on ``signum``; exit 128 + signum (130 / 143)."""
+def interrupted_exit(signum: int, run_id: int | None, status: str = "interrupted") -> typer.Exit:
+    """One line saying the run stopped on ``signum`` and how it is recorded (``status``: a
+    signal while the run was being recorded finds it complete); exit 128 + signum (130 / 143)."""
     name = signal.Signals(signum).name
     err_console.print(
-        f"interrupted by {name}: ingest run {run_id} recorded as interrupted "
+        f"interrupted by {name}: ingest run {run_id} recorded as {status} "
         "(what was stored is kept; the next run goes on)",
         highlight=False,
         soft_wrap=True,

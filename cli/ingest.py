@@ -124,7 +124,7 @@ def ingest_command(
     with open_engine(settings) as engine:
         report = ingest_sources(engine, config, source or None, refetch=refetch)
         if report.signal is not None:
-            raise interrupted_exit(report.signal, report.run_id)
+            raise interrupted_exit(report.signal, report.run_id, report.status)
         if as_json:
             echo_json(report_json(report, publish_after(engine, settings)))
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from scrapers.outcomes import (
 )
 from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
+from storage.fetchlog import FetchEntry, Validators
 from storage.retries import RetryState
 from storage.runs import COUNT_FIELDS
 from storage.sources import STATUS_BLOCKED, STATUS_FAILING, STATUS_OK, STATUS_UNREACHABLE
@@ -108,6 +109,11 @@ class RunState:
     # listing the same article, under any of its URLs, cost one fetch.
     claimed: set[str] = field(default_factory=set)
     claimed_keys: set[str] = field(default_factory=set)
+    # Listings' stored validators read for every source at once (``register_sources``).
+    listing_validators: dict[str, Validators | None] = field(default_factory=dict)
+    # With a list (a driver running many sources side by side), failed listings' fetch-log
+    # rows wait here to be written many per insert (``pipeline.ingest.store.log_listing``).
+    listing_log: list[FetchEntry] | None = None
 
     def get_processor(self) -> Processor:
         """The run's processing state (one per run, so chunks share the near-dup index)."""
@@ -217,8 +223,7 @@ class SourceCounts:
 
     def as_counts(self) -> dict[str, int]:
         """The count columns only, for ``storage.runs.record_source_counts``."""
-        data = asdict(self)
-        return {name: int(data[name]) for name in COUNT_NAMES}
+        return {name: int(getattr(self, name)) for name in COUNT_NAMES}
 
 
 @dataclass(slots=True)

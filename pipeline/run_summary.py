@@ -13,6 +13,7 @@ from pipeline.run_state import DISCOVERY_OK, SourceCounts
 from storage.masking import mask_secrets
 
 OK_STATUS = "ok"
+REASONS_NAMED = 20  # failed sources a failure message names; the rest are counted
 
 
 def report_rows(
@@ -38,8 +39,12 @@ def failed_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [row for row in rows if row["status"] != OK_STATUS]
 
 
-def failure_message(rows: list[dict[str, Any]]) -> str:
-    """``1 of 6 sources failed: name: reason`` (each failed source, ``;``-separated)."""
+def failure_message(rows: list[dict[str, Any]], limit: int = REASONS_NAMED) -> str:
+    """``1 of 6 sources failed: name: reason`` (``;``-separated): the first ``limit`` failed
+    sources by name, then how many more (a run of thousands is still one readable message)."""
     failed = failed_rows(rows)
-    reasons = "; ".join(f"{row['source']}: {row['first_error'] or row['status']}" for row in failed)
+    named = failed[:limit]
+    reasons = "; ".join(f"{row['source']}: {row['first_error'] or row['status']}" for row in named)
+    if len(failed) > limit:
+        reasons += f"; and {len(failed) - limit} more"
     return f"{len(failed)} of {len(rows)} sources failed: {reasons}"

@@ -6,12 +6,12 @@ reported; the validators (ETag / Last-Modified) make the next poll a conditional
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.articles import known_canonical_urls
@@ -23,7 +23,6 @@ OUTCOME_OK = "ok"
 MAX_URL_CHARS = 2000  # the validators table keys on a 2000-character URL
 
 _FETCH_LOG = cast(Table, FetchLog.__table__)
-_VALIDATORS = cast(Table, HttpValidator.__table__)
 
 
 @dataclass(slots=True, frozen=True)
@@ -70,7 +69,7 @@ def record_fetch(
 
 @dataclass(slots=True, frozen=True)
 class FetchEntry:
-    """One fetch-log row as plain values (``outcome`` as listed on :class:`FetchLog`)."""
+    """A fetch-log row kept for a later multi-row insert (:func:`record_fetches`)."""
 
     url: str
     outcome: str
@@ -83,34 +82,16 @@ class FetchEntry:
     last_modified: str | None = None
     n_bytes: int | None = None
     elapsed_ms: float | None = None
+    requested_at: datetime = field(default_factory=utcnow)  # when it was made, not written
 
 
-def record_fetches(session: Session, entries: Iterable[FetchEntry]) -> None:
-    """Append the fetch-log rows of a batch in one executemany insert.
-
-    The ingest's hot path: one Core statement for the lot instead of an ORM object per row,
-    each tracked by the session until the flush.
-    """
-    now = utcnow()
-    rows = [
-        {
-            "url": e.url,
-            "outcome": e.outcome,
-            "source_id": e.source_id,
-            "run_id": e.run_id,
-            "final_url": e.final_url,
-            "status_code": e.status_code,
-            "error": e.error,
-            "etag": e.etag,
-            "last_modified": e.last_modified,
-            "n_bytes": e.n_bytes,
-            "elapsed_ms": e.elapsed_ms,
-            "requested_at": now,
-        }
-        for e in entries
-    ]
-    if rows:
-        session.execute(insert(_FETCH_LOG), rows)
+def record_fetches(session: Session, entries: Sequence[FetchEntry]) -> None:
+    """Append many fetch-log rows in one multi-row insert (the rows :func:`record_fetch`
+    writes one by one)."""
+    if entries:
+        names = [column.name for column in fields(FetchEntry)]
+        rows = [{name: getattr(entry, name) for name in names} for entry in entries]
+        session.execute(insert(_FETCH_LOG), rows)  # Core: no ORM object per row
 
 
 def get_validators(session: Session, url: str) -> Validators | None:
@@ -151,34 +132,44 @@ def fetched_page_urls(session: Session, urls: Sequence[str]) -> set[str]:
     return fetched
 
 
-def store_validators(
-    session: Session, validators: Mapping[str, tuple[str | None, str | None]]
-) -> None:
-    """Remember the ETag / Last-Modified of each URL in ``validators`` in one upsert.
+def validators_of(session: Session, urls: Sequence[str]) -> dict[str, Validators]:
+    """:func:`get_validators` of many URLs in a query per 500: those that have some."""
+    found: dict[str, Validators] = {}
+    wanted = [url for url in dict.fromkeys(urls) if len(url) <= MAX_URL_CHARS]
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        query = select(HttpValidator).where(HttpValidator.url.in_(part))
+        for row in session.scalars(query):
+            if row.etag is not None or row.last_modified is not None:
+                found[row.url] = Validators(row.etag, row.last_modified)
+    return found
 
-    What :func:`set_validators` does URL by URL for pages that sent validators, without a
-    look-up per URL. URLs past :data:`MAX_URL_CHARS` are skipped, as there.
-    """
+
+def set_many_validators(
+    session: Session, changes: Mapping[str, tuple[str | None, str | None]]
+) -> None:
+    """:func:`set_validators` of many URLs (url -> (etag, last_modified)) in a few statements."""
+    wanted = {url: v for url, v in changes.items() if len(url) <= MAX_URL_CHARS}
+    stored: set[str] = set()
+    urls = list(wanted)
+    for start in range(0, len(urls), 500):
+        query = select(HttpValidator.url).where(HttpValidator.url.in_(urls[start : start + 500]))
+        stored.update(session.scalars(query))
     now = utcnow()
-    rows = [
-        {"url": url, "etag": etag, "last_modified": last_modified, "updated_at": now}
-        for url, (etag, last_modified) in validators.items()
-        if len(url) <= MAX_URL_CHARS
+    updates = [
+        {"url": url, "etag": etag, "last_modified": modified, "updated_at": now}
+        for url, (etag, modified) in wanted.items()
+        if url in stored
     ]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    upsert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = upsert(_VALIDATORS)
-    statement = statement.on_conflict_do_update(
-        index_elements=[_VALIDATORS.c.url],
-        set_={
-            "etag": statement.excluded.etag,
-            "last_modified": statement.excluded.last_modified,
-            "updated_at": statement.excluded.updated_at,
-        },
-    )
-    session.execute(statement, rows)
+    fresh = [
+        {"url": url, "etag": etag, "last_modified": modified, "updated_at": now}
+        for url, (etag, modified) in wanted.items()
+        if url not in stored and (etag is not None or modified is not None)
+    ]
+    if updates:
+        session.execute(update(HttpValidator), updates)
+    if fresh:
+        session.execute(insert(HttpValidator), fresh)
 
 
 def known_urls(session: Session, canonical_urls: list[str], urls: list[str]) -> set[str]:

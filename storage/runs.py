@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psutil
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import IngestRun, IngestRunSource, Source
-from storage.sources import record_source_failure
+from storage.models import IngestRun, IngestRunSource
+from storage.sources import HealthUpdate, record_health, source_ids_named
 from storage.types import utcnow
 
 COUNT_FIELDS = (
@@ -55,18 +55,19 @@ def start_run(
     session: Session, trigger: str = "cli", source_names: Iterable[str] = ()
 ) -> IngestRun:
     """Open an ingest run row (status ``running``) owned by this process, with a ``running``
-    row for each of ``source_names``."""
+    row for each of ``source_names`` (one multi-row insert, however many)."""
     now = utcnow()
     run = IngestRun(
         trigger=trigger, status=RUNNING, started_at=now, pid=os.getpid(), hostname=this_host()
     )
     session.add(run)
     session.flush()
-    for name in dict.fromkeys(source_names):
-        session.add(
-            IngestRunSource(run_id=run.id, source_name=name, status=RUNNING, started_at=now)
-        )
-    session.flush()
+    rows = [
+        {"run_id": run.id, "source_name": name, "status": RUNNING, "started_at": now, "errors": []}
+        for name in dict.fromkeys(source_names)
+    ]
+    if rows:
+        session.execute(insert(IngestRunSource), rows)
     return run
 
 
@@ -90,10 +91,11 @@ def mark_abandoned(session: Session, run: IngestRun, reason: str) -> list[str]:
         row.status = ABANDONED
         row.finished_at = now
         row.errors = [*(row.errors or []), {"outcome": ABANDONED, "error": reason}]
-        source = session.scalar(select(Source).where(Source.name == row.source_name))
-        if source is not None and not newer_result_exists(session, run, row.source_name):
-            record_source_failure(session, source, reason, ABANDONED)
     session.flush()
+    newer = sources_recorded_after(session, run)
+    names = [row.source_name for row in left if row.source_name not in newer]
+    ids = source_ids_named(session, names)
+    record_health(session, [HealthUpdate(ids[n], reason, ABANDONED) for n in names if n in ids])
     return [row.source_name for row in left]
 
 
@@ -169,34 +171,41 @@ def record_many_source_counts(
     session: Session, run: IngestRun, rows: list[tuple[str, dict[str, int], list[Any], str]]
 ) -> None:
     """:func:`record_source_counts` for many sources at once (name, counts, errors, status):
-    one query and one multi-row insert, so recording thousands of interrupted sources after a
-    SIGTERM takes a moment, not a row-by-row minute."""
-    existing = set(
-        session.scalars(select(IngestRunSource.source_name).where(IngestRunSource.run_id == run.id))
-    )
+    one query, one executemany for the rows the run opened and one multi-row insert for the
+    rest, so recording a run of thousands of sources takes a moment, not a row-by-row minute."""
+    query = select(IngestRunSource.source_name, IngestRunSource.id)
+    existing = {
+        name: id_ for name, id_ in session.execute(query.where(IngestRunSource.run_id == run.id))
+    }
     now = utcnow()
-    fresh = []
+    updates: list[dict[str, Any]] = []
+    fresh: list[dict[str, Any]] = []
     for name, counts, errors, status in rows:
-        if name in existing:
-            record_source_counts(session, run, name, counts, errors, status)
-            continue
         unknown = set(counts) - set(COUNT_FIELDS)
         if unknown:
             raise ValueError(f"unknown count fields: {sorted(unknown)}")
-        values = {field: int(counts.get(field, 0)) for field in COUNT_FIELDS}
-        fresh.append(
-            {
-                "run_id": run.id,
-                "source_name": name,
-                "errors": list(errors),
-                "status": status,
-                "started_at": now,
-                "finished_at": now,
-                **values,
-            }
-        )
+        values: dict[str, Any] = {field: int(counts.get(field, 0)) for field in COUNT_FIELDS}
+        values.update(errors=list(errors), status=status, finished_at=now)
+        if name in existing:
+            updates.append({"id": existing[name], **values})
+        else:
+            fresh.append({"run_id": run.id, "source_name": name, "started_at": now, **values})
+    if updates:
+        session.execute(update(IngestRunSource), updates)
     if fresh:
         session.execute(insert(IngestRunSource), fresh)
+
+
+def sources_recorded_after(session: Session, run: IngestRun) -> set[str]:
+    """The sources whose result a run started after ``run`` has recorded already (one query
+    for :func:`newer_result_exists` of every source)."""
+    return set(
+        session.scalars(
+            select(IngestRunSource.source_name)
+            .where(IngestRunSource.run_id > run.id, IngestRunSource.status != RUNNING)
+            .distinct()
+        )
+    )
 
 
 def newer_result_exists(session: Session, run: IngestRun, source_name: str) -> bool:

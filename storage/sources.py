@@ -1,8 +1,12 @@
-"""Source rows and their health (last success, last error, status)."""
+"""Source rows and their health (last success, last error, status), one or thousands at once."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,6 +17,7 @@ STATUS_OK = "ok"
 STATUS_FAILING = "failing"
 STATUS_BLOCKED = "blocked"
 STATUS_UNREACHABLE = "unreachable"
+NAMES_PER_SELECT = 500  # names or ids per IN list (SQLite's variable limit; short statements)
 
 
 def ensure_source(session: Session, name: str, kind: str) -> Source:
@@ -72,6 +77,146 @@ def record_source_failure(
     source.last_error = error
     source.status = status
     source.consecutive_failures += 1
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSetup:
+    """A source's configuration as its row keeps it (``url`` None leaves the stored one)."""
+
+    name: str
+    kind: str
+    url: str | None = None
+    enabled: bool = True
+    priority: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class HealthUpdate:
+    """One source's health after a run: ``error`` None is a success."""
+
+    source_id: int
+    error: str | None = None
+    status: str = STATUS_OK
+
+
+def configure_sources(session: Session, setups: Sequence[SourceSetup]) -> dict[str, int]:
+    """Each source's row id by name, created on first use, its configuration applied.
+
+    In a few statements for any number of sources (a select per :data:`NAMES_PER_SELECT`, one
+    insert of the missing, one executemany of the changed), not one transaction each: 10,000
+    sources are a moment. Safe when another process creates the same sources at once (its
+    rows are taken, ours skipped).
+    """
+    wanted = {setup.name: setup for setup in setups}
+    rows = _rows_named(session, list(wanted))
+    missing = [setup for name, setup in wanted.items() if name not in rows]
+    if missing:
+        now = utcnow()
+        values = [
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "url": s.url,
+                "enabled": s.enabled,
+                "priority": s.priority,
+                "created_at": now,
+                "status": "never",
+                "consecutive_failures": 0,
+            }
+            for s in missing
+        ]
+        session.execute(insert_ignoring(session, Source.__table__, ["name"]), values)
+        rows.update(_rows_named(session, [s.name for s in missing]))
+    changed = [
+        {
+            "id": row.id,
+            "kind": setup.kind,
+            "url": row.url if setup.url is None else setup.url,
+            "enabled": setup.enabled,
+            "priority": setup.priority,
+        }
+        for name, setup in wanted.items()
+        if _differs(row := rows[name], setup)
+    ]
+    if changed:
+        session.execute(update(Source), changed)
+    return {name: row.id for name, row in rows.items()}
+
+
+def source_ids_named(session: Session, names: Sequence[str]) -> dict[str, int]:
+    """The row ids of the stored sources among ``names`` (a select per 500 names)."""
+    return {name: row.id for name, row in _rows_named(session, list(names)).items()}
+
+
+def _rows_named(session: Session, names: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    columns = (Source.id, Source.name, Source.kind, Source.url, Source.enabled, Source.priority)
+    for start in range(0, len(names), NAMES_PER_SELECT):
+        part = names[start : start + NAMES_PER_SELECT]
+        found.update(
+            (row.name, row)
+            for row in session.execute(select(*columns).where(Source.name.in_(part)))
+        )
+    return found
+
+
+def _differs(row: Row[Any], setup: SourceSetup) -> bool:
+    return (
+        row.kind != setup.kind
+        or (setup.url is not None and row.url != setup.url)
+        or bool(row.enabled) != setup.enabled
+        or row.priority != setup.priority
+    )
+
+
+def record_health(session: Session, updates: Sequence[HealthUpdate]) -> None:
+    """:func:`record_source_success` / :func:`record_source_failure` for many sources at once:
+    one UPDATE per :data:`NAMES_PER_SELECT` successes, one executemany for the failures."""
+    now = utcnow()
+    ok = [u.source_id for u in updates if u.error is None]
+    for start in range(0, len(ok), NAMES_PER_SELECT):
+        session.execute(
+            update(Source)
+            .where(Source.id.in_(ok[start : start + NAMES_PER_SELECT]))
+            .values(
+                last_attempt_at=now,
+                last_success_at=now,
+                status=STATUS_OK,
+                consecutive_failures=0,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    failed = [
+        {"b_id": u.source_id, "b_error": u.error, "b_status": u.status}
+        for u in updates
+        if u.error is not None
+    ]
+    if failed:
+        table = Source.__table__
+        assert isinstance(table, Table)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                last_attempt_at=now,
+                last_error_at=now,
+                last_error=bindparam("b_error", type_=table.c.last_error.type),
+                status=bindparam("b_status"),
+                consecutive_failures=table.c.consecutive_failures + 1,
+            )
+        )
+        session.execute(statement, failed)
+
+
+def insert_ignoring(session: Session, table: Any, unique: list[str]) -> Any:
+    """An INSERT into ``table`` that skips rows whose ``unique`` columns exist already."""
+    assert isinstance(table, Table)
+    # Imported here: a read command that loads this module has no need of either dialect.
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=unique)
 
 
 def list_sources(session: Session) -> list[Source]:

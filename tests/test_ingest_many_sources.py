@@ -1,8 +1,12 @@
 """Thousands of dead sources: SIGTERM stops ``newsmon ingest`` within seconds in any phase,
-and the run is recorded as interrupted (the time of a whole run is benchmarks/dead_sources.py)."""
+and the run is recorded as interrupted; a whole run prints a bounded summary (failed sources
+first, the rest counted) while ``--json`` lists every source (the time of a whole run is
+benchmarks/dead_sources.py)."""
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.dead_sources import refused_port, write_sources
+from cli.ingest_summary import SUMMARY_ROWS
 from tests import cli_process
 from tests.conftest import REPO_ROOT
 
@@ -37,9 +42,12 @@ def wait_for(check: Callable[[], bool], process: subprocess.Popen[str], limit_s:
         time.sleep(0.05)
 
 
-def start_ingest(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+def start_ingest(
+    tmp_path: Path, *args: str, sources_n: int = SOURCES
+) -> tuple[subprocess.Popen[str], Path]:
+    tmp_path.mkdir(exist_ok=True)
     sources = tmp_path / "sources.toml"
-    write_sources(sources, SOURCES, refused_port())
+    write_sources(sources, sources_n, refused_port())
     db = tmp_path / "n.db"
     env = cli_process.cli_env(
         f"sqlite:///{db}",
@@ -48,7 +56,7 @@ def start_ingest(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
         NEWSMON_TOPICS_FILE=str(REPO_ROOT / "config" / "topics.toml"),
     )
     assert cli_process.run(env, "db", "upgrade").returncode == 0
-    return cli_process.start(env, "ingest"), db
+    return cli_process.start(env, "ingest", *args), db
 
 
 def stop(process: subprocess.Popen[str]) -> tuple[float, str]:
@@ -86,3 +94,21 @@ def test_sigterm_while_fetching_thousands_of_dead_sources_stops_within_seconds(
     assert process.returncode == 143, stderr
     assert scalar(db, "SELECT count(*) FROM ingest_runs WHERE status = 'interrupted'") == 1
     assert len([line for line in stderr.splitlines() if line.strip()]) <= 10, stderr
+
+
+@pytest.mark.slow
+def test_a_whole_run_of_dead_sources_lists_a_few_and_counts_the_rest(tmp_path: Path) -> None:
+    process, db = start_ingest(tmp_path / "table", sources_n=SUMMARY_ROWS + 30)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr  # every source failed
+    listed = [line for line in stdout.splitlines() if re.match(r"dead-\d+ +unreachable", line)]
+    reasons = [line for line in stdout.splitlines() if re.match(r"dead-\d+: connect_error", line)]
+    assert len(listed) == len(reasons) == SUMMARY_ROWS, stdout
+    assert "30 more sources: 30 unreachable (--json lists every source)" in stdout
+    assert scalar(db, "SELECT count(*) FROM fetch_log") == SUMMARY_ROWS + 30
+
+    process, _ = start_ingest(tmp_path / "json", "--json", sources_n=SUMMARY_ROWS + 30)
+    stdout, stderr = process.communicate(timeout=120)
+    summary = json.loads(stdout.splitlines()[-1])
+    assert len(summary["sources"]) == SUMMARY_ROWS + 30, stderr
+    assert {row["status"] for row in summary["sources"]} == {"unreachable"}

@@ -15,7 +15,7 @@ import logging
 from datetime import date
 
 from pipeline.ingest.fetch import fetch_page
-from pipeline.ingest.store import log_listing, source_row_id, stored_validators
+from pipeline.ingest.store import listing_validators, log_listing, source_row_id
 from pipeline.run_state import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
@@ -121,7 +121,7 @@ async def _fetch_listing(
     source_id = source_row_id(run, source)
     validators = None
     if polling and not run.ctx.refetch:
-        validators = stored_validators(run, [url]).get(url)
+        validators = listing_validators(run, url)
     fetched = await fetch_page(
         run,
         source,

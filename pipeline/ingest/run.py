@@ -27,8 +27,9 @@ from pipeline.ingest.store import (
     open_run,
     record_run,
     register_sources,
+    write_listing_log,
 )
-from pipeline.interrupt import stop_on
+from pipeline.interrupt import StopSignals
 from pipeline.run_state import (
     DISCOVERY_FAILED,
     DISCOVERY_OK,
@@ -69,45 +70,61 @@ def run_ingest(
     By default the sources run side by side in one event loop; ``run_sources`` replaces that
     (a Prefect flow submits one task per source, each calling :func:`ingest_source`). With
     ``stop_on_signals`` (the CLI) SIGINT and SIGTERM stop the run after the batch being
-    stored: the sources still going are recorded ``interrupted`` (their health untouched),
-    the run too, and ``report.signal`` says which signal.
+    stored (registering the sources and recording the run finish first: one transaction each):
+    the sources still going are recorded ``interrupted`` (their health untouched), the run too,
+    and ``report.signal`` says which signal.
     """
     sources = select_sources(ctx.config, source_names, include_disabled=bool(source_names))
     notify = progress or _quiet
-    run = RunState(ctx, begin_run(ctx.engine, ctx.trigger, [s.name for s in sources]))
-    try:
-        register_sources(run, sources)
-    except KeyboardInterrupt:  # a signal before any fetch: the run is closed, then it unwinds
-        record_ingest(ctx.engine, run.run_id, [], interrupted=["(all)"])
-        raise
-    results = {s.name: (Discovery(source_name=s.name), SourceCounts()) for s in sources}
-    finished: set[str] = set()
     received: list[int] = []
-
-    async def main() -> None:
-        async with open_client(run):
-            work = asyncio.gather(
-                *(_one_source(s, run, notify, results, finished) for s in sources)
-            )
-            with stop_on(work, received) if stop_on_signals else contextlib.nullcontext():
-                try:
-                    await work
-                except asyncio.CancelledError:
-                    if not received:
-                        raise
-
-    if sources and run_sources is not None:
-        for source, result in zip(sources, run_sources(sources, run.run_id), strict=True):
-            results[source.name] = result
-            finished.add(source.name)
-    elif sources:
-        asyncio.run(main())
-    outcomes = [SourceOutcome(s, *results[s.name]) for s in sources]
-    cut = {s.name for s in sources} - finished if received else set()
-    report = record_ingest(ctx.engine, run.run_id, outcomes, interrupted=cut)
+    with StopSignals(received) if stop_on_signals else contextlib.nullcontext() as signals:
+        run = RunState(ctx, begin_run(ctx.engine, ctx.trigger, [s.name for s in sources]))
+        run.listing_log = []  # side by side, failed listings are logged many per insert
+        try:
+            if not received:
+                register_sources(run, sources)
+        except KeyboardInterrupt:  # a signal before any fetch: the run is closed, then it unwinds
+            record_ingest(ctx.engine, run.run_id, [], interrupted=["(all)"])
+            raise
+        results = {s.name: (Discovery(source_name=s.name), SourceCounts()) for s in sources}
+        finished: set[str] = set()
+        if sources and run_sources is not None:
+            for source, result in zip(sources, run_sources(sources, run.run_id), strict=True):
+                results[source.name] = result
+                finished.add(source.name)
+        elif sources and not received:
+            try:
+                asyncio.run(_side_by_side(sources, run, notify, results, finished, signals))
+            finally:
+                write_listing_log(run)
+        outcomes = [SourceOutcome(s, *results[s.name]) for s in sources]
+        cut = {s.name for s in sources} - finished if received else set()
+        # A signal stops the run even when every source had finished (nothing is published).
+        report = record_ingest(
+            ctx.engine, run.run_id, outcomes, interrupted=cut, stopped=bool(received)
+        )
     report.signal = received[0] if received else None
     notify("run_done", report=report)
     return report
+
+
+async def _side_by_side(
+    sources: list[SourceConfig],
+    run: RunState,
+    notify: Progress,
+    results: dict[str, tuple[Discovery, SourceCounts]],
+    finished: set[str],
+    signals: StopSignals | None,
+) -> None:
+    """Every source in one event loop with one client; a signal cancels what is still going."""
+    async with open_client(run):
+        work = asyncio.gather(*(_one_source(s, run, notify, results, finished) for s in sources))
+        with signals.stopping(work) if signals else contextlib.nullcontext():
+            try:
+                await work
+            except asyncio.CancelledError:
+                if signals is None or not signals.received:
+                    raise
 
 
 def ingest_source(
@@ -207,11 +224,13 @@ def record_ingest(
     outcomes: list[SourceOutcome],
     update_health: bool = True,
     interrupted: Collection[str] = (),
+    stopped: bool = False,
 ) -> IngestReport:
     """Record each source's counts (and, unless ``update_health`` is off, its health) and close
     the run; return its report. A backfill leaves the health alone: it describes the live
     polling, not a walk through old days. The sources named in ``interrupted`` were stopped by
-    a signal: their counts so far are kept as ``interrupted``, their health as it was.
+    a signal: their counts so far are kept as ``interrupted``, their health as it was; with
+    ``stopped`` the run is ``interrupted`` even if every source had finished.
 
     A listing's new validators are kept only here, after every article it named is stored or
     failed for good: a run that dies before leaves the old ones, so the next poll reads the
@@ -237,7 +256,7 @@ def record_ingest(
             record.validators = dict(discovery.validators)
         records.append(record)
     bad = [name for name, status in report.source_status.items() if status != STATUS_OK]
-    if interrupted:
+    if interrupted or stopped:
         report.status = INTERRUPTED
     elif outcomes and len(bad) == len(outcomes):
         report.status = "failed"

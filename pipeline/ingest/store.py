@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -53,23 +53,29 @@ from storage.fetchlog import (
     known_urls,
     record_fetch,
     record_fetches,
-    set_validators,
-    store_validators,
+    set_many_validators,
+    validators_of,
 )
-from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun, Source
+from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun
 from storage.retries import clear_failures, record_failure, retry_states
 from storage.runs import (
     INTERRUPTED,
     close_abandoned_runs,
     finish_run,
-    newer_result_exists,
     record_many_source_counts,
-    record_source_counts,
+    sources_recorded_after,
     start_run,
 )
-from storage.sources import get_or_create_source, record_source_failure, record_source_success
+from storage.sources import (
+    HealthUpdate,
+    SourceSetup,
+    configure_sources,
+    record_health,
+)
 
 log = logging.getLogger(__name__)
+LISTING_LOG_BATCH = 500  # failed listings' fetch-log rows held before one insert writes them
+LISTING_LOG_HOLD = timedelta(seconds=2)  # ... or once the oldest held row is this old
 
 
 def open_run(engine: Engine, trigger: str, source_names: list[str]) -> int:
@@ -82,30 +88,24 @@ def open_run(engine: Engine, trigger: str, source_names: list[str]) -> int:
 def source_row_id(run: RunState, source: SourceConfig) -> int:
     """The ``sources`` row id of ``source`` (created on first use, its configuration applied)."""
     if source.name not in run.source_ids:
-        with session_scope(run.ctx.engine) as session:
-            run.source_ids[source.name] = configured_source_row(session, source).id
+        register_sources(run, [source])
     return run.source_ids[source.name]
 
 
 def register_sources(run: RunState, sources: Sequence[SourceConfig]) -> None:
-    """Every source's row id in one transaction (thousands of sources: one commit, not one
-    each), its configuration applied."""
+    """Every source's row id, its configuration applied, and its listing's stored validators:
+    one transaction of a few statements for thousands of sources, not one each."""
+    todo = [source for source in sources if source.name not in run.source_ids]
+    polled = [s.url for s in todo if s.kind != "archive"]  # an archive day is read in full
     with session_scope(run.ctx.engine) as session:
-        for source in sources:
-            if source.name not in run.source_ids:
-                run.source_ids[source.name] = configured_source_row(session, source).id
+        run.source_ids.update(configure_sources(session, [source_setup(s) for s in todo]))
+        found = validators_of(session, polled)
+    run.listing_validators.update({url: found.get(url) for url in polled})
 
 
-def configured_source_row(session: Session, source: SourceConfig) -> Source:
-    """The ``sources`` row of ``source`` (created on first use), with its configuration."""
-    return get_or_create_source(
-        session,
-        source.name,
-        kind=source.kind,
-        url=source.url,
-        enabled=source.enabled,
-        priority=source.priority,
-    )
+def source_setup(source: SourceConfig) -> SourceSetup:
+    """What a source's row keeps of its configuration."""
+    return SourceSetup(source.name, source.kind, source.url, source.enabled, source.priority)
 
 
 def stored_validators(run: RunState, urls: Sequence[str]) -> dict[str, Validators]:
@@ -115,10 +115,49 @@ def stored_validators(run: RunState, urls: Sequence[str]) -> dict[str, Validator
     return {url: v for url, v in found.items() if v is not None}
 
 
+def listing_validators(run: RunState, url: str) -> Validators | None:
+    """The stored ETag / Last-Modified of a listing (read at registration, else now)."""
+    if url in run.listing_validators:
+        return run.listing_validators[url]
+    return stored_validators(run, [url]).get(url)
+
+
 def log_listing(run: RunState, source_id: int, fetched: FetchResult) -> None:
-    """The fetch-log row of a listing (feed, sitemap, day page)."""
+    """The fetch-log row of a listing (feed, sitemap, day page). A run that keeps a
+    ``listing_log`` holds failed listings' rows (thousands of dead sources: one insert per
+    :data:`LISTING_LOG_BATCH` or :data:`LISTING_LOG_HOLD`, not a transaction each); a listing
+    that was read is written at once, with the rows held."""
+    entry = FetchEntry(
+        url=fetched.url,
+        outcome=fetched.outcome,
+        source_id=source_id,
+        run_id=run.run_id,
+        final_url=fetched.final_url,
+        status_code=fetched.status_code,
+        error=fetched.error,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        n_bytes=fetched.n_bytes,
+        elapsed_ms=fetched.elapsed_ms,
+    )
+    if run.listing_log is None:
+        with session_scope(run.ctx.engine) as session:
+            record_fetches(session, [entry])
+        return
+    run.listing_log.append(entry)
+    read = fetched.outcome in (Outcome.OK, Outcome.NOT_MODIFIED)
+    held = entry.requested_at - run.listing_log[0].requested_at
+    if read or len(run.listing_log) >= LISTING_LOG_BATCH or held > LISTING_LOG_HOLD:
+        write_listing_log(run)
+
+
+def write_listing_log(run: RunState) -> None:
+    """Write the fetch-log rows the run holds (one insert), e.g. before its run record."""
+    if not run.listing_log:
+        return
+    entries, run.listing_log[:] = list(run.listing_log), []
     with session_scope(run.ctx.engine) as session:
-        log_fetch(session, run, source_id, fetched)
+        record_fetches(session, entries)
 
 
 def log_fetch(
@@ -253,9 +292,9 @@ def store_pages(
             counts.count_response(result.fetched)
         _store_ready(session, run, source, ready, counts)
         # The batch's fetch log and validators: one Core statement each for the lot.
-        record_fetches(session, (fetch_entry(run, source_id, r) for r in ready))
+        record_fetches(session, [fetch_entry(run, source_id, r) for r in ready])
         # Kept for re-checks (``refetch``): an unchanged page then costs a 304.
-        store_validators(
+        set_many_validators(
             session,
             {
                 r.candidate.url: (r.fetched.etag, r.fetched.last_modified)
@@ -410,31 +449,30 @@ def reached_urls(result: PageResult, source: SourceConfig) -> list[str]:
 
 
 def record_run(engine: Engine, run_id: int, records: Sequence[SourceRecord], status: str) -> None:
-    """Write each source's counts, validators and health, and close the run as ``status``."""
+    """Write each source's counts, validators and health, and close the run as ``status``: one
+    transaction of a few statements, however many sources (an interrupted source keeps its
+    counts only: not all stored, its validators are not kept, its health is left alone)."""
     with session_scope(engine) as session:
         run = session.get(IngestRun, run_id)
         if run is None:
             raise LookupError(f"ingest run {run_id} does not exist")
-        cut: list[tuple[str, dict[str, int], list[Any], str]] = []
-        for record in records:
-            source, counts = record.source, record.counts
-            errors = [error.as_row() for error in counts.errors]
-            if record.status == INTERRUPTED:  # not all stored: its validators are not kept
-                cut.append((source.name, counts.as_counts(), errors, INTERRUPTED))
-                continue
-            for url in record.reread:
-                set_validators(session, url, None, None)
-            for url, (etag, last_modified) in record.validators.items():
-                set_validators(session, url, etag, last_modified)
-            row = configured_source_row(session, source)
-            if not record.update_health or newer_result_exists(session, run, source.name):
-                pass  # a backfill, or an overlapping later-started run already set the health
-            elif record.health_line is None:
-                record_source_success(session, row)
-            else:
-                record_source_failure(session, row, record.health_line, record.status)
-            record_source_counts(
-                session, run, source.name, counts.as_counts(), errors, record.status
-            )
-        record_many_source_counts(session, run, cut)  # thousands after a SIGTERM: one insert
+        done = [record for record in records if record.status != INTERRUPTED]
+        changes: dict[str, tuple[str | None, str | None]] = {}
+        for record in done:
+            changes.update(dict.fromkeys(record.reread, (None, None)))
+            changes.update(record.validators)
+        set_many_validators(session, changes)
+        ids = configure_sources(session, [source_setup(record.source) for record in done])
+        newer = sources_recorded_after(session, run)  # overlapping later runs set their health
+        health = [
+            HealthUpdate(ids[r.source.name], r.health_line, r.status)
+            for r in done
+            if r.update_health and r.source.name not in newer
+        ]
+        record_health(session, health)
+        rows = [
+            (r.source.name, r.counts.as_counts(), [e.as_row() for e in r.counts.errors], r.status)
+            for r in records
+        ]
+        record_many_source_counts(session, run, rows)
         finish_run(session, run, status)
