@@ -164,6 +164,7 @@ class PageResult:
     article_id: int | None = None  # the stored article
     canonical_url: str | None = None  # the URL it is stored under
     teaser: PageMetadata | None = None  # a walled page's own title, date, byline, description
+    pending: bool = False  # no article yet (a stub): its teaser is stored, the page tried again
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from pipeline.ingest.discover import discover_source
-from pipeline.ingest.fetch import fetch_source
+from pipeline.ingest.fetch import fetch_source, with_due_retries
 from pipeline.ingest.store import (
     open_run,
     record_run,
@@ -164,7 +164,7 @@ async def _one_source(
         counts.errors.extend(discovery.errors)
         notify("discovered", source=source.name, n=len(discovery.candidates))
         await fetch_source(
-            discovery.candidates,
+            with_due_retries(discovery.candidates, source, run),
             source,
             run,
             counts,

@@ -38,6 +38,7 @@ from scrapers.outcomes import (
     WALL_OUTCOMES,
     Outcome,
     needs_retry,
+    next_pending_retry,
     next_retry,
 )
 from scrapers.sources import SourceConfig, normalize_host
@@ -48,7 +49,8 @@ from storage.claims import claim_fetches, release_claims
 from storage.db import session_scope
 from storage.fetchlog import Validators, get_validators, known_urls, record_fetch, set_validators
 from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun, Source
-from storage.retries import clear_failures, record_failure, retry_states
+from storage.records import ArticleRecord
+from storage.retries import clear_failures, due_retries, record_failure, retry_states
 from storage.runs import (
     INTERRUPTED,
     close_abandoned_runs,
@@ -61,6 +63,8 @@ from storage.runs import (
 from storage.sources import get_or_create_source, record_source_failure, record_source_success
 
 log = logging.getLogger(__name__)
+
+RETRY_SWEEP_LIMIT = 500  # due refusals tried per source and run (the rest wait for the next)
 
 
 def open_run(engine: Engine, trigger: str, source_names: list[str]) -> int:
@@ -263,6 +267,10 @@ def _store_ready(
         elif result.outcome == Outcome.NO_ARTICLE:
             counts.no_article += 1
             counts.keep_error(url, Outcome.NO_ARTICLE, result.error)
+            teaser = pending_teaser(result, source)
+            if teaser is not None:
+                items.append(BatchItem(teaser, None, label=url))
+                stored_pages.append(result)
         elif result.outcome in WALL_OUTCOMES:
             teaser = teaser_record(result.candidate, source.name, result.teaser)
             log.info("%s: %s (%s)", url, result.outcome, result.error)
@@ -333,7 +341,7 @@ def _remember(
         if result.article_id is not None:
             for alias in reached_urls(result, source):
                 aliases.append(Alias(alias, result.article_id, article_key(alias, pattern)))
-        if needs_retry(result.outcome, result.fetched.requested):
+        if needs_retry(result.outcome, result.fetched.requested, result.pending):
             failed.append(result)
         elif url in retrying:
             read.append(url)
@@ -349,11 +357,31 @@ def _remember(
         url = result.candidate.canonical_url
         state = states.get(url)
         failures = (state.failures if state is not None else 0) + 1
-        when = next_retry(failures, now, run.ctx.retry_base_s)
+        if result.pending:
+            when = next_pending_retry(failures, now)
+        else:
+            when = next_retry(failures, now, run.ctx.retry_base_s)
         record_failure(session, url, result.outcome, result.error, when, failures)
         # A wall is tried again when listed again, but settles its listing all the same.
         waiting += when is not None and result.outcome not in POLICY_OUTCOMES
     return waiting
+
+
+def due_refusal_retries(run: RunState, source: SourceConfig) -> list[str]:
+    """The URLs on ``source``'s hosts refused by policy for now (a wall, no article yet) whose
+    retry is due: their listing settled, so an unchanged feed (a 304) would never name them."""
+    outcomes = [str(outcome) for outcome in POLICY_OUTCOMES]
+    with session_scope(run.ctx.engine) as session:
+        urls = due_retries(session, run.ctx.clock(), outcomes, RETRY_SWEEP_LIMIT)
+    return [url for url in urls if on_host(url, source)]
+
+
+def pending_teaser(result: PageResult, source: SourceConfig) -> ArticleRecord | None:
+    """The feed teaser of a page that is no article yet (a stub), so the article exists until
+    a later try reads the page; None for a page that is no article for good, or untitled."""
+    if not result.pending:
+        return None
+    return teaser_record(result.candidate, source.name)
 
 
 def _with_twins(urls: list[str]) -> list[str]:
