@@ -78,6 +78,10 @@ class Source(Base):
     # ok | failing | blocked | unreachable | never
     status: Mapped[str] = mapped_column(String(20), default="never")
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # A permanent redirect (301/308) of the listing: polled at ``moved_to`` while the
+    # configured URL is still ``moved_from`` (a new URL in the configuration ends the move).
+    moved_from: Mapped[str | None] = mapped_column(Text)
+    moved_to: Mapped[str | None] = mapped_column(Text)
 
 
 class FetchLog(Base):

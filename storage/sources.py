@@ -77,3 +77,18 @@ def record_source_failure(
 def list_sources(session: Session) -> list[Source]:
     """All sources by name."""
     return list(session.scalars(select(Source).order_by(Source.name)))
+
+
+def listing_move(session: Session, name: str, configured_url: str) -> str | None:
+    """Where the source ``name``'s listing moved for good, while its configured URL is still
+    ``configured_url`` (the one that answered the permanent redirect); None: not moved."""
+    row = session.scalar(select(Source).where(Source.name == name))
+    if row is None or row.moved_from != configured_url:
+        return None
+    return row.moved_to
+
+
+def record_listing_move(session: Session, source: Source, configured_url: str, to: str) -> None:
+    """Remember that the listing configured as ``configured_url`` moved for good to ``to``."""
+    source.moved_from = configured_url
+    source.moved_to = to

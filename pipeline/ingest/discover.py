@@ -15,7 +15,13 @@ import logging
 from datetime import date
 
 from pipeline.ingest.fetch import fetch_page
-from pipeline.ingest.store import log_listing, source_row_id, stored_validators
+from pipeline.ingest.store import (
+    log_listing,
+    moved_listing,
+    remember_listing_move,
+    source_row_id,
+    stored_validators,
+)
 from pipeline.run_state import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
@@ -58,8 +64,10 @@ async def discover_source(
         return discovery
 
     accept = "feed" if source.kind == "rss" else "sitemap"
-    fetched = await _fetch_listing(run, source, discovery, source.url, accept, day is None)
-    discovery.listing_urls.append(source.url)
+    listing_url = moved_listing(run, source) or source.url
+    fetched = await _fetch_listing(run, source, discovery, listing_url, accept, day is None)
+    discovery.listing_urls.append(listing_url)
+    _remember_move(run, source, fetched)
     if _listing_failed(discovery, fetched) or fetched.body is None:
         return discovery
     try:
@@ -134,6 +142,14 @@ async def _fetch_listing(
     if polling and fetched.outcome == Outcome.OK:
         discovery.validators[url] = (fetched.etag, fetched.last_modified)
     return fetched
+
+
+def _remember_move(run: RunState, source: SourceConfig, fetched: FetchResult) -> None:
+    """A listing that moved for good (301/308) and answered at its new URL is polled there
+    from now on; the configured URL stays in the configuration."""
+    if fetched.moved_to and fetched.outcome in (Outcome.OK, Outcome.NOT_MODIFIED):
+        log.info("source %s: listing moved for good to %s", source.name, fetched.moved_to)
+        remember_listing_move(run, source, fetched.moved_to)
 
 
 def _listing_failed(discovery: Discovery, fetched: FetchResult) -> bool:

@@ -60,7 +60,13 @@ from storage.runs import (
     record_source_counts,
     start_run,
 )
-from storage.sources import get_or_create_source, record_source_failure, record_source_success
+from storage.sources import (
+    get_or_create_source,
+    listing_move,
+    record_listing_move,
+    record_source_failure,
+    record_source_success,
+)
 
 log = logging.getLogger(__name__)
 
@@ -365,6 +371,20 @@ def _remember(
         # A wall is tried again when listed again, but settles its listing all the same.
         waiting += when is not None and result.outcome not in POLICY_OUTCOMES
     return waiting
+
+
+def moved_listing(run: RunState, source: SourceConfig) -> str | None:
+    """Where ``source``'s configured listing moved for good (a 301/308 seen before), if so."""
+    with session_scope(run.ctx.engine) as session:
+        return listing_move(session, source.name, source.url)
+
+
+def remember_listing_move(run: RunState, source: SourceConfig, moved_to: str) -> None:
+    """Keep that ``source``'s configured listing answered a permanent redirect to
+    ``moved_to``: the next poll requests ``moved_to`` directly."""
+    with session_scope(run.ctx.engine) as session:
+        row = configured_source_row(session, source)
+        record_listing_move(session, row, source.url, moved_to)
 
 
 def due_refusal_retries(run: RunState, source: SourceConfig) -> list[str]:
