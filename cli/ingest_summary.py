@@ -32,6 +32,7 @@ STATUS_STYLE = {
     "failing": "yellow",
     "blocked": "red",
     "unreachable": "red",
+    "gone": "red",
     "abandoned": "red",
     "interrupted": "yellow",
 }

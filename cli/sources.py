@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
-from cli.common import console, open_engine
+from cli.common import console, err_console, open_engine
 from cli.errors import OperatorTyper
 from cli.ingest import load_config
 from cli.ingest_summary import styled_status
@@ -23,6 +23,7 @@ from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import session_scope
 from storage.runs import close_abandoned_runs
 from storage.source_standing import source_standings
+from storage.sources import reenable_source
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +139,23 @@ def print_health(entries: list[dict[str, Any]], zone: ZoneInfo) -> None:
 
 
 sources_app.command("check")(sources_check)
+
+
+@sources_app.command("reenable")
+def sources_reenable(name: str = typer.Argument(..., help="The source to poll again.")) -> None:
+    """Poll a source again whose listing answered 410 Gone (status ``gone``)."""
+    settings = get_settings()
+    config = load_config(settings)
+    if name not in config.names:
+        known = ", ".join(config.names)
+        err_console.print(
+            f"[bold red]error:[/] no source {escape(name)!r} in the configuration ({known})",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    with open_engine(settings) as engine, session_scope(engine) as session:
+        changed = reenable_source(session, name)
+    if changed:
+        typer.echo(f"{name}: re-enabled; the next poll requests its listing again")
+    else:
+        typer.echo(f"{name}: not gone; nothing to do")

@@ -26,6 +26,7 @@ from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
     BLOCKED_OUTCOMES,
     BLOCKED_STATUS_CODES,
+    GONE_STATUS_CODES,
     UNREACHABLE_OUTCOMES,
     ErrorRecord,
     Outcome,
@@ -34,7 +35,13 @@ from scrapers.pacing import HostPacer, InProcessPacer
 from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.retries import RetryState
 from storage.runs import COUNT_FIELDS
-from storage.sources import STATUS_BLOCKED, STATUS_FAILING, STATUS_OK, STATUS_UNREACHABLE
+from storage.sources import (
+    STATUS_BLOCKED,
+    STATUS_FAILING,
+    STATUS_GONE,
+    STATUS_OK,
+    STATUS_UNREACHABLE,
+)
 from storage.types import utcnow
 
 # Discovery status: the listing was read, was unchanged (304), or could not be read.
@@ -251,8 +258,11 @@ class IngestReport:
 
 
 def health_status(discovery: Discovery, counts: SourceCounts | None) -> str:
-    """A source's health after a run: ok, blocked (403 / 429s), unreachable or failing."""
+    """A source's health after a run: ok, blocked (403 / 429s), unreachable, gone (410) or
+    failing."""
     if discovery.status == DISCOVERY_FAILED:
+        if discovery.status_code in GONE_STATUS_CODES:
+            return STATUS_GONE
         if discovery.outcome in BLOCKED_OUTCOMES or discovery.status_code in BLOCKED_STATUS_CODES:
             return STATUS_BLOCKED
         if discovery.outcome in UNREACHABLE_OUTCOMES:

@@ -48,6 +48,8 @@ HOST_DOWN_OUTCOMES = frozenset({Outcome.CONNECT_ERROR})
 #: They refuse us: a source whose listing or every answer is one of these is ``blocked``.
 BLOCKED_OUTCOMES = frozenset({Outcome.BLOCKED})
 BLOCKED_STATUS_CODES = frozenset({403, 429})
+#: The listing is gone for good: the source is not polled again until its URL changes.
+GONE_STATUS_CODES = frozenset({410})
 #: We cannot reach them: such a source is ``unreachable``.
 UNREACHABLE_OUTCOMES = frozenset({Outcome.CONNECT_ERROR, Outcome.TIMEOUT})
 #: A wall: the feed's teaser is stored, and the page is tried again later (counts as a failure).

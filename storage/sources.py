@@ -13,6 +13,7 @@ STATUS_OK = "ok"
 STATUS_FAILING = "failing"
 STATUS_BLOCKED = "blocked"
 STATUS_UNREACHABLE = "unreachable"
+STATUS_GONE = "gone"  # its listing answered 410 Gone: not polled until re-enabled
 
 
 def ensure_source(session: Session, name: str, kind: str) -> Source:
@@ -92,3 +93,26 @@ def record_listing_move(session: Session, source: Source, configured_url: str, t
     """Remember that the listing configured as ``configured_url`` moved for good to ``to``."""
     source.moved_from = configured_url
     source.moved_to = to
+
+
+def gone_reason(session: Session, name: str, configured_url: str) -> str | None:
+    """Why the source ``name`` is not polled (its listing answered 410 Gone), while its
+    configured URL is still ``configured_url``; None: it is polled."""
+    row = session.scalar(select(Source).where(Source.name == name))
+    if row is None or row.gone_url is None or row.gone_url != configured_url:
+        return None
+    return row.last_error or "410 Gone"
+
+
+def record_listing_gone(session: Session, source: Source, configured_url: str) -> None:
+    """Remember that the listing configured as ``configured_url`` answered 410 Gone."""
+    source.gone_url = configured_url
+
+
+def reenable_source(session: Session, name: str) -> bool:
+    """Poll the source ``name`` again after a 410 Gone; False when it was not gone."""
+    row = session.scalar(select(Source).where(Source.name == name))
+    if row is None or row.gone_url is None:
+        return False
+    row.gone_url = None
+    return True

@@ -62,7 +62,9 @@ from storage.runs import (
 )
 from storage.sources import (
     get_or_create_source,
+    gone_reason,
     listing_move,
+    record_listing_gone,
     record_listing_move,
     record_source_failure,
     record_source_success,
@@ -385,6 +387,19 @@ def remember_listing_move(run: RunState, source: SourceConfig, moved_to: str) ->
     with session_scope(run.ctx.engine) as session:
         row = configured_source_row(session, source)
         record_listing_move(session, row, source.url, moved_to)
+
+
+def source_gone(run: RunState, source: SourceConfig) -> str | None:
+    """Why ``source`` is not polled (its configured listing answered 410 Gone), or None."""
+    with session_scope(run.ctx.engine) as session:
+        return gone_reason(session, source.name, source.url)
+
+
+def remember_listing_gone(run: RunState, source: SourceConfig) -> None:
+    """Keep that ``source``'s listing answered 410 Gone: it is skipped from the next poll on,
+    until its configured URL changes or it is re-enabled (``newsmon sources reenable``)."""
+    with session_scope(run.ctx.engine) as session:
+        record_listing_gone(session, configured_source_row(session, source), source.url)
 
 
 def due_refusal_retries(run: RunState, source: SourceConfig) -> list[str]:

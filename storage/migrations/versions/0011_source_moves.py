@@ -1,4 +1,5 @@
-"""Source moves: the configured listing URL that answered a permanent redirect, and where to.
+"""Source moves: the configured listing URL that answered a permanent redirect, and where to;
+the configured listing URL that answered 410 Gone (the source is skipped until it changes).
 
 Revision ID: 0011
 Revises: 0010
@@ -20,9 +21,11 @@ def upgrade() -> None:
     with op.batch_alter_table("sources") as batch:
         batch.add_column(sa.Column("moved_from", sa.Text(), nullable=True))
         batch.add_column(sa.Column("moved_to", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("gone_url", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sources") as batch:
+        batch.drop_column("gone_url")
         batch.drop_column("moved_to")
         batch.drop_column("moved_from")
