@@ -1,7 +1,8 @@
 """A page that is no article yet (a stub with too little text) is not settled for good: its
 feed teaser is stored so the article exists, the page is tried again with a bounded backoff
 over a few days (even when the feed answers 304 meanwhile), and when a try finds the article
-the page's text replaces the teaser as a new version. A live blog stays no article for good.
+the page's text replaces the teaser as a new version. A live blog stays no article for good; a
+walled page's due retry is made behind a 304 too.
 Both backends, through the real fetch path on the local NOS-like site."""
 
 from __future__ import annotations
@@ -134,3 +135,31 @@ def test_a_stub_is_tried_a_bounded_number_of_times_over_a_few_days(
     (teaser,) = articles(engine)  # the teaser stays the article
     assert teaser.text == SUMMARY
     assert clock.now - start > timedelta(days=2)
+
+
+PAYWALL_LD = (
+    '<script type="application/ld+json">'
+    '{"@type": "NewsArticle", "isAccessibleForFree": false}</script>'
+)
+
+
+def test_a_due_wall_retry_is_made_although_the_feed_answers_304(
+    site: NosSite, engine: Engine
+) -> None:
+    clock = Clock()
+    feed_url = serve(site)
+    walled = ARTICLE_PAGE.replace("</head>", f"{PAYWALL_LD}</head>")
+    site.add_page(STUB, walled.encode())
+    poll(site, engine, feed_url, clock)
+    (teaser,) = articles(engine)
+    assert teaser.text_source == "feed"
+
+    site.add_page(STUB, ARTICLE_PAGE.encode())  # the wall is gone; the feed is unchanged
+    clock.now += timedelta(minutes=16)  # a wall's first retry waits 15 minutes
+    site.reset_log()
+    poll(site, engine, feed_url, clock)
+
+    assert [r.status for r in site.requests(path="/wachten/feed.xml")] == [304]
+    assert stub_requests(site) == 1
+    (read,) = articles(engine)
+    assert (read.id, read.version, read.text_source) == (teaser.id, 2, "page")
