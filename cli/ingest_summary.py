@@ -34,6 +34,7 @@ STATUS_STYLE = {
     "failing": "yellow",
     "blocked": "red",
     "unreachable": "red",
+    "gone": "red",
     "abandoned": "red",
     "interrupted": "yellow",
 }

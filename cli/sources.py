@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
-from cli.common import console, open_engine
+from cli.common import console, err_console, open_engine
 from cli.errors import OperatorTyper
 from cli.ingest import load_config
 from cli.ingest_summary import styled_status
@@ -19,10 +19,11 @@ from cli.sources_check import sources_check
 from cli.tables import Col, print_rows
 from cli.times import local_iso, minute_of
 from composition.settings import get_settings
-from scrapers.sources import SourcesConfig
+from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import session_scope
 from storage.runs import close_abandoned_runs
 from storage.source_standing import source_standings
+from storage.sources import reenable_source
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +83,22 @@ def health_entry(name: str, config: SourcesConfig, row: Any, zone: ZoneInfo) -> 
         "last_success": local_iso(row.source.last_success_at, zone) if row else None,
         "last_error_at": local_iso(row.source.last_error_at, zone) if row else None,
         "last_error": (row.source.last_error or None) if row else None,
+        "moved_to": listing_moved_to(configured, row),
         "last_run": (
             {"new": run.new, "known": run.known, "failed": run.failed, "no_article": run.no_article}
             if run
             else None
         ),
     }
+
+
+def listing_moved_to(configured: SourceConfig | None, row: Any) -> str | None:
+    """Where the configured listing moved for good (301/308), while the configuration still
+    names the URL that moved; a new URL in the configuration ends the move."""
+    if configured is None or row is None or row.source.moved_from != configured.url:
+        return None
+    moved: str | None = row.source.moved_to
+    return moved
 
 
 def print_health(entries: list[dict[str, Any]], zone: ZoneInfo) -> None:
@@ -113,6 +124,12 @@ def print_health(entries: list[dict[str, Any]], zone: ZoneInfo) -> None:
         )
     print_rows(console, f"sources (times {zone.key})", columns, rows)
     for e in entries:
+        if e["moved_to"]:
+            console.print(
+                f"[cyan]{escape(e['source'])}[/] moved for good to {escape(e['moved_to'])}"
+                " (polled there; the configuration still names the old URL)",
+                highlight=False,
+            )
         if e["last_error"]:
             when = minute_of(e["last_error_at"])
             console.print(
@@ -122,3 +139,23 @@ def print_health(entries: list[dict[str, Any]], zone: ZoneInfo) -> None:
 
 
 sources_app.command("check")(sources_check)
+
+
+@sources_app.command("reenable")
+def sources_reenable(name: str = typer.Argument(..., help="The source to poll again.")) -> None:
+    """Poll a source again whose listing answered 410 Gone (status ``gone``)."""
+    settings = get_settings()
+    config = load_config(settings)
+    if name not in config.names:
+        known = ", ".join(config.names)
+        err_console.print(
+            f"[bold red]error:[/] no source {escape(name)!r} in the configuration ({known})",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    with open_engine(settings) as engine, session_scope(engine) as session:
+        changed = reenable_source(session, name)
+    if changed:
+        typer.echo(f"{name}: re-enabled; the next poll requests its listing again")
+    else:
+        typer.echo(f"{name}: not gone; nothing to do")

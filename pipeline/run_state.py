@@ -26,6 +26,7 @@ from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import (
     BLOCKED_OUTCOMES,
     BLOCKED_STATUS_CODES,
+    GONE_STATUS_CODES,
     UNREACHABLE_OUTCOMES,
     ErrorRecord,
     Outcome,
@@ -35,7 +36,14 @@ from scrapers.sources import FetchConfig, SourceConfig, SourcesConfig
 from storage.fetchlog import FetchEntry, Validators
 from storage.retries import RetryState
 from storage.runs import COUNT_FIELDS
-from storage.sources import STATUS_BLOCKED, STATUS_FAILING, STATUS_OK, STATUS_UNREACHABLE
+from storage.sources import (
+    STATUS_BLOCKED,
+    STATUS_FAILING,
+    STATUS_GONE,
+    STATUS_OK,
+    STATUS_UNREACHABLE,
+    ListingState,
+)
 from storage.types import utcnow
 
 # Discovery status: the listing was read, was unchanged (304), or could not be read.
@@ -111,6 +119,8 @@ class RunState:
     claimed_keys: set[str] = field(default_factory=set)
     # Listings' stored validators read for every source at once (``register_sources``).
     listing_validators: dict[str, Validators | None] = field(default_factory=dict)
+    # Each registered source's remembered listing move and 410 (storage.sources.ListingState).
+    listing_states: dict[str, ListingState] = field(default_factory=dict)
     # With a list (a driver running many sources side by side), failed listings' fetch-log
     # rows wait here to be written many per insert (``pipeline.ingest.store.log_listing``).
     listing_log: list[FetchEntry] | None = None
@@ -170,6 +180,7 @@ class PageResult:
     article_id: int | None = None  # the stored article
     canonical_url: str | None = None  # the URL it is stored under
     teaser: PageMetadata | None = None  # a walled page's own title, date, byline, description
+    pending: bool = False  # no article yet (a stub): its teaser is stored, the page tried again
 
 
 @dataclass(slots=True)
@@ -255,8 +266,11 @@ class IngestReport:
 
 
 def health_status(discovery: Discovery, counts: SourceCounts | None) -> str:
-    """A source's health after a run: ok, blocked (403 / 429s), unreachable or failing."""
+    """A source's health after a run: ok, blocked (403 / 429s), unreachable, gone (410) or
+    failing."""
     if discovery.status == DISCOVERY_FAILED:
+        if discovery.status_code in GONE_STATUS_CODES:
+            return STATUS_GONE
         if discovery.outcome in BLOCKED_OUTCOMES or discovery.status_code in BLOCKED_STATUS_CODES:
             return STATUS_BLOCKED
         if discovery.outcome in UNREACHABLE_OUTCOMES:

@@ -37,12 +37,17 @@ class SitemapParseError(ScraperError):
 
 
 class NoArticleError(ScraperError):
-    """A page that holds no article text (video-only, live-blog index, empty); says why."""
+    """A page that holds no article text (video-only, live-blog index, empty); says why.
 
-    def __init__(self, url: str, reason: str) -> None:
+    ``pending``: the page may still become an article (a stub with too little text yet), so it
+    is tried again for a while; a listing, a live blog or a video page is no article for good.
+    """
+
+    def __init__(self, url: str, reason: str, pending: bool = False) -> None:
         super().__init__(f"{url}: no article: {reason}")
         self.url = url
         self.reason = reason
+        self.pending = pending
 
 
 class ExtractionError(ScraperError):

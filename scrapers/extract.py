@@ -128,7 +128,7 @@ def _extract_page(html: str, final_url: str) -> ExtractedPage:
     if reason := not_an_article(tree, final_url, text):
         raise NoArticleError(identity, reason)
     if len(text) < MIN_TEXT_CHARS:
-        raise NoArticleError(identity, f"no article text ({len(text)} characters)")
+        raise NoArticleError(identity, f"no article text ({len(text)} characters)", pending=True)
     title = meta.title or None
     text = without_title(text, title)
     author = _author(meta, outlet, final_url)

@@ -37,6 +37,7 @@ class FetchResult:
     attempts: int = 0
     retry_after_waits: tuple[float, ...] = ()
     redirects: tuple[str, ...] = ()  # every redirect target, in order (the refused one too)
+    moved_to: str | None = None  # where permanent redirects (301/308) only led, before others
     requested: bool = True  # False when nothing was sent (a refusal, a host already down)
 
     @property

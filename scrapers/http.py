@@ -24,6 +24,7 @@ import httpx
 from scrapers.fetch_result import FetchResult, decode_body
 from scrapers.http_rules import (
     CONTENT_TYPES,
+    PERMANENT_REDIRECTS,
     REDIRECTS,
     RETRY_STATUSES,
     Exchange,
@@ -58,6 +59,8 @@ class _Tally:
     attempts: int = 0
     waits: list[float] = field(default_factory=list)
     redirects: list[str] = field(default_factory=list)
+    moved_to: str | None = None  # the end of the leading run of permanent redirects
+    only_permanent: bool = True  # no temporary redirect so far
     run_of_429: int = 0
     retry_after_too_long: float | None = None  # the refused Retry-After, seconds
 
@@ -211,6 +214,9 @@ class PoliteClient:
                     return done(Outcome.REDIRECT_ERROR, current, f"redirect loop at {target}", resp)
                 seen.add(target)
                 tally.redirects.append(target)
+                tally.only_permanent &= resp.status in PERMANENT_REDIRECTS
+                if tally.only_permanent:
+                    tally.moved_to = target
                 current = target
                 continue
             outcome, error = _classify(resp.status, tally)
@@ -353,6 +359,7 @@ def _result(
         attempts=tally.attempts,
         retry_after_waits=tuple(tally.waits),
         redirects=tuple(tally.redirects),
+        moved_to=tally.moved_to,
         # A refusal after a redirect (a consent host, robots) followed a real request.
         requested=outcome not in NOT_REQUESTED_OUTCOMES or bool(tally.redirects),
     )

@@ -30,6 +30,7 @@ CONTENT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "any": ("*/*", ()),
 }
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})  # "moved for good": the new URL is to be used
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 

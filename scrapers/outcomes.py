@@ -48,6 +48,8 @@ HOST_DOWN_OUTCOMES = frozenset({Outcome.CONNECT_ERROR})
 #: They refuse us: a source whose listing or every answer is one of these is ``blocked``.
 BLOCKED_OUTCOMES = frozenset({Outcome.BLOCKED})
 BLOCKED_STATUS_CODES = frozenset({403, 429})
+#: The listing is gone for good: the source is not polled again until its URL changes.
+GONE_STATUS_CODES = frozenset({410})
 #: We cannot reach them: such a source is ``unreachable``.
 UNREACHABLE_OUTCOMES = frozenset({Outcome.CONNECT_ERROR, Outcome.TIMEOUT})
 #: A wall: the feed's teaser is stored, and the page is tried again later (counts as a failure).
@@ -73,21 +75,32 @@ TRANSIENT_OUTCOMES = frozenset(
 
 RETRY_MAX_S = 86_400.0  # the longest wait between two tries of one URL
 RETRY_GIVE_UP = 8  # failures after which a URL is not tried again
+# A page that is no article yet (a stub): tried after 1, 2, 4, 8, 16 and 24 hours, then no more
+# (about two and a half days); its feed teaser stays the article meanwhile and after.
+PENDING_RETRY_BASE_S = 3_600.0
+PENDING_GIVE_UP = 7
 
 
-def next_retry(failures: int, now: datetime, base_s: float) -> datetime | None:
+def next_retry(
+    failures: int, now: datetime, base_s: float, give_up: int = RETRY_GIVE_UP
+) -> datetime | None:
     """When a URL that failed ``failures`` times may be tried again (None: not again): the
-    wait doubles from ``base_s`` with each failure, up to a day."""
-    if failures >= RETRY_GIVE_UP:
+    wait doubles from ``base_s`` with each failure, up to a day, until ``give_up`` failures."""
+    if failures >= give_up:
         return None
     return now + timedelta(seconds=min(base_s * 2 ** (failures - 1), RETRY_MAX_S))
 
 
-def needs_retry(outcome: Outcome, requested: bool) -> bool:
-    """Whether a listed URL that ended in ``outcome`` is tried again later: a wall always, any
-    other unsettled outcome when a request was made (a refusal by policy is final, also after
-    a redirect)."""
-    if outcome in WALL_OUTCOMES:
+def next_pending_retry(failures: int, now: datetime) -> datetime | None:
+    """When a page that was no article yet ``failures`` times is read again (None: not again)."""
+    return next_retry(failures, now, PENDING_RETRY_BASE_S, PENDING_GIVE_UP)
+
+
+def needs_retry(outcome: Outcome, requested: bool, pending: bool = False) -> bool:
+    """Whether a listed URL that ended in ``outcome`` is tried again later: a wall always, a
+    page that is no article yet (``pending``), any other unsettled outcome when a request was
+    made (a refusal by policy is final, also after a redirect)."""
+    if outcome in WALL_OUTCOMES or (outcome == Outcome.NO_ARTICLE and pending):
         return True
     return outcome not in SETTLED_OUTCOMES and outcome not in NOT_REQUESTED_OUTCOMES and requested
 

@@ -75,9 +75,16 @@ class Source(Base):
     last_success_at: Mapped[datetime | None]
     last_error_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(MaskedText)
-    # ok | failing | blocked | unreachable | never
+    # ok | failing | blocked | unreachable | gone | never
     status: Mapped[str] = mapped_column(String(20), default="never")
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # A permanent redirect (301/308) of the listing: polled at ``moved_to`` while the
+    # configured URL is still ``moved_from`` (a new URL in the configuration ends the move).
+    moved_from: Mapped[str | None] = mapped_column(Text)
+    moved_to: Mapped[str | None] = mapped_column(Text)
+    # The configured URL whose listing answered 410 Gone: the source is skipped (status gone)
+    # while the configuration names it, until an operator re-enables it.
+    gone_url: Mapped[str | None] = mapped_column(Text)
 
 
 class FetchLog(Base):

@@ -3,7 +3,9 @@
 A URL that failed (a timeout, a 5xx, a wall that left only the feed's teaser) is neither
 fetched on every poll forever nor forgotten: the ingest asks for the URLs that are waiting
 (not due yet, or given up) before fetching, and records each failure with the next retry time
-its backoff policy chose. A success clears the row. Keys as in ``storage.aliases``.
+its backoff policy chose. A refusal that settled its listing (a wall, a page that is no article
+yet) is found again by :func:`due_retries`, as the listing may answer 304 meanwhile. A
+success clears the row. Keys as in ``storage.aliases``.
 """
 
 from __future__ import annotations
@@ -70,3 +72,19 @@ def clear_failures(session: Session, urls: Iterable[str]) -> None:
     for start in range(0, len(keys), CHUNK):
         part = keys[start : start + CHUNK]
         session.execute(delete(FetchRetry).where(FetchRetry.url_key.in_(part)))
+
+
+def due_retries(session: Session, now: datetime, outcomes: Iterable[str], limit: int) -> list[str]:
+    """Up to ``limit`` URLs whose last failure was one of ``outcomes`` and whose retry is due
+    at ``now``, the longest waiting first."""
+    query = (
+        select(FetchRetry.url)
+        .where(
+            FetchRetry.next_retry_at.is_not(None),
+            FetchRetry.next_retry_at <= now,
+            FetchRetry.last_outcome.in_(list(outcomes)),
+        )
+        .order_by(FetchRetry.next_retry_at, FetchRetry.url_key)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

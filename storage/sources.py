@@ -18,6 +18,7 @@ STATUS_FAILING = "failing"
 STATUS_BLOCKED = "blocked"
 STATUS_UNREACHABLE = "unreachable"
 NAMES_PER_SELECT = 500  # names or ids per IN list (SQLite's variable limit; short statements)
+STATUS_GONE = "gone"  # its listing answered 410 Gone: not polled until re-enabled
 
 
 def ensure_source(session: Session, name: str, kind: str) -> Source:
@@ -222,3 +223,72 @@ def insert_ignoring(session: Session, table: Any, unique: list[str]) -> Any:
 def list_sources(session: Session) -> list[Source]:
     """All sources by name."""
     return list(session.scalars(select(Source).order_by(Source.name)))
+
+
+@dataclass(frozen=True, slots=True)
+class ListingState:
+    """What a source's row remembers of its listing: a permanent move and a 410 Gone, each
+    valid while the configured URL is still the one that answered it."""
+
+    moved_from: str | None = None
+    moved_to: str | None = None
+    gone_url: str | None = None
+    last_error: str | None = None
+
+    def move(self, configured_url: str) -> str | None:
+        """Where the listing configured as ``configured_url`` moved for good, or None."""
+        return self.moved_to if self.moved_from == configured_url else None
+
+    def gone(self, configured_url: str) -> str | None:
+        """Why the listing configured as ``configured_url`` is not polled, or None."""
+        if self.gone_url is None or self.gone_url != configured_url:
+            return None
+        return self.last_error or "410 Gone"
+
+
+def listing_states(session: Session, names: Sequence[str]) -> dict[str, ListingState]:
+    """The :class:`ListingState` of each named source that has a row: a query per
+    :data:`NAMES_PER_SELECT` names (thousands of sources: a few statements)."""
+    found: dict[str, ListingState] = {}
+    for start in range(0, len(names), NAMES_PER_SELECT):
+        part = list(names[start : start + NAMES_PER_SELECT])
+        query = select(
+            Source.name, Source.moved_from, Source.moved_to, Source.gone_url, Source.last_error
+        ).where(Source.name.in_(part))
+        for name, moved_from, moved_to, gone_url, last_error in session.execute(query):
+            found[name] = ListingState(moved_from, moved_to, gone_url, last_error)
+    return found
+
+
+def listing_move(session: Session, name: str, configured_url: str) -> str | None:
+    """Where the source ``name``'s listing moved for good, while its configured URL is still
+    ``configured_url`` (the one that answered the permanent redirect); None: not moved."""
+    state = listing_states(session, [name]).get(name)
+    return state.move(configured_url) if state else None
+
+
+def record_listing_move(session: Session, source: Source, configured_url: str, to: str) -> None:
+    """Remember that the listing configured as ``configured_url`` moved for good to ``to``."""
+    source.moved_from = configured_url
+    source.moved_to = to
+
+
+def gone_reason(session: Session, name: str, configured_url: str) -> str | None:
+    """Why the source ``name`` is not polled (its listing answered 410 Gone), while its
+    configured URL is still ``configured_url``; None: it is polled."""
+    state = listing_states(session, [name]).get(name)
+    return state.gone(configured_url) if state else None
+
+
+def record_listing_gone(session: Session, source: Source, configured_url: str) -> None:
+    """Remember that the listing configured as ``configured_url`` answered 410 Gone."""
+    source.gone_url = configured_url
+
+
+def reenable_source(session: Session, name: str) -> bool:
+    """Poll the source ``name`` again after a 410 Gone; False when it was not gone."""
+    row = session.scalar(select(Source).where(Source.name == name))
+    if row is None or row.gone_url is None:
+        return False
+    row.gone_url = None
+    return True

@@ -15,7 +15,15 @@ import logging
 from datetime import date
 
 from pipeline.ingest.fetch import fetch_page
-from pipeline.ingest.store import listing_validators, log_listing, source_row_id
+from pipeline.ingest.store import (
+    listing_validators,
+    log_listing,
+    moved_listing,
+    remember_listing_gone,
+    remember_listing_move,
+    source_gone,
+    source_row_id,
+)
 from pipeline.run_state import (
     DISCOVERY_FAILED,
     DISCOVERY_NOT_MODIFIED,
@@ -29,7 +37,7 @@ from scrapers.errors import ScraperError
 from scrapers.extract import decode_html
 from scrapers.feeds import parse_feed
 from scrapers.fetch_result import FetchResult
-from scrapers.outcomes import ErrorRecord, Outcome
+from scrapers.outcomes import GONE_STATUS_CODES, ErrorRecord, Outcome
 from scrapers.sitemaps import index_children, parse_sitemap, sitemap_candidates
 from scrapers.sources import SourceConfig
 
@@ -57,9 +65,17 @@ async def discover_source(
         discovery.candidates = found
         return discovery
 
+    if source_gone(run, source) is not None:
+        log.info("source %s: skipped, its listing answered 410 Gone", source.name)
+        return _gone(discovery, source, source.url)
     accept = "feed" if source.kind == "rss" else "sitemap"
-    fetched = await _fetch_listing(run, source, discovery, source.url, accept, day is None)
-    discovery.listing_urls.append(source.url)
+    listing_url = moved_listing(run, source) or source.url
+    fetched = await _fetch_listing(run, source, discovery, listing_url, accept, day is None)
+    discovery.listing_urls.append(listing_url)
+    _remember_move(run, source, fetched)
+    if fetched.status_code in GONE_STATUS_CODES:
+        remember_listing_gone(run, source)
+        return _gone(discovery, source, listing_url)
     if _listing_failed(discovery, fetched) or fetched.body is None:
         return discovery
     try:
@@ -134,6 +150,25 @@ async def _fetch_listing(
     if polling and fetched.outcome == Outcome.OK:
         discovery.validators[url] = (fetched.etag, fetched.last_modified)
     return fetched
+
+
+def _remember_move(run: RunState, source: SourceConfig, fetched: FetchResult) -> None:
+    """A listing that moved for good (301/308) and answered at its new URL is polled there
+    from now on; the configured URL stays in the configuration."""
+    if fetched.moved_to and fetched.outcome in (Outcome.OK, Outcome.NOT_MODIFIED):
+        log.info("source %s: listing moved for good to %s", source.name, fetched.moved_to)
+        remember_listing_move(run, source, fetched.moved_to)
+
+
+def _gone(discovery: Discovery, source: SourceConfig, url: str) -> Discovery:
+    """The source's listing answered 410 Gone (now or before): the source is ``gone``."""
+    why = (
+        "410 Gone: the listing was removed; not polled until its URL changes in the "
+        f"configuration or `newsmon sources reenable {source.name}`"
+    )
+    _failed(discovery, url, Outcome.HTTP_ERROR, why)
+    discovery.status_code = 410
+    return discovery
 
 
 def _listing_failed(discovery: Discovery, fetched: FetchResult) -> bool:

@@ -23,6 +23,7 @@ from pipeline.article_store import Precomputed
 from pipeline.ingest.parse import PARSE_THREADS, Parsed, parse_off_loop
 from pipeline.ingest.store import (
     claim_across_runs,
+    due_refusal_retries,
     forget_failures,
     known_state,
     on_host,
@@ -31,7 +32,7 @@ from pipeline.ingest.store import (
 )
 from pipeline.run_state import KnownState, PageResult, RunState, SourceCounts
 from processing.identity import article_key
-from scrapers.candidates import Candidate, unique_candidates
+from scrapers.candidates import Candidate, make_candidate, unique_candidates
 from scrapers.fetch_result import FetchResult
 from scrapers.outcomes import HOST_DOWN_OUTCOMES, POLICY_OUTCOMES, Outcome
 from scrapers.sources import CONSENT_HOSTS, SourceConfig, normalize_host
@@ -88,6 +89,17 @@ async def fetch_source(
         if on_chunk is not None:
             on_chunk(len(chunk), counts)
     return counts
+
+
+def with_due_retries(
+    candidates: list[Candidate], source: SourceConfig, run: RunState
+) -> list[Candidate]:
+    """``candidates`` and, after them, the due retries of pages refused for now on the
+    source's hosts (a wall, no article yet) that the listing did not name (it may have
+    answered 304): a retry does not wait for the feed to change."""
+    listed = {candidate.canonical_url for candidate in candidates}
+    due = [url for url in due_refusal_retries(run, source) if url not in listed]
+    return candidates + [make_candidate(url, source.name, source.kind) for url in due]
 
 
 @dataclass(slots=True)
@@ -240,7 +252,7 @@ async def _one(
             result.outcome, result.error = Outcome.PARSE_ERROR, f"{type(exc).__name__}: {exc}"
             return result
     result.page, result.outcome, result.error = parsed.page, parsed.outcome, parsed.error
-    result.teaser = parsed.teaser
+    result.teaser, result.pending = parsed.teaser, parsed.pending
     if parsed.page is not None and parsed.text_hash is not None:
         document = f"{parsed.title}\n{parsed.page.text}"
         result.precomputed = Precomputed(parsed.text_hash, parsed.minhash, document, parsed.tags)

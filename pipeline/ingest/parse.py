@@ -48,6 +48,7 @@ class Parsed:
     minhash: bytes | None = None
     tags: TagResult | None = None
     teaser: PageMetadata | None = None  # what a walled page says about itself
+    pending: bool = False  # no article yet (a stub): tried again for a while, teaser kept
 
 
 def article_title(page: ExtractedPage, candidate_title: str | None) -> str:
@@ -78,7 +79,7 @@ def parse_page(
     try:
         page = extract_page(html, final_url)
     except NoArticleError as exc:
-        return Parsed(None, Outcome.NO_ARTICLE, exc.reason)
+        return Parsed(None, Outcome.NO_ARTICLE, exc.reason, pending=exc.pending)
     except ExtractionError as exc:
         return Parsed(None, Outcome.PARSE_ERROR, exc.reason)
     title = article_title(page, candidate_title)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from pipeline.ingest.discover import discover_source
-from pipeline.ingest.fetch import fetch_source
+from pipeline.ingest.fetch import fetch_source, with_due_retries
 from pipeline.ingest.store import (
     open_run,
     record_run,
@@ -41,7 +41,7 @@ from pipeline.run_state import (
     SourceRecord,
     health_status,
 )
-from scrapers.outcomes import TRANSIENT_OUTCOMES, ErrorRecord, Outcome
+from scrapers.outcomes import GONE_STATUS_CODES, TRANSIENT_OUTCOMES, ErrorRecord, Outcome
 from scrapers.sources import SourceConfig, select_sources
 from storage.runs import INTERRUPTED
 from storage.sources import STATUS_OK
@@ -180,8 +180,9 @@ async def _one_source(
         results[source.name] = (discovery, counts)
         counts.errors.extend(discovery.errors)
         notify("discovered", source=source.name, n=len(discovery.candidates))
+        gone = discovery.status_code in GONE_STATUS_CODES  # no retries for a source gone
         await fetch_source(
-            discovery.candidates,
+            discovery.candidates if gone else with_due_retries(discovery.candidates, source, run),
             source,
             run,
             counts,

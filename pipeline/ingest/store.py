@@ -38,6 +38,7 @@ from scrapers.outcomes import (
     WALL_OUTCOMES,
     Outcome,
     needs_retry,
+    next_pending_retry,
     next_retry,
 )
 from scrapers.sources import SourceConfig, normalize_host
@@ -56,8 +57,9 @@ from storage.fetchlog import (
     set_many_validators,
     validators_of,
 )
-from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun
-from storage.retries import clear_failures, record_failure, retry_states
+from storage.models import TEASER_TEXT_SOURCES, Article, IngestRun, Source
+from storage.records import ArticleRecord
+from storage.retries import clear_failures, due_retries, record_failure, retry_states
 from storage.runs import (
     INTERRUPTED,
     close_abandoned_runs,
@@ -68,14 +70,22 @@ from storage.runs import (
 )
 from storage.sources import (
     HealthUpdate,
+    ListingState,
     SourceSetup,
     configure_sources,
+    gone_reason,
+    listing_move,
+    listing_states,
     record_health,
+    record_listing_gone,
+    record_listing_move,
 )
 
 log = logging.getLogger(__name__)
 LISTING_LOG_BATCH = 500  # failed listings' fetch-log rows held before one insert writes them
 LISTING_LOG_HOLD = timedelta(seconds=2)  # ... or once the oldest held row is this old
+
+RETRY_SWEEP_LIMIT = 500  # due refusals tried per source and run (the rest wait for the next)
 
 
 def open_run(engine: Engine, trigger: str, source_names: list[str]) -> int:
@@ -100,7 +110,9 @@ def register_sources(run: RunState, sources: Sequence[SourceConfig]) -> None:
     with session_scope(run.ctx.engine) as session:
         run.source_ids.update(configure_sources(session, [source_setup(s) for s in todo]))
         found = validators_of(session, polled)
+        states = listing_states(session, [s.name for s in todo])
     run.listing_validators.update({url: found.get(url) for url in polled})
+    run.listing_states.update({s.name: states.get(s.name, ListingState()) for s in todo})
 
 
 def source_setup(source: SourceConfig) -> SourceSetup:
@@ -333,6 +345,10 @@ def _store_ready(
         elif result.outcome == Outcome.NO_ARTICLE:
             counts.no_article += 1
             counts.keep_error(url, Outcome.NO_ARTICLE, result.error)
+            teaser = pending_teaser(result, source)
+            if teaser is not None:
+                items.append(BatchItem(teaser, None, label=url))
+                stored_pages.append(result)
         elif result.outcome in WALL_OUTCOMES:
             teaser = teaser_record(result.candidate, source.name, result.teaser)
             log.info("%s: %s (%s)", url, result.outcome, result.error)
@@ -403,7 +419,7 @@ def _remember(
         if result.article_id is not None:
             for alias in reached_urls(result, source):
                 aliases.append(Alias(alias, result.article_id, article_key(alias, pattern)))
-        if needs_retry(result.outcome, result.fetched.requested):
+        if needs_retry(result.outcome, result.fetched.requested, result.pending):
             failed.append(result)
         elif url in retrying:
             read.append(url)
@@ -419,11 +435,67 @@ def _remember(
         url = result.candidate.canonical_url
         state = states.get(url)
         failures = (state.failures if state is not None else 0) + 1
-        when = next_retry(failures, now, run.ctx.retry_base_s)
+        if result.pending:
+            when = next_pending_retry(failures, now)
+        else:
+            when = next_retry(failures, now, run.ctx.retry_base_s)
         record_failure(session, url, result.outcome, result.error, when, failures)
         # A wall is tried again when listed again, but settles its listing all the same.
         waiting += when is not None and result.outcome not in POLICY_OUTCOMES
     return waiting
+
+
+def moved_listing(run: RunState, source: SourceConfig) -> str | None:
+    """Where ``source``'s configured listing moved for good (a 301/308 seen before), if so
+    (read at registration, else now)."""
+    if source.name in run.listing_states:
+        return run.listing_states[source.name].move(source.url)
+    with session_scope(run.ctx.engine) as session:
+        return listing_move(session, source.name, source.url)
+
+
+def remember_listing_move(run: RunState, source: SourceConfig, moved_to: str) -> None:
+    """Keep that ``source``'s configured listing answered a permanent redirect to
+    ``moved_to``: the next poll requests ``moved_to`` directly."""
+    with session_scope(run.ctx.engine) as session:
+        row = session.get(Source, source_row_id(run, source))
+        if row is not None:
+            record_listing_move(session, row, source.url, moved_to)
+
+
+def source_gone(run: RunState, source: SourceConfig) -> str | None:
+    """Why ``source`` is not polled (its configured listing answered 410 Gone), or None
+    (read at registration, else now)."""
+    if source.name in run.listing_states:
+        return run.listing_states[source.name].gone(source.url)
+    with session_scope(run.ctx.engine) as session:
+        return gone_reason(session, source.name, source.url)
+
+
+def remember_listing_gone(run: RunState, source: SourceConfig) -> None:
+    """Keep that ``source``'s listing answered 410 Gone: it is skipped from the next poll on,
+    until its configured URL changes or it is re-enabled (``newsmon sources reenable``)."""
+    with session_scope(run.ctx.engine) as session:
+        row = session.get(Source, source_row_id(run, source))
+        if row is not None:
+            record_listing_gone(session, row, source.url)
+
+
+def due_refusal_retries(run: RunState, source: SourceConfig) -> list[str]:
+    """The URLs on ``source``'s hosts refused by policy for now (a wall, no article yet) whose
+    retry is due: their listing settled, so an unchanged feed (a 304) would never name them."""
+    outcomes = [str(outcome) for outcome in POLICY_OUTCOMES]
+    with session_scope(run.ctx.engine) as session:
+        urls = due_retries(session, run.ctx.clock(), outcomes, RETRY_SWEEP_LIMIT)
+    return [url for url in urls if on_host(url, source)]
+
+
+def pending_teaser(result: PageResult, source: SourceConfig) -> ArticleRecord | None:
+    """The feed teaser of a page that is no article yet (a stub), so the article exists until
+    a later try reads the page; None for a page that is no article for good, or untitled."""
+    if not result.pending:
+        return None
+    return teaser_record(result.candidate, source.name)
 
 
 def _with_twins(urls: list[str]) -> list[str]:
