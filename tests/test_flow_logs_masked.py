@@ -17,7 +17,7 @@ def test_a_record_logged_anywhere_in_a_flow_process_is_masked(
 ) -> None:
     caplog.set_level(logging.WARNING)
     logging.getLogger("pipeline.alert_delivery").warning("webhook %s failed: 500", SECRET_URL)
-    logging.getLogger("prefect.flow_runs").warning("POST %s", SECRET_URL)
+    logging.getLogger("prefect.runner").warning("POST %s", SECRET_URL)
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "hunter2" not in text and "T0K3N" not in text
     assert "hooks.example.org" in text  # the host stays: the reader can tell which receiver
