@@ -24,8 +24,6 @@ from storage.digests import record_digest
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEZONE = NEWSROOM_TIMEZONE
-
 
 @dataclass(slots=True)
 class DigestResult:
@@ -62,7 +60,7 @@ def build_digest(
     day: date,
     *,
     published: bool = False,
-    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    tz: str | ZoneInfo = NEWSROOM_TIMEZONE,
     out_dir: Path,
     relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC,
 ) -> DigestResult:

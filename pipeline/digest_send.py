@@ -22,8 +22,9 @@ from digests.group import DEFAULT_RELEVANCE_TOPIC
 from digests.mailer import MailError, SmtpSession, SmtpSettings, build_message
 from digests.model import MODE_PUBLISHED
 from pipeline.claims import claim_owner_gone, this_process
-from pipeline.digest import DEFAULT_TIMEZONE, DigestResult, build_digest
+from pipeline.digest import DigestResult, build_digest
 from pipeline.signal_hold import SignalHold
+from processing.temporal import NEWSROOM_TIMEZONE
 from storage.db import session_scope
 from storage.digest_sends import (
     FAILED,
@@ -178,7 +179,7 @@ def send_owed(
     recipients: Sequence[str],
     *,
     before: date,
-    tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+    tz: str | ZoneInfo = NEWSROOM_TIMEZONE,
     out_dir: Path,
     relevance_topic: str | None = DEFAULT_RELEVANCE_TOPIC,
     lookback_days: int = OWED_LOOKBACK_DAYS,

@@ -6,8 +6,6 @@ the real fetch path on the local site."""
 
 from __future__ import annotations
 
-from html import escape
-
 from sqlalchemy import Engine, select
 
 from pipeline.ingest import IngestContext, run_ingest
@@ -16,8 +14,8 @@ from scrapers.sources import SourceConfig, SourcesConfig
 from storage.db import session_scope
 from storage.models import Article, ArticleVersion
 from tests.site.generated import generated_article, generated_path
-from tests.site.pages import article_page
 from tests.site.server import NosSite
+from tests.test_canonical_identity import page_claiming
 
 FEED_PATH = "/gen/claims-feed"
 
@@ -32,13 +30,7 @@ def ingest(site: NosSite, engine: Engine) -> None:
 
 def claiming(site: NosSite, n: int, canonical_path: str) -> None:
     """Serve generated page ``n`` with its rel=canonical and og:url naming ``canonical_path``."""
-    html = article_page(site.base_url, generated_article(n), [])
-    own = escape(site.url(generated_path(n)))
-    claimed = escape(site.url(canonical_path))
-    for tag in ('<link rel="canonical" href="{}">', '<meta property="og:url" content="{}">'):
-        assert tag.format(own) in html
-        html = html.replace(tag.format(own), tag.format(claimed))
-    site.add_page(generated_path(n), html.encode())
+    site.add_page(generated_path(n), page_claiming(site, n, canonical_path))
 
 
 def own_url(site: NosSite, n: int) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.source_tree import ROOT, own_modules
+from tests.source_tree import PACKAGES, ROOT, own_modules
 
 HEAVY = (
     "trafilatura",
@@ -32,17 +32,7 @@ HEAVY = (
 PUBLIC_UNDERSCORE = {"_replace", "_asdict", "_fields", "_Element", "_ElementTree"}
 # newsmon's own packages that a read command has no use for: the pipeline and its stages.
 NOT_FOR_READING = ("pipeline", "digests", "scrapers")
-OURS = {
-    "cli",
-    "composition",
-    "flows",
-    "pipeline",
-    "scrapers",
-    "processing",
-    "digests",
-    "storage",
-    "tests",
-}
+OURS = {*PACKAGES, "tests"}
 
 
 @pytest.mark.slow

@@ -50,7 +50,6 @@ from storage.db import session_scope
 from storage.fetchlog import (
     FetchEntry,
     Validators,
-    get_validators,
     known_urls,
     record_fetch,
     record_fetches,
@@ -123,8 +122,7 @@ def source_setup(source: SourceConfig) -> SourceSetup:
 def stored_validators(run: RunState, urls: Sequence[str]) -> dict[str, Validators]:
     """The stored ETag / Last-Modified of each of ``urls`` that has them."""
     with session_scope(run.ctx.engine) as session:
-        found = {url: get_validators(session, url) for url in urls}
-    return {url: v for url, v in found.items() if v is not None}
+        return validators_of(session, urls)
 
 
 def listing_validators(run: RunState, url: str) -> Validators | None:
