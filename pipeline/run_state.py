@@ -121,6 +121,8 @@ class RunState:
     listing_validators: dict[str, Validators | None] = field(default_factory=dict)
     # Each registered source's remembered listing move and 410 (storage.sources.ListingState).
     listing_states: dict[str, ListingState] = field(default_factory=dict)
+    # Pages refused for now (a wall, no article yet) whose retry was due when first asked.
+    due_refusals: list[str] | None = None
     # With a list (a driver running many sources side by side), failed listings' fetch-log
     # rows wait here to be written many per insert (``pipeline.ingest.store.log_listing``).
     listing_log: list[FetchEntry] | None = None

@@ -482,10 +482,11 @@ def remember_listing_gone(run: RunState, source: SourceConfig) -> None:
 def due_refusal_retries(run: RunState, source: SourceConfig) -> list[str]:
     """The URLs on ``source``'s hosts refused by policy for now (a wall, no article yet) whose
     retry is due: their listing settled, so an unchanged feed (a 304) would never name them."""
-    outcomes = [str(outcome) for outcome in POLICY_OUTCOMES]
-    with session_scope(run.ctx.engine) as session:
-        urls = due_retries(session, run.ctx.clock(), outcomes, RETRY_SWEEP_LIMIT)
-    return [url for url in urls if on_host(url, source)]
+    if run.due_refusals is None:  # one query per run, not one per source (thousands)
+        outcomes = [str(outcome) for outcome in POLICY_OUTCOMES]
+        with session_scope(run.ctx.engine) as session:
+            run.due_refusals = due_retries(session, run.ctx.clock(), outcomes, RETRY_SWEEP_LIMIT)
+    return [url for url in run.due_refusals if on_host(url, source)]
 
 
 def pending_teaser(result: PageResult, source: SourceConfig) -> ArticleRecord | None:
