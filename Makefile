@@ -53,14 +53,20 @@ demo: $(VENV)/.installed
 
 # The fast set: no processes or servers, no real third-party data, no browser (README "Tests").
 FAST_TESTS := not slow and not realdata and not browser
+# In-process tests run in pytest-xdist workers: three on this 2-core machine, because a third of
+# the fast set waits on sockets and timers (README "Tests"); PYTEST_WORKERS=0 runs them serially.
+PYTEST_WORKERS ?= 3
 
 ## test: install with test extras, lint, type-check and run the fast test set
 test: $(VENV)/.installed-test lint typecheck
-	$(BIN)/python -m pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
-## test-all: the same with every test (CI runs this through .ci/run)
+## test-all: the same with every test (CI runs this through .ci/run): the in-process tests in
+## workers, then the ones that start processes and servers or drive the browser one at a time
+## (they measure real time: signals mid-send, pacing, Prefect servers)
 test-all: $(VENV)/.installed-test lint typecheck | $(CHROMIUM)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "slow or browser" $(PYTEST_ARGS)
 
 # The Prefect UI browser test needs Debian's chromium: installed once, only when missing
 # (CI runs as root; elsewhere through `sudo -n`, or the test is skipped with the reason).

@@ -12,6 +12,7 @@ from types import FrameType
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from composition.runtime import prefect_env_defaults
@@ -129,8 +130,9 @@ def signals_unwind() -> Iterator[list[int]]:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a clear error and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    """Print a clear error and return the Exit to raise: one line, never wrapped (a path in it
+    stays one piece to copy), the message shown as written (no markup read into it)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -23,6 +23,11 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 REALDATA_DIR = SHARED_DIR / "realdata"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Rich fixes a console's width for good when COLUMNS is set as the console is made. The CLI's
+# consoles are made here, with no COLUMNS, so each test's own COLUMNS counts whatever ran first
+# in this process (pytest-xdist workers run the tests in another order than a serial run).
+os.environ.pop("COLUMNS", None)
+import cli.common  # noqa: E402, F401
 
 pytest_plugins = ["tests.suite_marks", "tests.prefect_fixtures", "pytester"]
 
