@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from scrapers.outlets import Outlet, publisher_names
 
@@ -37,11 +38,17 @@ def fold_name(name: str) -> str:
 
 def publishers_of(outlet: Outlet, site_name: str | None, host: str) -> frozenset[str]:
     """Folded names that are publishers on a page of ``outlet`` at ``host``."""
-    names = [*publisher_names(), outlet.name, *outlet.publishers, outlet.domain]
+    names = [outlet.name, *outlet.publishers, outlet.domain]
     host = host.lower().removeprefix("www.")
     names += [host, host.split(".", 1)[0]] if host else []
     names += [site_name] if site_name else []
-    return frozenset(filter(None, map(fold_name, names)))
+    return registered_publishers() | frozenset(filter(None, map(fold_name, names)))
+
+
+@lru_cache(maxsize=1)
+def registered_publishers() -> frozenset[str]:
+    """The registry's publisher names, folded once (a hundred names, asked for every page)."""
+    return frozenset(filter(None, map(fold_name, publisher_names())))
 
 
 def clean_byline(raw: str | None, publishers: Iterable[str]) -> str | None:

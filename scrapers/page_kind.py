@@ -61,15 +61,25 @@ def _linked_lines(tree: HtmlElement, text: str) -> tuple[int, int, int]:
     drops or moves does not hide that the rest of the line is the text of a link.
     """
     linked_runs: set[tuple[str, ...]] = set()
+    link_words: set[str] = set()
     for anchor in tree.iter("a"):
         if anchor.get("href") is not None:
-            linked_runs.update(_runs(_WORD.findall(anchor.text_content().casefold())))
+            tokens = _WORD.findall(anchor.text_content().casefold())
+            link_words.update(tokens)
+            linked_runs.update(_runs(tokens))
     words = lines = linked_words = 0
     for line in text.splitlines():
         tokens = _WORD.findall(line.casefold())
         words += len(tokens)
+        if len(tokens) < MIN_TEASER_WORDS:
+            continue
+        # A linked run has its three words among the links' words, so a line with k of those
+        # has at most k - 2 linked runs: with 2k <= len + 2 that is not more than half of them
+        # (most lines of an article; this skips building their runs).
+        if 2 * sum(token in link_words for token in tokens) <= len(tokens) + 2:
+            continue
         runs = _runs(tokens)
-        if len(tokens) >= MIN_TEASER_WORDS and 2 * sum(r in linked_runs for r in runs) > len(runs):
+        if 2 * sum(r in linked_runs for r in runs) > len(runs):
             lines += 1
             linked_words += len(tokens)
     return words, lines, linked_words
