@@ -8,10 +8,20 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import select
@@ -24,6 +34,7 @@ from tests.prefect_fixtures import (
     DEPLOYMENTS,
     REPO_ROOT,
     SERVED_DAYS,
+    SERVED_SCHEDULE,
     ServedNewsmon,
     stop_process,
 )
@@ -65,11 +76,11 @@ def test_serve_registers_the_deployments_and_runs_a_backfill(
 
         ingest, digest, backfill, retag = (deployments[name] for name in DEPLOYMENTS)
         (ingest_schedule,) = ingest.schedules
-        assert ingest_schedule.schedule.cron == "*/30 * * * *"
+        assert ingest_schedule.schedule.cron == SERVED_SCHEDULE.ingest_cron
         assert ingest_schedule.schedule.timezone == "Europe/Amsterdam"
         assert ingest_schedule.active
         (digest_schedule,) = digest.schedules
-        assert digest_schedule.schedule.cron == "0 7 * * *"
+        assert digest_schedule.schedule.cron == SERVED_SCHEDULE.digest_cron
         assert digest_schedule.schedule.timezone == "Europe/Amsterdam"
         assert digest.parameters == {"send_email": True, "previous_day": True}
         assert backfill.schedules == [] and retag.schedules == []
@@ -142,3 +153,46 @@ def test_stopping_serve_leaves_the_schedules_active(served_newsmon: ServedNewsmo
     for name in ("ingest/poll-sources", "digest/daily-digest"):
         assert not deployments[name].paused, name
         assert all(schedule.active for schedule in deployments[name].schedules), name
+
+
+async def _scheduled_starts(deployment_id: Any) -> list[datetime]:
+    """Expected start times of the deployment's runs the server has scheduled."""
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+            ),
+        )
+    return [run.expected_start_time for run in runs if run.expected_start_time is not None]
+
+
+def test_the_server_turns_the_crons_into_scheduled_runs(served_newsmon: ServedNewsmon) -> None:
+    """What users of ``newsmon serve`` rely on: the server's scheduler makes runs of the crons.
+
+    Prefect 3.8's scheduler made none with SQLAlchemy 2.1 installed beside it ("Can't evaluate
+    bulk DML statement" in the server log), which ``pyproject.toml`` now rules out."""
+    served = served_newsmon
+    zone = ZoneInfo(SERVED_SCHEDULE.timezone)
+    with temporary_settings(updates={PREFECT_API_URL: served.api_url}):
+        deployments = asyncio.run(_deployments())
+        starts: dict[str, list[datetime]] = {}
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            starts = {
+                name: asyncio.run(_scheduled_starts(deployments[name].id))
+                for name in ("ingest/poll-sources", "digest/daily-digest")
+            }
+            if all(starts.values()):
+                break
+            time.sleep(1)
+    logs = served.workdir.parent.glob("prefect-server*/prefect-server.log")  # the session's
+    server_log = "".join(log.read_text(errors="replace") for log in logs)
+    assert all(starts.values()), (starts, server_log[-3000:])
+    local = {name: {t.astimezone(zone) for t in times} for name, times in starts.items()}
+    assert {(t.month, t.day, t.hour, t.minute) for t in local["ingest/poll-sources"]} == {
+        (2, 29, 4, 0)
+    }
+    assert {(t.month, t.day, t.hour, t.minute) for t in local["digest/daily-digest"]} == {
+        (2, 29, 6, 30)
+    }
