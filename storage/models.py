@@ -231,6 +231,7 @@ class FetchRetry(Base):
     teaser): how often it failed and when it may be tried again (None: not again)."""
 
     __tablename__ = "fetch_retries"
+    __table_args__ = (Index("ix_fetch_retries_next_retry_at", "next_retry_at"),)  # due sweep
 
     url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
