@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+Model = TypeVar("Model")
 
 
 def normalise_url(url: str) -> str:
@@ -91,3 +94,27 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def existing_or_added(
+    session: Session, query: Select[tuple[Model]], new: Callable[[], Model]
+) -> Model:
+    """The row ``query`` finds, else ``new()`` inserted (flushed in a savepoint).
+
+    Safe when several processes add the same key at once: on PostgreSQL the later insert waits
+    for the first and then fails on the unique key; it is rolled back and the winner's row,
+    committed by then, is returned instead of an error.
+    """
+    row = session.scalars(query).first()
+    if row is not None:
+        return row
+    row = new()
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        winner = session.scalars(query).first()
+        if winner is None:  # not a lost race: the new row itself breaks a constraint
+            raise
+        return winner
+    return row

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import existing_or_added
 from storage.models import (
     PRECISION_DAY,
     PRECISION_MONTH,
@@ -268,7 +268,11 @@ def record_digest(
 
     Two processes may record the same digest at once (a scheduled and a manual run): the one
     that inserts second waits for the first to commit, then replaces its record."""
-    digest = _digest_row(session, day, mode)
+    digest = existing_or_added(
+        session,
+        select(Digest).where(Digest.day == day, Digest.mode == mode),
+        lambda: Digest(day=day, mode=mode),
+    )
     digest.created_at = utcnow()
     digest.markdown_path = markdown_path
     digest.html_path = html_path
@@ -282,22 +286,6 @@ def record_digest(
     )
     session.flush()
     return digest.id
-
-
-def _digest_row(session: Session, day: date, mode: str) -> Digest:
-    """The digest row of ``day``/``mode``, inserted when there is none yet."""
-    query = select(Digest).where(Digest.day == day, Digest.mode == mode)
-    digest = session.scalar(query)
-    if digest is not None:
-        return digest
-    digest = Digest(day=day, mode=mode)
-    try:
-        with session.begin_nested():
-            session.add(digest)
-            session.flush()
-    except IntegrityError:  # another process inserted it since we looked, and committed
-        return session.scalars(query).one()
-    return digest
 
 
 def digest_modes(session: Session, day: date) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.db import existing_or_added
 from storage.models import CrawlProgress
 from storage.types import utcnow
 
@@ -39,15 +40,22 @@ def mark_day(
     """Record (or replace) the outcome of one source's day."""
     if status not in (DONE, FAILED):
         raise ValueError(f"unknown crawl status {status!r}")
-    row = session.get(CrawlProgress, (source_name, day))
-    if row is None:
-        row = CrawlProgress(source_name=source_name, day=day)
-        session.add(row)
-    row.status = status
-    row.n_discovered = n_discovered
-    row.n_new = n_new
-    row.error = error
-    row.finished_at = utcnow()
+    outcome = {
+        "status": status,
+        "n_discovered": n_discovered,
+        "n_new": n_new,
+        "error": error,
+        "finished_at": utcnow(),
+    }
+    row = existing_or_added(  # two backfills may finish the same day at once
+        session,
+        select(CrawlProgress).where(
+            CrawlProgress.source_name == source_name, CrawlProgress.day == day
+        ),
+        lambda: CrawlProgress(source_name=source_name, day=day, **outcome),
+    )
+    for name, value in outcome.items():
+        setattr(row, name, value)
     session.flush()
     return row
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import existing_or_added
 from storage.models import Source
 from storage.types import utcnow
 
@@ -27,18 +27,9 @@ def ensure_source(session: Session, name: str, kind: str) -> Source:
     Safe when several processes create the same source at once: the loser of the insert race
     reads the winner's row instead of failing on the unique name.
     """
-    source = session.scalar(select(Source).where(Source.name == name))
-    if source is not None:
-        return source
-    try:
-        with session.begin_nested():
-            source = Source(name=name, kind=kind)
-            session.add(source)
-    except IntegrityError:
-        source = session.scalar(select(Source).where(Source.name == name))
-        if source is None:  # pragma: no cover - the row we collided with must exist
-            raise
-    return source
+    return existing_or_added(
+        session, select(Source).where(Source.name == name), lambda: Source(name=name, kind=kind)
+    )
 
 
 def get_or_create_source(

@@ -6,9 +6,11 @@ from datetime import date
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from storage.db import session_scope
 from storage.progress import DONE, FAILED, done_days, forget_days, mark_day, progress_rows
+from tests.write_race import second_writer_waits
 
 
 def test_done_days_only_counts_finished_days_in_range(engine: Engine) -> None:
@@ -47,3 +49,20 @@ def test_forget_days_clears_only_the_range(engine: Engine) -> None:
 def test_unknown_status_is_refused(engine: Engine) -> None:
     with session_scope(engine) as session, pytest.raises(ValueError, match="crawl status"):
         mark_day(session, "nos-archief", date(2024, 1, 1), "maybe")
+
+
+def test_a_day_marked_by_two_backfills_at_once_keeps_the_last_outcome(engine: Engine) -> None:
+    """A CLI backfill beside a Prefect one over the same day: the second to mark it waits for
+    the first and replaces its outcome, instead of failing on the (source, day) key."""
+    day = date(2024, 3, 1)
+
+    def first(session: Session) -> None:
+        mark_day(session, "nos-archief", day, FAILED, error="timeout")
+
+    def second(session: Session) -> None:
+        mark_day(session, "nos-archief", day, DONE, n_discovered=12, n_new=3)
+
+    assert second_writer_waits(engine, first, second) == []
+    with session_scope(engine) as session:
+        rows = [(r.day, r.status, r.n_discovered, r.n_new, r.error) for r in progress_rows(session)]
+    assert rows == [(day, DONE, 12, 3, None)]
