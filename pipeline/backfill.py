@@ -216,33 +216,36 @@ def run_backfill(
     latest: dict[str, Discovery] = {}
     results: list[DayResult] = []
 
-    def record(stopped_at: int | None) -> IngestReport:
-        """Close the run; from ``stopped_at`` on, the days left make their sources interrupted."""
+    def record(stopped_at: int | None, signalled: bool = False) -> IngestReport:
+        """Close the run; from ``stopped_at`` on, the days left make their sources interrupted
+        (``signalled``: the run is interrupted even when the signal came after the last day)."""
         left = {name for _, name in todo[stopped_at:]} if stopped_at is not None else set()
         outcomes = [
             SourceOutcome(ctx.config.get(n), latest.get(n) or Discovery(source_name=n), totals[n])
             for n in sources
         ]
-        return record_ingest(ctx.engine, run_id, outcomes, update_health=False, interrupted=left)
+        return record_ingest(
+            ctx.engine, run_id, outcomes, update_health=False, interrupted=left, stopped=signalled
+        )
 
     stopped_at: int | None = None
-    for index, (day, name) in enumerate(todo):
-        if should_stop is not None and should_stop():
-            log.warning("backfill stopped before %s %s: a stop was requested", name, day)
-            stopped_at = index
-            break
-        try:
+    try:
+        for index, (day, name) in enumerate(todo):
+            if should_stop is not None and should_stop():
+                log.warning("backfill stopped before %s %s: a stop was requested", name, day)
+                stopped_at = index
+                break
             result = walk_day(ctx.config.get(name), day, run)
-        except BaseException:  # a signal unwinding the walk (KeyboardInterrupt, Prefect's)
-            try:
-                record(index)
-            except Exception:  # the signal goes on regardless; the next start reconciles
-                log.exception("backfill run %s not recorded as interrupted", run_id)
-            raise
-        results.append(result)
-        totals[name].add(result.counts)
-        latest[name] = result.discovery
-        if progress is not None:
-            progress(index + 1, len(todo), result)
+            totals[name].add(result.counts)
+            latest[name] = result.discovery
+            results.append(result)  # last: ``len(results)`` days are counted in full
+            if progress is not None:  # an API call, as long as a day's pages: signals land here too
+                progress(index + 1, len(todo), result)
+    except BaseException:  # a signal unwinding the walk (KeyboardInterrupt, Prefect's)
+        try:
+            record(len(results), signalled=True)
+        except Exception:  # the signal goes on regardless; the next start reconciles
+            log.exception("backfill run %s not recorded as interrupted", run_id)
+        raise
     report = record(stopped_at)
     return BackfillReport(report, results, skipped)

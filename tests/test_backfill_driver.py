@@ -126,6 +126,25 @@ def test_a_signal_that_unwinds_the_walk_closes_the_run_as_interrupted(
     assert run_states(engine, resumed.run.run_id) == ("ok", {ARCHIVE: "ok"})
 
 
+def test_a_signal_while_progress_is_reported_also_closes_the_run_as_interrupted(
+    site: NosSite, engine: Engine
+) -> None:
+    """The flow's progress callback is an API call about as long as a local day's pages: the
+    CI run that found this had SIGTERM land there and leave the run ``running``."""
+    days = [ARCHIVE_DAYS[0], ARCHIVE_DAYS[1]]
+
+    def progress(done: int, total: int, day: DayResult) -> None:
+        raise KeyboardInterrupt  # the signal, after the first day was stored and counted
+
+    with pytest.raises(KeyboardInterrupt):
+        run_backfill(context(site, engine), [ARCHIVE], days, progress=progress)
+    with session_scope(engine) as session:
+        run_id = session.scalar(select(func.max(IngestRun.id)))
+    assert run_states(engine, run_id) == ("interrupted", {ARCHIVE: "interrupted"})
+    resumed = run_backfill(context(site, engine), [ARCHIVE], days)
+    assert [d.day for d in resumed.days] == [days[1]]
+
+
 def test_a_host_that_failed_one_day_is_tried_again_the_next(site: NosSite, engine: Engine) -> None:
     ctx = context(site, engine)
     run = RunState(ctx, begin_run(engine, ctx.trigger, [ARCHIVE]))
