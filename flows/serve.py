@@ -12,6 +12,7 @@ for ``newsmon schedule`` (APScheduler in-process, no server).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, cast
 
 from prefect import serve
@@ -87,6 +88,12 @@ def build_deployments(config: SourcesConfig) -> list[RunnerDeployment]:
 
 def serve_deployments(config: SourcesConfig, limit: int | None = None) -> None:
     """Register the deployments and run their flow runs until interrupted (blocks)."""
+    # Prefect's runner answers SIGTERM by calling its async-dispatched ``stop()`` from inside
+    # its own event loop, which only makes the ``astop`` coroutine, then exits: the process
+    # stops as it should, but Python warns on every stop that the coroutine was never awaited.
+    warnings.filterwarnings(
+        "ignore", message="coroutine 'Runner.astop' was never awaited", category=RuntimeWarning
+    )
     serve(
         *build_deployments(config),
         pause_on_shutdown=False,

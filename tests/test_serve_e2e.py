@@ -148,6 +148,8 @@ def test_stopping_serve_leaves_the_schedules_active(served_newsmon: ServedNewsmo
             time.sleep(0.3)
     finally:
         stop_process(proc)
+    stopped = log.read_text(errors="replace")
+    assert "never awaited" not in stopped, stopped[-3000:]  # Prefect's SIGTERM, quietly
     with temporary_settings(updates={PREFECT_API_URL: served.api_url}):
         deployments = asyncio.run(_deployments())
     for name in ("ingest/poll-sources", "digest/daily-digest"):
